@@ -1,0 +1,592 @@
+//! Validation at the boundary: a [`Scenario`] becomes a [`Config`] that cannot be invalid,
+//! or every problem is reported with its field path and reason. Nothing is clamped.
+
+use std::fmt;
+
+use serde::Serialize;
+
+use crate::rng::SimRng;
+use crate::scenario::{
+    Capacity, Dist, FaultKind, LbPolicy, QueueOverflow, RateComponent, Scenario, Step, Timeout,
+    SCENARIO_VERSION,
+};
+use crate::time::{SimDuration, SimTime, MICROS_PER_MS};
+
+/// The largest scenario file accepted, in bytes.
+pub const SCENARIO_BYTES_MAX: usize = 1 << 20;
+/// The longest run, in seconds (one day).
+pub const DURATION_S_MAX: f64 = 86_400.0;
+/// The longest duration any setting may name, in milliseconds (one day).
+pub const SETTING_MS_MAX: f64 = 86_400_000.0;
+/// The highest arrival rate the profile may reach, in requests per second.
+pub const RATE_RPS_MAX: f64 = 1_000_000.0;
+
+/// One thing wrong with a scenario: where (a field path such as `db_pool.max_size`) and why.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Problem {
+    /// The field's path, e.g. `traffic.endpoints[1].weight`; `(file)` for the whole file.
+    pub path: String,
+    /// What is wrong with it.
+    pub message: String,
+}
+
+impl fmt::Display for Problem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.path, self.message)
+    }
+}
+
+/// Reads a scenario from JSON text. Structural problems (not JSON, a wrong type, an unknown
+/// field) stop the reading, so the first one is reported; a scenario that reads is then fully
+/// validated by [`Config::from_scenario`], which reports every problem at once.
+pub fn parse_scenario(json: &str) -> Result<Scenario, Vec<Problem>> {
+    if json.len() > SCENARIO_BYTES_MAX {
+        return Err(vec![Problem {
+            path: "(file)".into(),
+            message: format!(
+                "is {} bytes; a scenario may be at most {SCENARIO_BYTES_MAX} bytes",
+                json.len()
+            ),
+        }]);
+    }
+    let mut de = serde_json::Deserializer::from_str(json);
+    let scenario: Scenario = serde_path_to_error::deserialize(&mut de).map_err(|e| {
+        let path = e.path().to_string();
+        vec![Problem {
+            path: if path == "." { "(file)".into() } else { path },
+            message: e.into_inner().to_string(),
+        }]
+    })?;
+    de.end().map_err(|e| {
+        vec![Problem {
+            path: "(file)".into(),
+            message: e.to_string(),
+        }]
+    })?;
+    Ok(scenario)
+}
+
+/// Reads and validates a scenario in one go.
+pub fn load_scenario(json: &str) -> Result<(Scenario, Config), Vec<Problem>> {
+    let scenario = parse_scenario(json)?;
+    let config = Config::from_scenario(&scenario)?;
+    Ok((scenario, config))
+}
+
+/// A validated duration distribution.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum DurationDist {
+    /// Always this long.
+    Constant(SimDuration),
+    /// Exponential with this mean, in microseconds.
+    Exponential {
+        /// Mean, in microseconds.
+        mean_us: f64,
+    },
+    /// Uniform between two bounds, in microseconds.
+    Uniform {
+        /// Lower bound, in microseconds.
+        min_us: f64,
+        /// Upper bound, in microseconds.
+        max_us: f64,
+    },
+    /// Log-normal: `exp(mu + sigma * z)` microseconds.
+    Lognormal {
+        /// Log of the median, in log-microseconds.
+        mu: f64,
+        /// Shape.
+        sigma: f64,
+    },
+}
+
+/// The 99th percentile of the standard normal distribution.
+const Z_P99: f64 = 2.326_347_874_040_841;
+
+impl DurationDist {
+    /// Draws one duration; the result never exceeds a day.
+    pub fn sample(&self, rng: &mut SimRng) -> SimDuration {
+        let us = match *self {
+            DurationDist::Constant(d) => return d,
+            DurationDist::Exponential { mean_us } => rng.exponential(mean_us),
+            DurationDist::Uniform { min_us, max_us } => min_us + (max_us - min_us) * rng.open01(),
+            DurationDist::Lognormal { mu, sigma } => libm::exp(mu + sigma * rng.standard_normal()),
+        };
+        SimDuration::from_micros(libm::round(us.min(SETTING_MS_MAX * MICROS_PER_MS as f64)) as u64)
+    }
+
+    /// The mean of the distribution, in microseconds.
+    pub fn mean_us(&self) -> f64 {
+        match *self {
+            DurationDist::Constant(d) => d.as_micros() as f64,
+            DurationDist::Exponential { mean_us } => mean_us,
+            DurationDist::Uniform { min_us, max_us } => (min_us + max_us) / 2.0,
+            DurationDist::Lognormal { mu, sigma } => libm::exp(mu + sigma * sigma / 2.0),
+        }
+    }
+}
+
+/// A validated handler step.
+#[derive(Clone, Debug, PartialEq)]
+pub enum StepConfig {
+    /// Work on the worker thread.
+    Cpu(DurationDist),
+    /// Read-through cache; on a miss, a query with this cost.
+    CacheRead(DurationDist),
+    /// A database query with this cost.
+    DbQuery(DurationDist),
+    /// A call to the upstream.
+    UpstreamCall,
+}
+
+/// A validated endpoint.
+#[derive(Clone, Debug, PartialEq)]
+pub struct EndpointConfig {
+    /// Display name.
+    pub name: String,
+    /// Share of user requests, normalised so that all endpoints sum to 1.
+    pub share: f64,
+    /// Handler steps in order.
+    pub steps: Vec<StepConfig>,
+}
+
+/// A validated fault window.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct FaultConfig {
+    /// Which fault.
+    pub kind: FaultKind,
+    /// When it starts.
+    pub start: SimTime,
+    /// When it ends (equal to `start` for instantaneous faults).
+    pub end: SimTime,
+    /// Factor for faults that multiply something; 1 otherwise.
+    pub multiplier: f64,
+    /// Error share for `upstream_errors`; 0 otherwise.
+    pub error_rate: f64,
+}
+
+/// A validated scenario: every field is in range and consistent.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Config {
+    /// Seed of the run.
+    pub seed: u64,
+    /// Length of the run.
+    pub duration: SimDuration,
+    /// Arrival-rate profile.
+    pub rate: Vec<RateComponent>,
+    /// Endpoints with normalised shares.
+    pub endpoints: Vec<EndpointConfig>,
+    /// Client per-attempt timeout.
+    pub client_timeout: Option<SimDuration>,
+    /// Load balancer policy.
+    pub lb_policy: LbPolicy,
+    /// Load balancer gateway timeout.
+    pub gateway_timeout: Option<SimDuration>,
+    /// Number of instances.
+    pub instance_count: usize,
+    /// Worker threads per instance.
+    pub max_threads: u32,
+    /// Accept-queue capacity per instance; `None` is unbounded.
+    pub accept_queue: Option<u32>,
+    /// What a full accept queue does.
+    pub queue_overflow: QueueOverflow,
+    /// Number of cache keys.
+    pub cache_keyspace: u32,
+    /// Zipf exponent of key popularity.
+    pub cache_zipf_exponent: f64,
+    /// Cache time to live.
+    pub cache_ttl: SimDuration,
+    /// Cache lookup latency.
+    pub cache_lookup: SimDuration,
+    /// Connections per instance pool.
+    pub pool_max_size: u32,
+    /// Pool acquire timeout; `None` waits forever.
+    pub pool_timeout: Option<SimDuration>,
+    /// Database cores.
+    pub db_cores: u32,
+    /// Statement timeout.
+    pub query_timeout: Option<SimDuration>,
+    /// Upstream latency.
+    pub upstream_latency: DurationDist,
+    /// Upstream error share.
+    pub upstream_error_rate: f64,
+    /// Upstream connect timeout.
+    pub upstream_connect_timeout: Option<SimDuration>,
+    /// Upstream read timeout.
+    pub upstream_read_timeout: Option<SimDuration>,
+    /// Timed faults, sorted by start.
+    pub faults: Vec<FaultConfig>,
+}
+
+/// Collects problems while walking a scenario.
+struct Checker {
+    problems: Vec<Problem>,
+}
+
+impl Checker {
+    fn fail(&mut self, path: impl Into<String>, message: impl Into<String>) {
+        self.problems.push(Problem {
+            path: path.into(),
+            message: message.into(),
+        });
+    }
+
+    /// A finite number in `[min, max]`.
+    fn number(&mut self, path: &str, value: f64, min: f64, max: f64) -> f64 {
+        if !value.is_finite() {
+            self.fail(path, "must be a finite number");
+        } else if value < min || value > max {
+            self.fail(path, format!("is {value}; must be from {min} to {max}"));
+        }
+        value
+    }
+
+    /// A finite number greater than zero and at most `max`.
+    fn positive(&mut self, path: &str, value: f64, max: f64) -> f64 {
+        if !value.is_finite() {
+            self.fail(path, "must be a finite number");
+        } else if value <= 0.0 || value > max {
+            self.fail(
+                path,
+                format!("is {value}; must be greater than 0 and at most {max}"),
+            );
+        }
+        value
+    }
+
+    /// A whole number in `[min, max]`.
+    fn count(&mut self, path: &str, value: u32, min: u32, max: u32) -> u32 {
+        if value < min || value > max {
+            self.fail(path, format!("is {value}; must be from {min} to {max}"));
+        }
+        value
+    }
+
+    fn millis(&mut self, path: &str, ms: f64) -> SimDuration {
+        let ms = self.number(path, ms, 0.0, SETTING_MS_MAX);
+        if ms.is_finite() && (0.0..=SETTING_MS_MAX).contains(&ms) {
+            SimDuration::from_millis_f64(ms)
+        } else {
+            SimDuration::ZERO
+        }
+    }
+
+    fn timeout(&mut self, path: &str, timeout: Timeout) -> Option<SimDuration> {
+        match timeout {
+            Timeout::None => None,
+            Timeout::Ms(ms) => {
+                let ms = self.positive(path, ms, SETTING_MS_MAX);
+                Some(SimDuration::from_millis_f64(if ms.is_finite() { ms.max(0.0) } else { 0.0 }))
+            }
+        }
+    }
+
+    fn seconds(&mut self, path: &str, s: f64) -> SimTime {
+        let s = self.number(path, s, 0.0, DURATION_S_MAX);
+        if s.is_finite() && s >= 0.0 {
+            SimTime::from_micros(SimDuration::from_millis_f64(s.min(DURATION_S_MAX) * 1000.0).as_micros())
+        } else {
+            SimTime::ZERO
+        }
+    }
+
+    fn dist(&mut self, path: &str, dist: &Dist) -> DurationDist {
+        let us = MICROS_PER_MS as f64;
+        match *dist {
+            Dist::Constant { ms } => DurationDist::Constant(self.millis(&format!("{path}.ms"), ms)),
+            Dist::Exponential { mean_ms } => {
+                let m = self.positive(&format!("{path}.mean_ms"), mean_ms, SETTING_MS_MAX);
+                DurationDist::Exponential { mean_us: m * us }
+            }
+            Dist::Uniform { min_ms, max_ms } => {
+                let lo = self.number(&format!("{path}.min_ms"), min_ms, 0.0, SETTING_MS_MAX);
+                let hi = self.number(&format!("{path}.max_ms"), max_ms, 0.0, SETTING_MS_MAX);
+                if lo > hi {
+                    self.fail(
+                        format!("{path}.max_ms"),
+                        format!("is {hi}; must be at least min_ms ({lo})"),
+                    );
+                }
+                DurationDist::Uniform {
+                    min_us: lo * us,
+                    max_us: hi * us,
+                }
+            }
+            Dist::Lognormal { median_ms, p99_ms } => {
+                let median = self.positive(&format!("{path}.median_ms"), median_ms, SETTING_MS_MAX);
+                let p99 = self.positive(&format!("{path}.p99_ms"), p99_ms, SETTING_MS_MAX);
+                if p99 < median {
+                    self.fail(
+                        format!("{path}.p99_ms"),
+                        format!("is {p99}; must be at least median_ms ({median})"),
+                    );
+                }
+                let median_us = median * us;
+                DurationDist::Lognormal {
+                    mu: libm::log(median_us),
+                    sigma: libm::log(p99 / median) / Z_P99,
+                }
+            }
+        }
+    }
+}
+
+impl Config {
+    /// Validates `scenario`, returning every problem found.
+    pub fn from_scenario(scenario: &Scenario) -> Result<Config, Vec<Problem>> {
+        let mut c = Checker { problems: vec![] };
+        if scenario.version != SCENARIO_VERSION {
+            c.fail(
+                "version",
+                format!(
+                    "is {}; this build reads version {SCENARIO_VERSION}",
+                    scenario.version
+                ),
+            );
+        }
+        let duration_s = c.positive("duration_s", scenario.duration_s, DURATION_S_MAX);
+        let duration = if duration_s.is_finite() && duration_s > 0.0 {
+            SimDuration::from_millis_f64(duration_s.min(DURATION_S_MAX) * 1000.0)
+        } else {
+            SimDuration::ZERO
+        };
+
+        // Traffic.
+        let traffic = &scenario.traffic;
+        if traffic.rate.is_empty() {
+            c.fail("traffic.rate", "needs at least one component");
+        }
+        if traffic.rate.len() > 64 {
+            c.fail("traffic.rate", "may have at most 64 components");
+        }
+        for (i, comp) in traffic.rate.iter().enumerate() {
+            let p = format!("traffic.rate[{i}]");
+            match *comp {
+                RateComponent::Constant { rps } => {
+                    c.number(&format!("{p}.rps"), rps, 0.0, RATE_RPS_MAX);
+                }
+                RateComponent::Step { at_s, rps } => {
+                    c.seconds(&format!("{p}.at_s"), at_s);
+                    c.number(&format!("{p}.rps"), rps, -RATE_RPS_MAX, RATE_RPS_MAX);
+                }
+                RateComponent::Ramp {
+                    start_s,
+                    end_s,
+                    from_rps,
+                    to_rps,
+                } => {
+                    c.seconds(&format!("{p}.start_s"), start_s);
+                    c.seconds(&format!("{p}.end_s"), end_s);
+                    if end_s <= start_s {
+                        c.fail(
+                            format!("{p}.end_s"),
+                            format!("is {end_s}; must be later than start_s ({start_s})"),
+                        );
+                    }
+                    c.number(&format!("{p}.from_rps"), from_rps, 0.0, RATE_RPS_MAX);
+                    c.number(&format!("{p}.to_rps"), to_rps, 0.0, RATE_RPS_MAX);
+                }
+                RateComponent::Spike {
+                    start_s,
+                    duration_s,
+                    multiplier,
+                } => {
+                    c.seconds(&format!("{p}.start_s"), start_s);
+                    c.positive(&format!("{p}.duration_s"), duration_s, DURATION_S_MAX);
+                    c.number(&format!("{p}.multiplier"), multiplier, 0.0, 1000.0);
+                }
+            }
+        }
+        if c.problems.is_empty() {
+            let peak = crate::traffic::RateProfile::new(&traffic.rate, &[]).peak_rps();
+            if peak > RATE_RPS_MAX {
+                c.fail(
+                    "traffic.rate",
+                    format!("peaks at {peak} requests/s; at most {RATE_RPS_MAX} are supported"),
+                );
+            }
+        }
+
+        if traffic.endpoints.is_empty() {
+            c.fail("traffic.endpoints", "needs at least one endpoint");
+        }
+        if traffic.endpoints.len() > 32 {
+            c.fail("traffic.endpoints", "may have at most 32 endpoints");
+        }
+        let total_weight: f64 = traffic
+            .endpoints
+            .iter()
+            .map(|e| e.weight)
+            .filter(|w| w.is_finite() && *w > 0.0)
+            .sum();
+        let mut endpoints = Vec::with_capacity(traffic.endpoints.len());
+        for (i, ep) in traffic.endpoints.iter().enumerate() {
+            let p = format!("traffic.endpoints[{i}]");
+            if ep.name.trim().is_empty() {
+                c.fail(format!("{p}.name"), "must not be empty");
+            }
+            if traffic.endpoints[..i].iter().any(|o| o.name == ep.name) {
+                c.fail(format!("{p}.name"), format!("\"{}\" is used twice", ep.name));
+            }
+            let w = c.positive(&format!("{p}.weight"), ep.weight, 1e9);
+            if ep.steps.is_empty() {
+                c.fail(format!("{p}.steps"), "needs at least one step");
+            }
+            if ep.steps.len() > 16 {
+                c.fail(format!("{p}.steps"), "may have at most 16 steps");
+            }
+            let steps = ep
+                .steps
+                .iter()
+                .enumerate()
+                .map(|(j, step)| {
+                    let sp = format!("{p}.steps[{j}]");
+                    match step {
+                        Step::Cpu { duration } => {
+                            StepConfig::Cpu(c.dist(&format!("{sp}.duration"), duration))
+                        }
+                        Step::CacheRead { miss_query } => {
+                            StepConfig::CacheRead(c.dist(&format!("{sp}.miss_query"), miss_query))
+                        }
+                        Step::DbQuery { cost } => {
+                            StepConfig::DbQuery(c.dist(&format!("{sp}.cost"), cost))
+                        }
+                        Step::UpstreamCall => StepConfig::UpstreamCall,
+                    }
+                })
+                .collect();
+            endpoints.push(EndpointConfig {
+                name: ep.name.clone(),
+                share: if total_weight > 0.0 { w / total_weight } else { 0.0 },
+                steps,
+            });
+        }
+
+        let client_timeout = c.timeout("client.timeout_ms", scenario.client.timeout_ms);
+        let gateway_timeout = c.timeout(
+            "load_balancer.gateway_timeout_ms",
+            scenario.load_balancer.gateway_timeout_ms,
+        );
+
+        let inst = &scenario.instances;
+        let instance_count = c.count("instances.count", inst.count, 1, 64) as usize;
+        let max_threads = c.count("instances.max_threads", inst.max_threads, 1, 10_000);
+        let accept_queue = match inst.accept_queue {
+            Capacity::Unbounded => None,
+            Capacity::Limit(n) => Some(c.count("instances.accept_queue", n, 0, 100_000)),
+        };
+
+        let cache = &scenario.cache;
+        let cache_keyspace = c.count("cache.keyspace", cache.keyspace, 1, 1_000_000);
+        let cache_zipf_exponent = c.number("cache.zipf_exponent", cache.zipf_exponent, 0.0, 5.0);
+        let ttl_ms = c.positive("cache.ttl_ms", cache.ttl_ms, SETTING_MS_MAX);
+        let cache_lookup = c.millis("cache.lookup_ms", cache.lookup_ms);
+
+        let pool_max_size = c.count("db_pool.max_size", scenario.db_pool.max_size, 1, 1_000);
+        let pool_timeout = c.timeout(
+            "db_pool.connection_timeout_ms",
+            scenario.db_pool.connection_timeout_ms,
+        );
+        let db_cores = c.count("database.cores", scenario.database.cores, 1, 1_024);
+        let query_timeout = c.timeout(
+            "database.query_timeout_ms",
+            scenario.database.query_timeout_ms,
+        );
+
+        let up = &scenario.upstream;
+        let upstream_latency = c.dist("upstream.latency", &up.latency);
+        let upstream_error_rate = c.number("upstream.error_rate", up.error_rate, 0.0, 1.0);
+        let upstream_connect_timeout = c.timeout("upstream.connect_timeout_ms", up.connect_timeout_ms);
+        let upstream_read_timeout = c.timeout("upstream.read_timeout_ms", up.read_timeout_ms);
+
+        if scenario.faults.len() > 64 {
+            c.fail("faults", "may have at most 64 faults");
+        }
+        let mut faults = Vec::with_capacity(scenario.faults.len());
+        for (i, f) in scenario.faults.iter().enumerate() {
+            let p = format!("faults[{i}]");
+            let start = c.seconds(&format!("{p}.start_s"), f.start_s);
+            let instant = f.kind == FaultKind::CacheFlush;
+            let end = if instant {
+                start
+            } else {
+                let d = c.positive(&format!("{p}.duration_s"), f.duration_s, DURATION_S_MAX);
+                start + SimDuration::from_millis_f64(if d.is_finite() { d.clamp(0.0, DURATION_S_MAX) } else { 0.0 } * 1000.0)
+            };
+            let uses_multiplier = matches!(
+                f.kind,
+                FaultKind::DbSlow | FaultKind::TrafficSpike | FaultKind::UpstreamSlow
+            );
+            let multiplier = match (uses_multiplier, f.multiplier) {
+                (true, Some(m)) => c.positive(&format!("{p}.multiplier"), m, 1_000_000.0),
+                (true, None) => {
+                    c.fail(format!("{p}.multiplier"), format!("is required for kind {}", kind_name(f.kind)));
+                    1.0
+                }
+                (false, Some(_)) => {
+                    c.fail(format!("{p}.multiplier"), format!("is not used by kind {}", kind_name(f.kind)));
+                    1.0
+                }
+                (false, None) => 1.0,
+            };
+            let uses_error_rate = f.kind == FaultKind::UpstreamErrors;
+            let error_rate = match (uses_error_rate, f.error_rate) {
+                (true, Some(r)) => c.number(&format!("{p}.error_rate"), r, 0.0, 1.0),
+                (true, None) => {
+                    c.fail(format!("{p}.error_rate"), "is required for kind upstream_errors");
+                    0.0
+                }
+                (false, Some(_)) => {
+                    c.fail(format!("{p}.error_rate"), format!("is not used by kind {}", kind_name(f.kind)));
+                    0.0
+                }
+                (false, None) => 0.0,
+            };
+            faults.push(FaultConfig {
+                kind: f.kind,
+                start,
+                end,
+                multiplier,
+                error_rate,
+            });
+        }
+        faults.sort_by_key(|f| f.start);
+
+        if !c.problems.is_empty() {
+            return Err(c.problems);
+        }
+        Ok(Config {
+            seed: scenario.seed,
+            duration,
+            rate: traffic.rate.clone(),
+            endpoints,
+            client_timeout,
+            lb_policy: scenario.load_balancer.policy,
+            gateway_timeout,
+            instance_count,
+            max_threads,
+            accept_queue,
+            queue_overflow: inst.queue_overflow,
+            cache_keyspace,
+            cache_zipf_exponent,
+            cache_ttl: SimDuration::from_millis_f64(ttl_ms),
+            cache_lookup,
+            pool_max_size,
+            pool_timeout,
+            db_cores,
+            query_timeout,
+            upstream_latency,
+            upstream_error_rate,
+            upstream_connect_timeout,
+            upstream_read_timeout,
+            faults,
+        })
+    }
+}
+
+/// The name a fault kind has in scenario files.
+pub fn kind_name(kind: FaultKind) -> String {
+    serde_json::to_value(kind)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_owned))
+        .unwrap_or_default()
+}

@@ -1,0 +1,602 @@
+//! What a run reports: per-second rows, a run summary, and the recorder that builds them.
+//!
+//! The models push observations into the [`Recorder`]; nothing else in the engine keeps
+//! statistics. All types here are plain data for the CLI and the UI.
+
+use serde::Serialize;
+
+use crate::histogram::Histogram;
+use crate::time::{SimDuration, SimTime};
+
+/// A client-visible outcome of one HTTP attempt.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub enum Status {
+    /// The request succeeded.
+    Ok200,
+    /// The application failed (an unhandled exception).
+    Error500,
+    /// The load balancer got a bad answer or a refused connection from an instance.
+    BadGateway502,
+    /// The service refused on purpose (overloaded, shedding).
+    Unavailable503,
+    /// The load balancer got no answer in time.
+    GatewayTimeout504,
+    /// The client gave up waiting.
+    ClientTimeout,
+}
+
+impl Status {
+    /// Every status, in display order.
+    pub const ALL: [Status; 6] = [
+        Status::Ok200,
+        Status::Error500,
+        Status::BadGateway502,
+        Status::Unavailable503,
+        Status::GatewayTimeout504,
+        Status::ClientTimeout,
+    ];
+
+    /// The label used in reports: "200", "500", …, "client_timeout".
+    pub fn label(self) -> &'static str {
+        match self {
+            Status::Ok200 => "200",
+            Status::Error500 => "500",
+            Status::BadGateway502 => "502",
+            Status::Unavailable503 => "503",
+            Status::GatewayTimeout504 => "504",
+            Status::ClientTimeout => "client_timeout",
+        }
+    }
+
+    /// True for the statuses that count as a failure for the user.
+    pub fn is_failure(self) -> bool {
+        self != Status::Ok200
+    }
+}
+
+/// Why a handler failed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ErrorClass {
+    /// No pool connection became free within the connection timeout.
+    PoolAcquireTimeout,
+    /// The database cancelled a query at its statement timeout.
+    QueryTimeout,
+    /// The upstream answered with an error.
+    UpstreamError,
+    /// The upstream did not answer within the read timeout.
+    UpstreamReadTimeout,
+    /// The upstream could not be reached within the connect timeout.
+    UpstreamConnectTimeout,
+    /// The upstream refused the connection.
+    UpstreamRefused,
+}
+
+impl ErrorClass {
+    /// Every class, in report order.
+    pub const ALL: [ErrorClass; 6] = [
+        ErrorClass::PoolAcquireTimeout,
+        ErrorClass::QueryTimeout,
+        ErrorClass::UpstreamError,
+        ErrorClass::UpstreamReadTimeout,
+        ErrorClass::UpstreamConnectTimeout,
+        ErrorClass::UpstreamRefused,
+    ];
+}
+
+/// Counts by client-visible status.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct StatusCounts {
+    /// Successes.
+    #[serde(rename = "200")]
+    pub ok_200: u64,
+    /// Application failures.
+    #[serde(rename = "500")]
+    pub error_500: u64,
+    /// Bad gateway.
+    #[serde(rename = "502")]
+    pub bad_gateway_502: u64,
+    /// Refused on purpose.
+    #[serde(rename = "503")]
+    pub unavailable_503: u64,
+    /// Gateway timeout.
+    #[serde(rename = "504")]
+    pub gateway_timeout_504: u64,
+    /// The client gave up.
+    pub client_timeout: u64,
+}
+
+impl StatusCounts {
+    /// Adds one outcome.
+    pub fn add(&mut self, status: Status) {
+        *self.get_mut(status) += 1;
+    }
+    /// The count for `status`.
+    pub fn get(&self, status: Status) -> u64 {
+        match status {
+            Status::Ok200 => self.ok_200,
+            Status::Error500 => self.error_500,
+            Status::BadGateway502 => self.bad_gateway_502,
+            Status::Unavailable503 => self.unavailable_503,
+            Status::GatewayTimeout504 => self.gateway_timeout_504,
+            Status::ClientTimeout => self.client_timeout,
+        }
+    }
+    fn get_mut(&mut self, status: Status) -> &mut u64 {
+        match status {
+            Status::Ok200 => &mut self.ok_200,
+            Status::Error500 => &mut self.error_500,
+            Status::BadGateway502 => &mut self.bad_gateway_502,
+            Status::Unavailable503 => &mut self.unavailable_503,
+            Status::GatewayTimeout504 => &mut self.gateway_timeout_504,
+            Status::ClientTimeout => &mut self.client_timeout,
+        }
+    }
+    /// All outcomes.
+    pub fn total(&self) -> u64 {
+        Status::ALL.iter().map(|s| self.get(*s)).sum()
+    }
+    /// All outcomes except 200.
+    pub fn failures(&self) -> u64 {
+        self.total() - self.ok_200
+    }
+    /// Share of outcomes that are 5xx (500, 502, 503, 504); 0 when there are none.
+    pub fn rate_5xx(&self) -> f64 {
+        let total = self.total();
+        if total == 0 {
+            return 0.0;
+        }
+        (self.error_500 + self.bad_gateway_502 + self.unavailable_503 + self.gateway_timeout_504)
+            as f64
+            / total as f64
+    }
+}
+
+/// One instance's gauges at the end of a second.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct InstanceGauges {
+    /// Worker threads busy.
+    pub threads_busy: u32,
+    /// Connections waiting in the accept queue.
+    pub accept_queue: u32,
+    /// Pool connections in use.
+    pub pool_active: u32,
+    /// Requests waiting for a pool connection.
+    pub pool_waiters: u32,
+}
+
+/// Everything measured in one virtual second `[t_s - 1, t_s)`; gauges are read at `t_s`.
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct SecondMetrics {
+    /// The end of the second, in seconds since the start.
+    pub t_s: u64,
+    /// Attempts that reached the load balancer.
+    pub arrivals: u64,
+    /// Outcomes by client-visible status.
+    pub status: StatusCounts,
+    /// Median latency of the outcomes, in milliseconds.
+    pub latency_p50_ms: f64,
+    /// 90th percentile latency, in milliseconds.
+    pub latency_p90_ms: f64,
+    /// 99th percentile latency, in milliseconds.
+    pub latency_p99_ms: f64,
+    /// Largest latency, in milliseconds.
+    pub latency_max_ms: f64,
+    /// Worker threads busy, all instances.
+    pub threads_busy: u32,
+    /// Accept-queue length, all instances.
+    pub accept_queue: u32,
+    /// Pool connections in use, all instances.
+    pub pool_active: u32,
+    /// Requests waiting for a connection, all instances.
+    pub pool_waiters: u32,
+    /// Mean wait of the connection acquisitions granted this second, in milliseconds.
+    pub pool_wait_ms_mean: f64,
+    /// Acquisitions that gave up at the connection timeout.
+    pub pool_acquire_timeouts: u64,
+    /// Queries started.
+    pub db_queries: u64,
+    /// Queries running on the database at the end of the second.
+    pub db_concurrency: u32,
+    /// Cache hits.
+    pub cache_hits: u64,
+    /// Cache misses.
+    pub cache_misses: u64,
+    /// Upstream calls started.
+    pub upstream_calls: u64,
+    /// Upstream calls that failed (error, timeout, refused).
+    pub upstream_failures: u64,
+    /// Attempts in the system (arrived, no outcome yet) at the end of the second.
+    pub in_flight: u64,
+    /// Per-instance gauges.
+    pub instances: Vec<InstanceGauges>,
+}
+
+/// Count, mean and quantiles of a latency, in milliseconds.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Serialize)]
+pub struct LatencySummary {
+    /// Mean.
+    pub mean: f64,
+    /// Median.
+    pub p50: f64,
+    /// 90th percentile.
+    pub p90: f64,
+    /// 99th percentile.
+    pub p99: f64,
+    /// Maximum.
+    pub max: f64,
+}
+
+/// Attempt accounting: arrived = completed + in flight at the end.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct AttemptCounts {
+    /// Attempts that reached the load balancer.
+    pub arrived: u64,
+    /// Attempts with a client-visible outcome.
+    pub completed: u64,
+    /// Attempts still waiting for an outcome when the run ended.
+    pub in_flight_at_end: u64,
+}
+
+/// A mean, in milliseconds.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Serialize)]
+pub struct MeanMs {
+    /// Mean, in milliseconds.
+    pub mean: f64,
+}
+
+/// Database figures of a run.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Serialize)]
+pub struct DbSummary {
+    /// Queries started.
+    pub queries: u64,
+    /// Queries cancelled at the statement timeout.
+    pub query_timeouts: u64,
+    /// Connection acquisitions that timed out.
+    pub pool_acquire_timeouts: u64,
+    /// Mean wait of granted acquisitions, in milliseconds.
+    pub pool_wait_ms_mean: f64,
+    /// Most queries running at once.
+    pub concurrency_max: u32,
+}
+
+/// Cache figures of a run.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Serialize)]
+pub struct CacheSummary {
+    /// Lookups that found a fresh entry.
+    pub hits: u64,
+    /// Lookups that did not.
+    pub misses: u64,
+    /// hits / (hits + misses); 0 when there were no lookups.
+    pub hit_ratio: f64,
+}
+
+/// Upstream figures of a run.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Serialize)]
+pub struct UpstreamSummary {
+    /// Calls started.
+    pub calls: u64,
+    /// Calls that failed.
+    pub failures: u64,
+}
+
+/// Little's law over the run, from two independent bookkeepings: the time-average number of
+/// attempts in the system (integrated on every change), and arrival rate times mean time in
+/// the system (summed per attempt, truncated at the end of the run).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Serialize)]
+pub struct LittlesLaw {
+    /// Time-average number in the system (L).
+    pub mean_in_system: f64,
+    /// Arrivals per second (λ).
+    pub arrival_rate_per_s: f64,
+    /// Mean time in the system in seconds, in-flight attempts counted up to the end (W).
+    pub mean_time_in_system_s: f64,
+}
+
+/// Errors by class.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct ErrorCounts {
+    /// Pool acquisitions that timed out.
+    pub pool_acquire_timeout: u64,
+    /// Statement timeouts.
+    pub query_timeout: u64,
+    /// Upstream error answers.
+    pub upstream_error: u64,
+    /// Upstream read timeouts.
+    pub upstream_read_timeout: u64,
+    /// Upstream connect timeouts.
+    pub upstream_connect_timeout: u64,
+    /// Upstream refused connections.
+    pub upstream_refused: u64,
+}
+
+impl ErrorCounts {
+    fn add(&mut self, class: ErrorClass) {
+        match class {
+            ErrorClass::PoolAcquireTimeout => self.pool_acquire_timeout += 1,
+            ErrorClass::QueryTimeout => self.query_timeout += 1,
+            ErrorClass::UpstreamError => self.upstream_error += 1,
+            ErrorClass::UpstreamReadTimeout => self.upstream_read_timeout += 1,
+            ErrorClass::UpstreamConnectTimeout => self.upstream_connect_timeout += 1,
+            ErrorClass::UpstreamRefused => self.upstream_refused += 1,
+        }
+    }
+}
+
+/// What a whole run measured.
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct Summary {
+    /// The seed of the run.
+    pub seed: u64,
+    /// Virtual seconds simulated.
+    pub sim_seconds: f64,
+    /// Events processed.
+    pub events: u64,
+    /// Attempt accounting.
+    pub attempts: AttemptCounts,
+    /// Outcomes by client-visible status.
+    pub status: StatusCounts,
+    /// Latency of all outcomes.
+    pub latency_ms: LatencySummary,
+    /// Time from arrival at an instance until a worker takes the request.
+    pub queue_wait_ms: MeanMs,
+    /// Database figures.
+    pub db: DbSummary,
+    /// Cache figures.
+    pub cache: CacheSummary,
+    /// Upstream figures.
+    pub upstream: UpstreamSummary,
+    /// Handler failures by class.
+    pub errors: ErrorCounts,
+    /// Server-side completions that arrived after the client had its outcome (wasted work).
+    pub late_responses: u64,
+    /// Little's law figures.
+    pub littles_law: LittlesLaw,
+}
+
+/// Collects observations as the models make them.
+#[derive(Clone, Debug)]
+pub struct Recorder {
+    /// Rows of the seconds that have ended.
+    pub rows: Vec<SecondMetrics>,
+    current: SecondMetrics,
+    second_latency: Histogram,
+    second_pool_wait_us: u128,
+    second_pool_grants: u64,
+
+    run_latency: Histogram,
+    /// Attempts that reached the load balancer.
+    pub arrived: u64,
+    /// Outcomes by status over the run.
+    pub status: StatusCounts,
+    queue_wait_us: u128,
+    queue_waits: u64,
+    pool_wait_us: u128,
+    pool_grants: u64,
+    db: DbSummary,
+    cache: CacheSummary,
+    upstream: UpstreamSummary,
+    errors: ErrorCounts,
+    late_responses: u64,
+    /// Sum of (outcome − arrival) over completed attempts, in microseconds.
+    sojourn_us: u128,
+}
+
+impl Default for Recorder {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Recorder {
+    /// An empty recorder.
+    pub fn new() -> Self {
+        Recorder {
+            rows: Vec::new(),
+            current: SecondMetrics::default(),
+            second_latency: Histogram::new(),
+            second_pool_wait_us: 0,
+            second_pool_grants: 0,
+            run_latency: Histogram::new(),
+            arrived: 0,
+            status: StatusCounts::default(),
+            queue_wait_us: 0,
+            queue_waits: 0,
+            pool_wait_us: 0,
+            pool_grants: 0,
+            db: DbSummary::default(),
+            cache: CacheSummary::default(),
+            upstream: UpstreamSummary::default(),
+            errors: ErrorCounts::default(),
+            late_responses: 0,
+            sojourn_us: 0,
+        }
+    }
+
+    /// An attempt reached the load balancer.
+    pub fn arrival(&mut self) {
+        self.arrived += 1;
+        self.current.arrivals += 1;
+    }
+
+    /// An attempt got its client-visible outcome after `latency`.
+    pub fn outcome(&mut self, status: Status, latency: SimDuration) {
+        self.status.add(status);
+        self.current.status.add(status);
+        self.second_latency.record(latency.as_micros());
+        self.run_latency.record(latency.as_micros());
+        self.sojourn_us += latency.as_micros() as u128;
+    }
+
+    /// A worker took a request after it waited `wait` in the accept queue.
+    pub fn queue_wait(&mut self, wait: SimDuration) {
+        self.queue_wait_us += wait.as_micros() as u128;
+        self.queue_waits += 1;
+    }
+
+    /// A pool connection was granted after `wait`.
+    pub fn pool_grant(&mut self, wait: SimDuration) {
+        self.pool_wait_us += wait.as_micros() as u128;
+        self.pool_grants += 1;
+        self.second_pool_wait_us += wait.as_micros() as u128;
+        self.second_pool_grants += 1;
+    }
+
+    /// A handler failed.
+    pub fn error(&mut self, class: ErrorClass) {
+        self.errors.add(class);
+        match class {
+            ErrorClass::PoolAcquireTimeout => {
+                self.db.pool_acquire_timeouts += 1;
+                self.current.pool_acquire_timeouts += 1;
+            }
+            ErrorClass::QueryTimeout => self.db.query_timeouts += 1,
+            ErrorClass::UpstreamError
+            | ErrorClass::UpstreamReadTimeout
+            | ErrorClass::UpstreamConnectTimeout
+            | ErrorClass::UpstreamRefused => {
+                self.upstream.failures += 1;
+                self.current.upstream_failures += 1;
+            }
+        }
+    }
+
+    /// A query started; `running` queries are now on the database.
+    pub fn query_started(&mut self, running: u32) {
+        self.db.queries += 1;
+        self.current.db_queries += 1;
+        self.db.concurrency_max = self.db.concurrency_max.max(running);
+    }
+
+    /// A cache lookup finished.
+    pub fn cache_lookup(&mut self, hit: bool) {
+        if hit {
+            self.cache.hits += 1;
+            self.current.cache_hits += 1;
+        } else {
+            self.cache.misses += 1;
+            self.current.cache_misses += 1;
+        }
+    }
+
+    /// An upstream call started.
+    pub fn upstream_call(&mut self) {
+        self.upstream.calls += 1;
+        self.current.upstream_calls += 1;
+    }
+
+    /// A server finished a request whose client already had an outcome.
+    pub fn late_response(&mut self) {
+        self.late_responses += 1;
+    }
+
+    /// Closes the second ending at `t`, with the gauges read now.
+    pub fn close_second(
+        &mut self,
+        t: SimTime,
+        instances: Vec<InstanceGauges>,
+        db_concurrency: u32,
+        in_flight: u64,
+    ) {
+        let mut row = std::mem::take(&mut self.current);
+        row.t_s = t.whole_secs();
+        let ms = |us: u64| us as f64 / 1000.0;
+        row.latency_p50_ms = ms(self.second_latency.quantile_us(0.50));
+        row.latency_p90_ms = ms(self.second_latency.quantile_us(0.90));
+        row.latency_p99_ms = ms(self.second_latency.quantile_us(0.99));
+        row.latency_max_ms = ms(self.second_latency.max_us());
+        self.second_latency.reset();
+        row.pool_wait_ms_mean = if self.second_pool_grants == 0 {
+            0.0
+        } else {
+            self.second_pool_wait_us as f64 / self.second_pool_grants as f64 / 1000.0
+        };
+        self.second_pool_wait_us = 0;
+        self.second_pool_grants = 0;
+        for g in &instances {
+            row.threads_busy += g.threads_busy;
+            row.accept_queue += g.accept_queue;
+            row.pool_active += g.pool_active;
+            row.pool_waiters += g.pool_waiters;
+        }
+        row.instances = instances;
+        row.db_concurrency = db_concurrency;
+        row.in_flight = in_flight;
+        self.rows.push(row);
+    }
+
+    /// The run summary at `end`, given the in-system time integral and the truncated
+    /// sojourn of attempts still in flight.
+    pub fn summary(
+        &self,
+        seed: u64,
+        end: SimTime,
+        events: u64,
+        in_flight: u64,
+        in_system_area_us: u128,
+        in_flight_sojourn_us: u128,
+    ) -> Summary {
+        let ms = |us: u64| us as f64 / 1000.0;
+        let mean_ms = |sum: u128, n: u64| if n == 0 { 0.0 } else { sum as f64 / n as f64 / 1000.0 };
+        let secs = end.as_secs_f64();
+        let lookups = self.cache.hits + self.cache.misses;
+        Summary {
+            seed,
+            sim_seconds: secs,
+            events,
+            attempts: AttemptCounts {
+                arrived: self.arrived,
+                completed: self.status.total(),
+                in_flight_at_end: in_flight,
+            },
+            status: self.status,
+            latency_ms: LatencySummary {
+                mean: self.run_latency.mean_us() / 1000.0,
+                p50: ms(self.run_latency.quantile_us(0.50)),
+                p90: ms(self.run_latency.quantile_us(0.90)),
+                p99: ms(self.run_latency.quantile_us(0.99)),
+                max: ms(self.run_latency.max_us()),
+            },
+            queue_wait_ms: MeanMs {
+                mean: mean_ms(self.queue_wait_us, self.queue_waits),
+            },
+            db: DbSummary {
+                pool_wait_ms_mean: mean_ms(self.pool_wait_us, self.pool_grants),
+                ..self.db
+            },
+            cache: CacheSummary {
+                hit_ratio: if lookups == 0 {
+                    0.0
+                } else {
+                    self.cache.hits as f64 / lookups as f64
+                },
+                ..self.cache
+            },
+            upstream: self.upstream,
+            errors: self.errors,
+            late_responses: self.late_responses,
+            littles_law: LittlesLaw {
+                mean_in_system: if secs > 0.0 {
+                    in_system_area_us as f64 / end.as_micros() as f64
+                } else {
+                    0.0
+                },
+                arrival_rate_per_s: if secs > 0.0 {
+                    self.arrived as f64 / secs
+                } else {
+                    0.0
+                },
+                mean_time_in_system_s: if self.arrived == 0 {
+                    0.0
+                } else {
+                    (self.sojourn_us + in_flight_sojourn_us) as f64 / self.arrived as f64 / 1e6
+                },
+            },
+        }
+    }
+
+    /// Sum of completed attempts' times in the system, in microseconds.
+    pub fn completed_sojourn_us(&self) -> u128 {
+        self.sojourn_us
+    }
+}

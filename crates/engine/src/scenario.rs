@@ -1,0 +1,609 @@
+//! The scenario file format (version 1): plain serde data, as a person writes it.
+//!
+//! A `Scenario` is what comes from JSON, a shared link or the UI's controls. It is checked once,
+//! at the boundary, by [`crate::config::Config::from_scenario`], which turns it into types that
+//! cannot be invalid or reports every problem with its field path. Units are in field names
+//! (`_ms`, `_s`, `_rps`); defaults mirror the production software each part imitates.
+//! `docs/scenario.md` is the reference for people; `outage-lab schema` prints the JSON Schema.
+
+use std::borrow::Cow;
+
+use schemars::{json_schema, JsonSchema, Schema, SchemaGenerator};
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+/// The scenario format version this build reads and writes.
+pub const SCENARIO_VERSION: u32 = 1;
+
+/// A whole simulated world: traffic, the service's parts, their settings, and timed faults.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Scenario {
+    /// Format version; this build reads version 1.
+    pub version: u32,
+    /// A short title.
+    #[serde(default)]
+    pub name: String,
+    /// What the scenario shows and what to watch.
+    #[serde(default)]
+    pub description: String,
+    /// The seed that drives every random draw; the same seed gives the same run.
+    #[serde(default = "defaults::seed")]
+    pub seed: u64,
+    /// How long the run lasts, in virtual seconds.
+    pub duration_s: f64,
+    /// Who calls the service and what they ask for.
+    pub traffic: Traffic,
+    /// The calling clients' behaviour.
+    #[serde(default)]
+    pub client: Client,
+    /// The load balancer in front of the instances.
+    #[serde(default)]
+    pub load_balancer: LoadBalancer,
+    /// The application instances.
+    #[serde(default)]
+    pub instances: Instances,
+    /// The shared cache in front of the database.
+    #[serde(default)]
+    pub cache: Cache,
+    /// Each instance's database connection pool.
+    #[serde(default)]
+    pub db_pool: DbPool,
+    /// The database server shared by all instances.
+    #[serde(default)]
+    pub database: Database,
+    /// The upstream dependency (a payment gateway).
+    #[serde(default)]
+    pub upstream: Upstream,
+    /// Faults that start and end at given times.
+    #[serde(default)]
+    pub faults: Vec<Fault>,
+}
+
+/// The arrival process and the endpoint mix.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Traffic {
+    /// The arrival rate over time: the sum of these components, times any active spikes.
+    pub rate: Vec<RateComponent>,
+    /// The endpoints users call, with their relative weights.
+    pub endpoints: Vec<Endpoint>,
+}
+
+/// One component of the arrival-rate profile (user requests per second).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
+pub enum RateComponent {
+    /// A constant rate for the whole run.
+    Constant {
+        /// Requests per second.
+        rps: f64,
+    },
+    /// Adds `rps` from `at_s` on (a negative `rps` lowers the rate).
+    Step {
+        /// When the step happens, in seconds.
+        at_s: f64,
+        /// Requests per second added from then on.
+        rps: f64,
+    },
+    /// A linear ramp: nothing before `start_s`, `from_rps` rising to `to_rps` at `end_s`, then
+    /// `to_rps` for the rest of the run.
+    Ramp {
+        /// When the ramp starts, in seconds.
+        start_s: f64,
+        /// When the ramp ends, in seconds.
+        end_s: f64,
+        /// Rate at the start, requests per second.
+        from_rps: f64,
+        /// Rate at the end and after, requests per second.
+        to_rps: f64,
+    },
+    /// Multiplies the whole rate by `multiplier` between `start_s` and `start_s + duration_s`.
+    Spike {
+        /// When the spike starts, in seconds.
+        start_s: f64,
+        /// How long it lasts, in seconds.
+        duration_s: f64,
+        /// Factor applied to the rate during the spike.
+        multiplier: f64,
+    },
+}
+
+/// An endpoint of the service and the steps its handler runs, in order, on one worker thread.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Endpoint {
+    /// How the endpoint shows in charts and logs, e.g. `GET /product/{id}`.
+    pub name: String,
+    /// Relative share of user requests (any positive numbers; they are normalised).
+    pub weight: f64,
+    /// The handler's steps, run one after another while holding the worker thread.
+    pub steps: Vec<Step>,
+}
+
+/// One step of a request handler.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
+pub enum Step {
+    /// Work on the worker thread itself (parsing, templating, business logic).
+    Cpu {
+        /// How long the work takes.
+        duration: Dist,
+    },
+    /// Read-through cache: a hit answers after the cache's latency; a miss runs a database query
+    /// (through the pool) and fills the key.
+    CacheRead {
+        /// Cost of the database query that loads a missing key.
+        miss_query: Dist,
+    },
+    /// A database query or write through the connection pool.
+    DbQuery {
+        /// Work the query needs on one database core.
+        cost: Dist,
+    },
+    /// A call to the upstream dependency.
+    UpstreamCall,
+}
+
+/// A distribution of durations, in milliseconds.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
+pub enum Dist {
+    /// Always the same.
+    Constant {
+        /// The duration, in milliseconds.
+        ms: f64,
+    },
+    /// Exponential (memoryless), as in M/M/c queues.
+    Exponential {
+        /// Mean, in milliseconds.
+        mean_ms: f64,
+    },
+    /// Uniform between two bounds.
+    Uniform {
+        /// Lower bound, in milliseconds.
+        min_ms: f64,
+        /// Upper bound, in milliseconds.
+        max_ms: f64,
+    },
+    /// Log-normal, given by its median and 99th percentile: the usual shape of real latencies.
+    Lognormal {
+        /// Median, in milliseconds.
+        median_ms: f64,
+        /// 99th percentile, in milliseconds (at least the median).
+        p99_ms: f64,
+    },
+}
+
+/// The calling clients.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Client {
+    /// How long a client waits for one attempt before giving up (the server may go on working).
+    #[serde(default = "defaults::client_timeout")]
+    pub timeout_ms: Timeout,
+}
+
+/// How the load balancer picks an instance.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum LbPolicy {
+    /// Each instance in turn.
+    RoundRobin,
+    /// The instance with the fewest requests in progress.
+    LeastOutstanding,
+}
+
+/// The load balancer (a reverse proxy such as nginx).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct LoadBalancer {
+    /// How an instance is chosen.
+    #[serde(default = "defaults::lb_policy")]
+    pub policy: LbPolicy,
+    /// How long the balancer waits for an instance's answer before answering 504
+    /// (nginx `proxy_read_timeout`, default 60 000 ms).
+    #[serde(default = "defaults::gateway_timeout")]
+    pub gateway_timeout_ms: Timeout,
+}
+
+/// What happens to a connection that arrives when an instance's accept queue is full.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum QueueOverflow {
+    /// The connection is refused at the TCP level (Tomcat); the load balancer answers 502.
+    Refuse,
+    /// A load shedder in front of the pool answers 503 itself (IIS "server too busy").
+    Shed503,
+}
+
+/// The application instances: identical servers, each with its own pools.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Instances {
+    /// How many instances run behind the load balancer.
+    #[serde(default = "defaults::instance_count")]
+    pub count: u32,
+    /// Worker threads per instance (Tomcat `maxThreads`, default 200).
+    #[serde(default = "defaults::max_threads")]
+    pub max_threads: u32,
+    /// Connections that may wait for a worker (Tomcat `acceptCount`, default 100), or "unbounded".
+    #[serde(default = "defaults::accept_queue")]
+    pub accept_queue: Capacity,
+    /// What a full accept queue does to a new connection.
+    #[serde(default = "defaults::queue_overflow")]
+    pub queue_overflow: QueueOverflow,
+}
+
+/// The shared cache (a Redis or memcached in front of the database).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Cache {
+    /// How many distinct keys users ask for.
+    #[serde(default = "defaults::keyspace")]
+    pub keyspace: u32,
+    /// Zipf exponent of key popularity: 0 is uniform, about 1 is typical web traffic.
+    #[serde(default = "defaults::zipf_exponent")]
+    pub zipf_exponent: f64,
+    /// How long a filled key stays fresh, in milliseconds.
+    #[serde(default = "defaults::ttl_ms")]
+    pub ttl_ms: f64,
+    /// How long a cache lookup takes, in milliseconds.
+    #[serde(default = "defaults::cache_latency_ms")]
+    pub lookup_ms: f64,
+}
+
+/// Each instance's database connection pool (HikariCP semantics).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DbPool {
+    /// Connections per instance (HikariCP `maximumPoolSize`, default 10).
+    #[serde(default = "defaults::pool_size")]
+    pub max_size: u32,
+    /// How long a request waits for a free connection before failing
+    /// (HikariCP `connectionTimeout`, default 30 000 ms), or "none" to wait forever.
+    #[serde(default = "defaults::connection_timeout")]
+    pub connection_timeout_ms: Timeout,
+}
+
+/// The database server, shared by every instance.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Database {
+    /// CPU cores; when more queries run than cores, they share them and all slow down.
+    #[serde(default = "defaults::db_cores")]
+    pub cores: u32,
+    /// Statement timeout: the database cancels a query running longer (PostgreSQL
+    /// `statement_timeout`, default none).
+    #[serde(default = "defaults::no_timeout")]
+    pub query_timeout_ms: Timeout,
+}
+
+/// The upstream dependency, called over the network.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Upstream {
+    /// How long the upstream takes to answer.
+    #[serde(default = "defaults::upstream_latency")]
+    pub latency: Dist,
+    /// Share of calls that fail with an error response, from 0 to 1.
+    #[serde(default)]
+    pub error_rate: f64,
+    /// How long the client waits to establish a connection, or "none" (Linux gives up after
+    /// about 127 s of SYN retries).
+    #[serde(default = "defaults::connect_timeout")]
+    pub connect_timeout_ms: Timeout,
+    /// How long the client waits for the answer once connected, or "none" (the default of many
+    /// HTTP clients: wait forever).
+    #[serde(default = "defaults::no_timeout")]
+    pub read_timeout_ms: Timeout,
+}
+
+/// The kinds of fault a scenario can schedule.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum FaultKind {
+    /// A missing index: every query costs `multiplier` times more.
+    DbSlow,
+    /// The arrival rate is multiplied by `multiplier`.
+    TrafficSpike,
+    /// The upstream refuses connections at once (fails fast).
+    UpstreamDownFast,
+    /// The upstream accepts connections and never answers: only a read timeout helps.
+    UpstreamHang,
+    /// The upstream is unreachable (packets dropped): only a connect timeout helps.
+    UpstreamUnreachable,
+    /// The upstream's latency is multiplied by `multiplier`.
+    UpstreamSlow,
+    /// The upstream fails a share `error_rate` of calls.
+    UpstreamErrors,
+    /// Every cache entry is dropped at `start_s` (the duration is ignored).
+    CacheFlush,
+}
+
+/// A fault active from `start_s` for `duration_s` seconds.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Fault {
+    /// Which fault.
+    pub kind: FaultKind,
+    /// When it starts, in seconds.
+    pub start_s: f64,
+    /// How long it lasts, in seconds (ignored for instantaneous faults).
+    #[serde(default)]
+    pub duration_s: f64,
+    /// Factor for `db_slow`, `traffic_spike` and `upstream_slow`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub multiplier: Option<f64>,
+    /// Share of failing calls for `upstream_errors`, from 0 to 1.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error_rate: Option<f64>,
+}
+
+/// A timeout in milliseconds, or none at all (written `"none"`).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Timeout {
+    /// Wait at most this many milliseconds.
+    Ms(f64),
+    /// Wait forever.
+    None,
+}
+
+/// A capacity: a count, or no limit at all (written `"unbounded"`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Capacity {
+    /// At most this many.
+    Limit(u32),
+    /// No limit.
+    Unbounded,
+}
+
+impl Serialize for Timeout {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Timeout::Ms(ms) => s.serialize_f64(*ms),
+            Timeout::None => s.serialize_str("none"),
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for Timeout {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl serde::de::Visitor<'_> for V {
+            type Value = Timeout;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a number of milliseconds or the string \"none\"")
+            }
+            fn visit_f64<E: serde::de::Error>(self, v: f64) -> Result<Timeout, E> {
+                Ok(Timeout::Ms(v))
+            }
+            fn visit_u64<E: serde::de::Error>(self, v: u64) -> Result<Timeout, E> {
+                Ok(Timeout::Ms(v as f64))
+            }
+            fn visit_i64<E: serde::de::Error>(self, v: i64) -> Result<Timeout, E> {
+                Ok(Timeout::Ms(v as f64))
+            }
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<Timeout, E> {
+                if v == "none" {
+                    Ok(Timeout::None)
+                } else {
+                    Err(E::invalid_value(serde::de::Unexpected::Str(v), &self))
+                }
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+impl JsonSchema for Timeout {
+    fn schema_name() -> Cow<'static, str> {
+        "Timeout".into()
+    }
+    fn json_schema(_: &mut SchemaGenerator) -> Schema {
+        json_schema!({
+            "description": "Milliseconds, or \"none\" to wait forever.",
+            "oneOf": [ { "type": "number", "minimum": 0 }, { "const": "none" } ]
+        })
+    }
+}
+
+impl Serialize for Capacity {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Capacity::Limit(n) => s.serialize_u32(*n),
+            Capacity::Unbounded => s.serialize_str("unbounded"),
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for Capacity {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl serde::de::Visitor<'_> for V {
+            type Value = Capacity;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a whole number from 0 to 4294967295 or the string \"unbounded\"")
+            }
+            fn visit_u64<E: serde::de::Error>(self, v: u64) -> Result<Capacity, E> {
+                u32::try_from(v)
+                    .map(Capacity::Limit)
+                    .map_err(|_| E::invalid_value(serde::de::Unexpected::Unsigned(v), &self))
+            }
+            fn visit_i64<E: serde::de::Error>(self, v: i64) -> Result<Capacity, E> {
+                Err(E::invalid_value(serde::de::Unexpected::Signed(v), &self))
+            }
+            fn visit_f64<E: serde::de::Error>(self, v: f64) -> Result<Capacity, E> {
+                Err(E::invalid_value(serde::de::Unexpected::Float(v), &self))
+            }
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<Capacity, E> {
+                if v == "unbounded" {
+                    Ok(Capacity::Unbounded)
+                } else {
+                    Err(E::invalid_value(serde::de::Unexpected::Str(v), &self))
+                }
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+impl JsonSchema for Capacity {
+    fn schema_name() -> Cow<'static, str> {
+        "Capacity".into()
+    }
+    fn json_schema(_: &mut SchemaGenerator) -> Schema {
+        json_schema!({
+            "description": "A count, or \"unbounded\".",
+            "oneOf": [ { "type": "integer", "minimum": 0, "maximum": 4294967295u64 }, { "const": "unbounded" } ]
+        })
+    }
+}
+
+impl Default for Client {
+    fn default() -> Self {
+        Client {
+            timeout_ms: defaults::client_timeout(),
+        }
+    }
+}
+
+impl Default for LoadBalancer {
+    fn default() -> Self {
+        LoadBalancer {
+            policy: defaults::lb_policy(),
+            gateway_timeout_ms: defaults::gateway_timeout(),
+        }
+    }
+}
+
+impl Default for Instances {
+    fn default() -> Self {
+        Instances {
+            count: defaults::instance_count(),
+            max_threads: defaults::max_threads(),
+            accept_queue: defaults::accept_queue(),
+            queue_overflow: defaults::queue_overflow(),
+        }
+    }
+}
+
+impl Default for Cache {
+    fn default() -> Self {
+        Cache {
+            keyspace: defaults::keyspace(),
+            zipf_exponent: defaults::zipf_exponent(),
+            ttl_ms: defaults::ttl_ms(),
+            lookup_ms: defaults::cache_latency_ms(),
+        }
+    }
+}
+
+impl Default for DbPool {
+    fn default() -> Self {
+        DbPool {
+            max_size: defaults::pool_size(),
+            connection_timeout_ms: defaults::connection_timeout(),
+        }
+    }
+}
+
+impl Default for Database {
+    fn default() -> Self {
+        Database {
+            cores: defaults::db_cores(),
+            query_timeout_ms: defaults::no_timeout(),
+        }
+    }
+}
+
+impl Default for Upstream {
+    fn default() -> Self {
+        Upstream {
+            latency: defaults::upstream_latency(),
+            error_rate: 0.0,
+            connect_timeout_ms: defaults::connect_timeout(),
+            read_timeout_ms: defaults::no_timeout(),
+        }
+    }
+}
+
+/// The defaults, named after the production settings they mirror.
+pub mod defaults {
+    use super::*;
+
+    /// Seed used when a scenario names none.
+    pub fn seed() -> u64 {
+        1
+    }
+    /// A typical HTTP client's per-attempt timeout: 30 s.
+    pub fn client_timeout() -> Timeout {
+        Timeout::Ms(30_000.0)
+    }
+    /// Round robin, nginx's default.
+    pub fn lb_policy() -> LbPolicy {
+        LbPolicy::RoundRobin
+    }
+    /// nginx `proxy_read_timeout`: 60 s.
+    pub fn gateway_timeout() -> Timeout {
+        Timeout::Ms(60_000.0)
+    }
+    /// Two instances.
+    pub fn instance_count() -> u32 {
+        2
+    }
+    /// Tomcat `maxThreads`: 200.
+    pub fn max_threads() -> u32 {
+        200
+    }
+    /// Tomcat `acceptCount`: 100.
+    pub fn accept_queue() -> Capacity {
+        Capacity::Limit(100)
+    }
+    /// Tomcat refuses connections when its accept queue is full.
+    pub fn queue_overflow() -> QueueOverflow {
+        QueueOverflow::Refuse
+    }
+    /// Ten thousand products.
+    pub fn keyspace() -> u32 {
+        10_000
+    }
+    /// Zipf exponent 1.0.
+    pub fn zipf_exponent() -> f64 {
+        1.0
+    }
+    /// Cache TTL: 60 s.
+    pub fn ttl_ms() -> f64 {
+        60_000.0
+    }
+    /// A cache lookup over a local network: 0.5 ms.
+    pub fn cache_latency_ms() -> f64 {
+        0.5
+    }
+    /// HikariCP `maximumPoolSize`: 10.
+    pub fn pool_size() -> u32 {
+        10
+    }
+    /// HikariCP `connectionTimeout`: 30 000 ms.
+    pub fn connection_timeout() -> Timeout {
+        Timeout::Ms(30_000.0)
+    }
+    /// Eight database cores.
+    pub fn db_cores() -> u32 {
+        8
+    }
+    /// No timeout.
+    pub fn no_timeout() -> Timeout {
+        Timeout::None
+    }
+    /// A payment gateway: median 120 ms, p99 800 ms.
+    pub fn upstream_latency() -> Dist {
+        Dist::Lognormal {
+            median_ms: 120.0,
+            p99_ms: 800.0,
+        }
+    }
+    /// A connect timeout of 1 s.
+    pub fn connect_timeout() -> Timeout {
+        Timeout::Ms(1_000.0)
+    }
+}

@@ -1,0 +1,966 @@
+//! The simulation: one closed event enum, one queue keyed by (time, sequence), and the models
+//! of the load balancer, instances, pools, cache, database and upstream reacting to events.
+//!
+//! ```text
+//!  clients ──► load balancer ──► instance[i]: accept queue ─► worker threads
+//!                                   │ handler steps, holding the worker:
+//!                                   ├─ cpu
+//!                                   ├─ cache read ──miss──► db pool ─► database (shared cores)
+//!                                   ├─ db query ──────────► db pool ─► database
+//!                                   └─ upstream call (timeouts)
+//! ```
+
+use std::cmp::Ordering;
+use std::collections::{BinaryHeap, VecDeque};
+
+use slab::Slab;
+
+use crate::config::{Config, StepConfig};
+use crate::database::{DatabaseServer, FinishKey};
+use crate::metrics::{ErrorClass, InstanceGauges, Recorder, SecondMetrics, Status, Summary};
+use crate::rng::{SimRng, Stream};
+use crate::scenario::{FaultKind, LbPolicy, QueueOverflow};
+use crate::time::{SimDuration, SimTime, MICROS_PER_S};
+use crate::traffic::{RateProfile, ZipfKeys};
+
+/// How long Linux keeps retrying a SYN before a connect fails on its own (6 retries: 127 s).
+pub const OS_CONNECT_GIVE_UP: SimDuration = SimDuration::from_secs(127);
+/// How long a refused connection takes to fail.
+pub const REFUSED_CONNECT: SimDuration = SimDuration::from_millis(1);
+
+/// A handle on an attempt that stays valid only while the attempt lives.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub struct AttemptRef {
+    slot: u32,
+    id: u64,
+}
+
+/// Everything that can happen in the simulation.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Event {
+    /// A candidate arrival of the thinned Poisson process (ignored if `generation` is stale).
+    ArrivalCandidate {
+        /// The arrival process generation that scheduled it.
+        generation: u64,
+    },
+    /// The client's per-attempt timeout.
+    ClientTimeout(AttemptRef),
+    /// The load balancer's gateway timeout.
+    GatewayTimeout(AttemptRef),
+    /// The current handler step (cpu, cache lookup or upstream call) finished.
+    StepDone(AttemptRef),
+    /// A pool wait reached the connection timeout (ignored if `token` is stale).
+    PoolTimeout {
+        /// The waiting attempt.
+        attempt: AttemptRef,
+        /// Which wait it belongs to.
+        token: u32,
+    },
+    /// The database's next query should be finishing (ignored if `generation` is stale).
+    QueryDone {
+        /// The database schedule generation that scheduled it.
+        generation: u64,
+    },
+    /// A running query reached the statement timeout (ignored if `token` is stale).
+    QueryTimeout {
+        /// The querying attempt.
+        attempt: AttemptRef,
+        /// Which query it belongs to.
+        token: u32,
+    },
+    /// The end of a virtual second: metrics close a row.
+    SecondTick,
+    /// Fault `index` of the scenario starts.
+    FaultStart(usize),
+    /// Fault `index` of the scenario ends.
+    FaultEnd(usize),
+}
+
+#[derive(Debug)]
+struct Scheduled {
+    at: SimTime,
+    seq: u64,
+    event: Event,
+}
+
+impl PartialEq for Scheduled {
+    fn eq(&self, other: &Self) -> bool {
+        (self.at, self.seq) == (other.at, other.seq)
+    }
+}
+impl Eq for Scheduled {}
+impl PartialOrd for Scheduled {
+    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
+impl Ord for Scheduled {
+    // Reversed: BinaryHeap is a max-heap and the earliest (time, seq) must come first.
+    fn cmp(&self, other: &Self) -> Ordering {
+        (other.at, other.seq).cmp(&(self.at, self.seq))
+    }
+}
+
+/// What the server side of an attempt is doing.
+#[derive(Clone, Copy, Debug, PartialEq)]
+enum Phase {
+    /// Waiting in an instance's accept queue.
+    Queued,
+    /// Running handler step `step`, in the given part of it.
+    Step { step: u8, part: StepPart },
+    /// The server side is over (finished, or never started).
+    Done,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq)]
+enum StepPart {
+    /// Work on the worker (cpu step).
+    Cpu,
+    /// Waiting for the cache's answer.
+    CacheLookup,
+    /// Waiting for a pool connection.
+    PoolWait { token: u32, since: SimTime },
+    /// Running a query while holding a connection.
+    Query { token: u32, key: FinishKey },
+    /// Waiting for the upstream, which will answer with `result`.
+    Upstream { result: Option<ErrorClass> },
+    /// Waiting for the upstream, which will never answer.
+    UpstreamHung,
+}
+
+/// One HTTP attempt of a user request.
+#[derive(Clone, Debug)]
+struct Attempt {
+    id: u64,
+    endpoint: u16,
+    key: u32,
+    instance: u16,
+    work: SimRng,
+    arrived_at: SimTime,
+    accepted_at: SimTime,
+    started_at: Option<SimTime>,
+    /// The client-visible outcome and when it happened.
+    outcome: Option<(Status, SimTime)>,
+    phase: Phase,
+    tokens: u32,
+}
+
+/// A waiter in a pool's FIFO queue.
+#[derive(Clone, Copy, Debug)]
+struct PoolWaiter {
+    attempt: AttemptRef,
+    token: u32,
+}
+
+/// One application instance.
+#[derive(Clone, Debug, Default)]
+struct Instance {
+    threads_busy: u32,
+    accept_queue: VecDeque<AttemptRef>,
+    /// Attempts the load balancer has sent here and not yet answered.
+    outstanding: u32,
+    pool_active: u32,
+    /// FIFO of waiters; entries whose wait ended (timeout) are skipped lazily.
+    pool_queue: VecDeque<PoolWaiter>,
+    pool_waiting: u32,
+}
+
+/// How the upstream behaves right now, from the active faults.
+#[derive(Clone, Copy, Debug, PartialEq)]
+enum UpstreamMode {
+    Normal,
+    DownFast,
+    Hang,
+    Unreachable,
+}
+
+/// The combined effect of the active faults.
+#[derive(Clone, Copy, Debug)]
+struct FaultEffects {
+    db_cost_multiplier: f64,
+    traffic_multiplier: f64,
+    upstream_mode: UpstreamMode,
+    upstream_latency_multiplier: f64,
+    upstream_extra_error_rate: f64,
+}
+
+impl Default for FaultEffects {
+    fn default() -> Self {
+        FaultEffects {
+            db_cost_multiplier: 1.0,
+            traffic_multiplier: 1.0,
+            upstream_mode: UpstreamMode::Normal,
+            upstream_latency_multiplier: 1.0,
+            upstream_extra_error_rate: 0.0,
+        }
+    }
+}
+
+/// A running simulation of one scenario.
+pub struct Simulation {
+    cfg: Config,
+    now: SimTime,
+    end: SimTime,
+    queue: BinaryHeap<Scheduled>,
+    next_seq: u64,
+    events: u64,
+
+    profile: RateProfile,
+    arrivals_rng: SimRng,
+    mix_rng: SimRng,
+    arrival_generation: u64,
+    arrival_cursor_us: f64,
+    arrival_bound_rps: f64,
+    zipf: ZipfKeys,
+    endpoint_cumulative: Vec<f64>,
+
+    attempts: Slab<Attempt>,
+    next_attempt_id: u64,
+    instances: Vec<Instance>,
+    round_robin_next: usize,
+
+    /// Per key: when its cache entry expires (`SimTime::ZERO` = absent).
+    cache_expires: Vec<SimTime>,
+    db: DatabaseServer<AttemptRef>,
+    db_generation: u64,
+    finished_queries: Vec<AttemptRef>,
+
+    active_faults: Vec<bool>,
+    effects: FaultEffects,
+
+    recorder: Recorder,
+    in_flight: u64,
+    in_system_area_us: u128,
+    area_updated_at: SimTime,
+}
+
+impl Simulation {
+    /// A simulation of `cfg`, at time zero, with its first events scheduled.
+    pub fn new(cfg: Config) -> Self {
+        let fault_times: Vec<SimTime> = cfg
+            .faults
+            .iter()
+            .filter(|f| f.kind == FaultKind::TrafficSpike)
+            .flat_map(|f| [f.start, f.end])
+            .collect();
+        let mut acc = 0.0;
+        let endpoint_cumulative = cfg
+            .endpoints
+            .iter()
+            .map(|e| {
+                acc += e.share;
+                acc
+            })
+            .collect();
+        let seed = cfg.seed;
+        let mut sim = Simulation {
+            now: SimTime::ZERO,
+            end: SimTime::ZERO + cfg.duration,
+            queue: BinaryHeap::new(),
+            next_seq: 0,
+            events: 0,
+            profile: RateProfile::new(&cfg.rate, &fault_times),
+            arrivals_rng: SimRng::new(seed, Stream::Arrivals),
+            mix_rng: SimRng::new(seed, Stream::RequestMix),
+            arrival_generation: 0,
+            arrival_cursor_us: 0.0,
+            arrival_bound_rps: 0.0,
+            zipf: ZipfKeys::new(cfg.cache_keyspace, cfg.cache_zipf_exponent),
+            endpoint_cumulative,
+            attempts: Slab::new(),
+            next_attempt_id: 0,
+            instances: vec![Instance::default(); cfg.instance_count],
+            round_robin_next: 0,
+            cache_expires: vec![SimTime::ZERO; cfg.cache_keyspace as usize],
+            db: DatabaseServer::new(cfg.db_cores),
+            db_generation: 0,
+            finished_queries: Vec::new(),
+            active_faults: vec![false; cfg.faults.len()],
+            effects: FaultEffects::default(),
+            recorder: Recorder::new(),
+            in_flight: 0,
+            in_system_area_us: 0,
+            area_updated_at: SimTime::ZERO,
+            cfg,
+        };
+        sim.schedule_next_arrival();
+        sim.schedule(SimTime::from_secs(1), Event::SecondTick);
+        for (i, f) in sim.cfg.faults.clone().iter().enumerate() {
+            sim.schedule(f.start, Event::FaultStart(i));
+            if f.end > f.start {
+                sim.schedule(f.end, Event::FaultEnd(i));
+            }
+        }
+        sim
+    }
+
+    /// The current virtual time.
+    pub fn now(&self) -> SimTime {
+        self.now
+    }
+
+    /// When the scenario's run ends.
+    pub fn end(&self) -> SimTime {
+        self.end
+    }
+
+    /// Events processed so far.
+    pub fn events(&self) -> u64 {
+        self.events
+    }
+
+    /// The validated configuration being run.
+    pub fn config(&self) -> &Config {
+        &self.cfg
+    }
+
+    /// Rows of the seconds that have ended so far.
+    pub fn seconds(&self) -> &[SecondMetrics] {
+        &self.recorder.rows
+    }
+
+    /// Attempts that arrived and have no outcome yet.
+    pub fn in_flight(&self) -> u64 {
+        self.in_flight
+    }
+
+    fn schedule(&mut self, at: SimTime, event: Event) {
+        debug_assert!(at >= self.now, "event {event:?} scheduled in the past: {at} < {}", self.now);
+        let seq = self.next_seq;
+        self.next_seq += 1;
+        self.queue.push(Scheduled { at, seq, event });
+    }
+
+    /// When the next event is due, if any.
+    pub fn next_event_time(&self) -> Option<SimTime> {
+        self.queue.peek().map(|s| s.at)
+    }
+
+    /// Processes the next event, if one is due at or before the end of the run; returns its time.
+    pub fn step(&mut self) -> Option<SimTime> {
+        let due = self.queue.peek()?.at;
+        if due > self.end {
+            return None;
+        }
+        let Scheduled { at, event, .. } = self.queue.pop()?;
+        debug_assert!(at >= self.now, "clock went back");
+        self.advance_clock(at);
+        self.events += 1;
+        self.handle(event);
+        Some(at)
+    }
+
+    /// Processes every event due at or before `t` (capped at the end of the run) and moves the
+    /// clock to `t`.
+    pub fn run_until(&mut self, t: SimTime) {
+        let t = t.min(self.end);
+        while let Some(s) = self.queue.peek() {
+            if s.at > t {
+                break;
+            }
+            self.step();
+        }
+        if t > self.now {
+            self.advance_clock(t);
+        }
+    }
+
+    /// Runs to the end of the scenario and returns the summary.
+    pub fn run_to_end(&mut self) -> Summary {
+        self.run_until(self.end);
+        self.summary()
+    }
+
+    /// True once the clock has reached the end of the run.
+    pub fn is_finished(&self) -> bool {
+        self.now >= self.end
+    }
+
+    fn advance_clock(&mut self, t: SimTime) {
+        self.in_system_area_us += self.in_flight as u128 * t.since(self.area_updated_at).as_micros() as u128;
+        self.area_updated_at = t;
+        self.now = t;
+    }
+
+    /// The summary of the run so far (up to the current time).
+    pub fn summary(&self) -> Summary {
+        let in_flight_sojourn: u128 = self
+            .attempts
+            .iter()
+            .filter(|(_, a)| a.outcome.is_none())
+            .map(|(_, a)| self.now.since(a.arrived_at).as_micros() as u128)
+            .sum();
+        self.recorder.summary(
+            self.cfg.seed,
+            self.now,
+            self.events,
+            self.in_flight,
+            self.in_system_area_us,
+            in_flight_sojourn,
+        )
+    }
+
+    fn handle(&mut self, event: Event) {
+        match event {
+            Event::ArrivalCandidate { generation } => {
+                if generation == self.arrival_generation {
+                    self.arrival_candidate();
+                }
+            }
+            Event::ClientTimeout(a) => self.client_gives_up(a, Status::ClientTimeout),
+            Event::GatewayTimeout(a) => self.client_gives_up(a, Status::GatewayTimeout504),
+            Event::StepDone(a) => self.step_done(a),
+            Event::PoolTimeout { attempt, token } => self.pool_timeout(attempt, token),
+            Event::QueryDone { generation } => {
+                if generation == self.db_generation {
+                    self.queries_done();
+                }
+            }
+            Event::QueryTimeout { attempt, token } => self.query_timeout(attempt, token),
+            Event::SecondTick => {
+                let gauges = self.instance_gauges();
+                self.recorder
+                    .close_second(self.now, gauges, self.db.running(), self.in_flight);
+                let next = self.now + SimDuration::from_micros(MICROS_PER_S);
+                if next <= self.end {
+                    self.schedule(next, Event::SecondTick);
+                }
+            }
+            Event::FaultStart(i) => {
+                self.active_faults[i] = true;
+                if self.cfg.faults[i].kind == FaultKind::CacheFlush {
+                    self.cache_expires.fill(SimTime::ZERO);
+                }
+                self.apply_faults();
+            }
+            Event::FaultEnd(i) => {
+                self.active_faults[i] = false;
+                self.apply_faults();
+            }
+        }
+    }
+
+    /// Current gauges of every instance.
+    pub fn instance_gauges(&self) -> Vec<InstanceGauges> {
+        self.instances
+            .iter()
+            .map(|i| InstanceGauges {
+                threads_busy: i.threads_busy,
+                accept_queue: i.accept_queue.len() as u32,
+                pool_active: i.pool_active,
+                pool_waiters: i.pool_waiting,
+            })
+            .collect()
+    }
+
+    // ---- faults ----
+
+    fn apply_faults(&mut self) {
+        let mut e = FaultEffects::default();
+        for (f, _) in self.cfg.faults.iter().zip(&self.active_faults).filter(|(_, on)| **on) {
+            match f.kind {
+                FaultKind::DbSlow => e.db_cost_multiplier *= f.multiplier,
+                FaultKind::TrafficSpike => e.traffic_multiplier *= f.multiplier,
+                FaultKind::UpstreamSlow => e.upstream_latency_multiplier *= f.multiplier,
+                FaultKind::UpstreamErrors => {
+                    e.upstream_extra_error_rate =
+                        1.0 - (1.0 - e.upstream_extra_error_rate) * (1.0 - f.error_rate)
+                }
+                FaultKind::UpstreamDownFast => e.upstream_mode = UpstreamMode::DownFast,
+                FaultKind::UpstreamHang => e.upstream_mode = UpstreamMode::Hang,
+                FaultKind::UpstreamUnreachable => e.upstream_mode = UpstreamMode::Unreachable,
+                FaultKind::CacheFlush => {}
+            }
+        }
+        let traffic_changed = e.traffic_multiplier != self.effects.traffic_multiplier;
+        self.effects = e;
+        if traffic_changed {
+            // The arrival process is memoryless: restarting it from now is exact.
+            self.arrival_generation += 1;
+            self.arrival_cursor_us = self.now.as_micros() as f64;
+            self.schedule_next_arrival();
+        }
+    }
+
+    // ---- arrivals ----
+
+    /// Draws the next candidate of the thinned Poisson process from the cursor on.
+    fn schedule_next_arrival(&mut self) {
+        let mut from_us = self.arrival_cursor_us;
+        loop {
+            let from = SimTime::from_micros(libm::ceil(from_us) as u64);
+            if from > self.end {
+                return;
+            }
+            let segment_end = self.profile.next_breakpoint(from).unwrap_or(SimTime::NEVER);
+            let bound = self.profile.bound_between(from, segment_end) * self.effects.traffic_multiplier;
+            if bound <= 0.0 {
+                if segment_end == SimTime::NEVER {
+                    return;
+                }
+                from_us = segment_end.as_micros() as f64;
+                continue;
+            }
+            let candidate_us = from_us + self.arrivals_rng.exponential(MICROS_PER_S as f64 / bound);
+            if candidate_us >= segment_end.as_micros() as f64 {
+                // Memoryless: start afresh at the breakpoint with the next segment's bound.
+                from_us = segment_end.as_micros() as f64;
+                continue;
+            }
+            self.arrival_cursor_us = candidate_us;
+            self.arrival_bound_rps = bound;
+            let at = SimTime::from_micros(libm::floor(candidate_us) as u64).max(self.now);
+            if at <= self.end {
+                let generation = self.arrival_generation;
+                self.schedule(at, Event::ArrivalCandidate { generation });
+            }
+            return;
+        }
+    }
+
+    fn arrival_candidate(&mut self) {
+        let rate = self.profile.rate_at(self.now) * self.effects.traffic_multiplier;
+        let accept = self.arrivals_rng.open01() * self.arrival_bound_rps < rate;
+        if accept {
+            self.new_request();
+        }
+        self.schedule_next_arrival();
+    }
+
+    fn new_request(&mut self) {
+        let u = self.mix_rng.open01();
+        let endpoint = self
+            .endpoint_cumulative
+            .partition_point(|&c| c < u)
+            .min(self.cfg.endpoints.len() - 1) as u16;
+        let key = self.zipf.sample(&mut self.mix_rng);
+        let id = self.next_attempt_id;
+        self.next_attempt_id += 1;
+        let attempt = Attempt {
+            id,
+            endpoint,
+            key,
+            instance: 0,
+            work: SimRng::derived(self.cfg.seed, &[Stream::Work as u64, id]),
+            arrived_at: self.now,
+            accepted_at: self.now,
+            started_at: None,
+            outcome: None,
+            phase: Phase::Queued,
+            tokens: 0,
+        };
+        let slot = self.attempts.insert(attempt) as u32;
+        let a = AttemptRef { slot, id };
+        self.recorder.arrival();
+        self.in_flight += 1;
+        if let Some(t) = self.cfg.client_timeout {
+            self.schedule(self.now + t, Event::ClientTimeout(a));
+        }
+        if let Some(t) = self.cfg.gateway_timeout {
+            self.schedule(self.now + t, Event::GatewayTimeout(a));
+        }
+        self.route(a);
+    }
+
+    // ---- load balancer and instances ----
+
+    fn pick_instance(&mut self) -> usize {
+        let n = self.instances.len();
+        let start = self.round_robin_next % n;
+        self.round_robin_next = (start + 1) % n;
+        match self.cfg.lb_policy {
+            LbPolicy::RoundRobin => start,
+            LbPolicy::LeastOutstanding => (0..n)
+                .map(|k| (start + k) % n)
+                .min_by_key(|&i| self.instances[i].outstanding)
+                .unwrap_or(start),
+        }
+    }
+
+    fn route(&mut self, a: AttemptRef) {
+        let i = self.pick_instance();
+        self.attempt_mut(a).instance = i as u16;
+        self.instances[i].outstanding += 1;
+        let inst = &self.instances[i];
+        if inst.threads_busy < self.cfg.max_threads {
+            self.instances[i].threads_busy += 1;
+            self.start_work(a);
+        } else if self
+            .cfg
+            .accept_queue
+            .is_none_or(|cap| (inst.accept_queue.len() as u32) < cap)
+        {
+            self.instances[i].accept_queue.push_back(a);
+        } else {
+            let status = match self.cfg.queue_overflow {
+                QueueOverflow::Refuse => Status::BadGateway502,
+                QueueOverflow::Shed503 => Status::Unavailable503,
+            };
+            self.attempt_mut(a).phase = Phase::Done;
+            self.set_outcome(a, status);
+            self.release_if_done(a);
+        }
+    }
+
+    /// A worker (already counted busy) takes the attempt.
+    fn start_work(&mut self, a: AttemptRef) {
+        let now = self.now;
+        let att = self.attempt_mut(a);
+        let wait = now.since(att.accepted_at);
+        att.started_at = Some(now);
+        self.recorder.queue_wait(wait);
+        self.run_step(a, 0);
+    }
+
+    fn run_step(&mut self, a: AttemptRef, step: u8) {
+        let now = self.now;
+        let endpoint = self.attempt(a).endpoint as usize;
+        let Some(cfg) = self.cfg.endpoints[endpoint].steps.get(step as usize) else {
+            self.finish_server(a, Status::Ok200);
+            return;
+        };
+        match *cfg {
+            StepConfig::Cpu(dist) => {
+                let att = self.attempt_mut(a);
+                let d = dist.sample(&mut att.work);
+                att.phase = Phase::Step { step, part: StepPart::Cpu };
+                self.schedule(now + d, Event::StepDone(a));
+            }
+            StepConfig::CacheRead(_) => {
+                self.attempt_mut(a).phase = Phase::Step { step, part: StepPart::CacheLookup };
+                self.schedule(now + self.cfg.cache_lookup, Event::StepDone(a));
+            }
+            StepConfig::DbQuery(_) => self.acquire_connection(a, step),
+            StepConfig::UpstreamCall => self.call_upstream(a, step),
+        }
+    }
+
+    fn step_done(&mut self, a: AttemptRef) {
+        let Some(att) = self.get_attempt(a) else { return };
+        let Phase::Step { step, part } = att.phase else { return };
+        match part {
+            StepPart::Cpu => self.run_step(a, step + 1),
+            StepPart::CacheLookup => {
+                let key = att.key as usize;
+                let hit = self.cache_expires[key] > self.now;
+                self.recorder.cache_lookup(hit);
+                if hit {
+                    self.run_step(a, step + 1);
+                } else {
+                    self.acquire_connection(a, step);
+                }
+            }
+            StepPart::Upstream { result: None } => self.run_step(a, step + 1),
+            StepPart::Upstream { result: Some(class) } => self.fail(a, class),
+            StepPart::PoolWait { .. } | StepPart::Query { .. } | StepPart::UpstreamHung => {
+                debug_assert!(false, "StepDone in part {part:?}");
+            }
+        }
+    }
+
+    /// The handler failed with an unhandled exception: 500.
+    fn fail(&mut self, a: AttemptRef, class: ErrorClass) {
+        self.recorder.error(class);
+        self.finish_server(a, Status::Error500);
+    }
+
+    /// The server side ends with `status`: the worker is freed and takes the next queued
+    /// connection; the answer reaches the client unless it already had an outcome.
+    fn finish_server(&mut self, a: AttemptRef, status: Status) {
+        let att = self.attempt_mut(a);
+        att.phase = Phase::Done;
+        let i = att.instance as usize;
+        let late = att.outcome.is_some();
+        if late {
+            self.recorder.late_response();
+        } else {
+            self.set_outcome(a, status);
+        }
+        self.release_if_done(a);
+        // The worker goes to the next queued connection, or idles.
+        if let Some(next) = self.instances[i].accept_queue.pop_front() {
+            self.start_work(next);
+        } else {
+            self.instances[i].threads_busy -= 1;
+        }
+    }
+
+    /// Records the client-visible outcome of an attempt (exactly once).
+    fn set_outcome(&mut self, a: AttemptRef, status: Status) {
+        let now = self.now;
+        let att = self.attempt_mut(a);
+        debug_assert!(att.outcome.is_none(), "attempt {} ended twice", att.id);
+        att.outcome = Some((status, now));
+        let latency = now.since(att.arrived_at);
+        let i = att.instance as usize;
+        debug_assert!(att.arrived_at <= att.accepted_at);
+        debug_assert!(att.started_at.is_none_or(|s| att.accepted_at <= s && s <= now));
+        self.instances[i].outstanding -= 1;
+        self.in_flight -= 1;
+        self.recorder.outcome(status, latency);
+    }
+
+    fn client_gives_up(&mut self, a: AttemptRef, status: Status) {
+        let Some(att) = self.get_attempt(a) else { return };
+        if att.outcome.is_some() {
+            return;
+        }
+        self.set_outcome(a, status);
+        self.release_if_done(a);
+    }
+
+    /// Frees the attempt once both its outcome and its server side are over.
+    fn release_if_done(&mut self, a: AttemptRef) {
+        let att = self.attempt(a);
+        if att.outcome.is_some() && att.phase == Phase::Done {
+            self.attempts.remove(a.slot as usize);
+        }
+    }
+
+    // ---- database pool and database ----
+
+    fn acquire_connection(&mut self, a: AttemptRef, step: u8) {
+        let i = self.attempt(a).instance as usize;
+        if self.instances[i].pool_active < self.cfg.pool_max_size {
+            self.instances[i].pool_active += 1;
+            self.recorder.pool_grant(SimDuration::ZERO);
+            self.start_query(a, step);
+            return;
+        }
+        let now = self.now;
+        let att = self.attempt_mut(a);
+        att.tokens += 1;
+        let token = att.tokens;
+        att.phase = Phase::Step { step, part: StepPart::PoolWait { token, since: now } };
+        let inst = &mut self.instances[i];
+        inst.pool_queue.push_back(PoolWaiter { attempt: a, token });
+        inst.pool_waiting += 1;
+        if let Some(t) = self.cfg.pool_timeout {
+            self.schedule(now + t, Event::PoolTimeout { attempt: a, token });
+        }
+    }
+
+    fn pool_timeout(&mut self, a: AttemptRef, token: u32) {
+        let Some(att) = self.get_attempt(a) else { return };
+        let Phase::Step { part: StepPart::PoolWait { token: t, .. }, .. } = att.phase else {
+            return;
+        };
+        if t != token {
+            return;
+        }
+        let i = att.instance as usize;
+        self.instances[i].pool_waiting -= 1;
+        self.fail(a, ErrorClass::PoolAcquireTimeout);
+    }
+
+    fn start_query(&mut self, a: AttemptRef, step: u8) {
+        let now = self.now;
+        let multiplier = self.effects.db_cost_multiplier;
+        let endpoint = self.attempt(a).endpoint as usize;
+        let dist = match self.cfg.endpoints[endpoint].steps[step as usize] {
+            StepConfig::CacheRead(d) | StepConfig::DbQuery(d) => d,
+            _ => unreachable!("queries start only from cache-read and db-query steps"),
+        };
+        let att = self.attempt_mut(a);
+        let base = dist.sample(&mut att.work);
+        let cost = SimDuration::from_micros(libm::round(base.as_micros() as f64 * multiplier) as u64);
+        att.tokens += 1;
+        let token = att.tokens;
+        let query_id = (att.id << 8) | (token as u64 & 0xff);
+        let key = self.db.start(now, query_id, cost, a);
+        self.attempt_mut(a).phase = Phase::Step { step, part: StepPart::Query { token, key } };
+        self.recorder.query_started(self.db.running());
+        if let Some(t) = self.cfg.query_timeout {
+            self.schedule(now + t, Event::QueryTimeout { attempt: a, token });
+        }
+        self.reschedule_db();
+    }
+
+    fn reschedule_db(&mut self) {
+        self.db_generation += 1;
+        if let Some(t) = self.db.next_finish() {
+            let generation = self.db_generation;
+            self.schedule(t.max(self.now), Event::QueryDone { generation });
+        }
+    }
+
+    fn queries_done(&mut self) {
+        let mut done = std::mem::take(&mut self.finished_queries);
+        self.db.take_finished(self.now, &mut done);
+        self.reschedule_db();
+        for a in done.drain(..) {
+            let att = self.attempt(a);
+            let (i, key, endpoint) = (att.instance as usize, att.key as usize, att.endpoint as usize);
+            let Phase::Step { step, .. } = att.phase else { unreachable!("query without a step") };
+            self.release_connection(i);
+            if matches!(self.cfg.endpoints[endpoint].steps[step as usize], StepConfig::CacheRead(_)) {
+                self.cache_expires[key] = self.now + self.cfg.cache_ttl;
+            }
+            self.run_step(a, step + 1);
+        }
+        self.finished_queries = done;
+    }
+
+    fn query_timeout(&mut self, a: AttemptRef, token: u32) {
+        let Some(att) = self.get_attempt(a) else { return };
+        let Phase::Step { part: StepPart::Query { token: t, key }, .. } = att.phase else {
+            return;
+        };
+        if t != token {
+            return;
+        }
+        let i = att.instance as usize;
+        self.db.cancel(self.now, key);
+        self.reschedule_db();
+        self.release_connection(i);
+        self.fail(a, ErrorClass::QueryTimeout);
+    }
+
+    /// A connection comes back to instance `i`'s pool: handed to the first live waiter.
+    fn release_connection(&mut self, i: usize) {
+        while let Some(w) = self.instances[i].pool_queue.pop_front() {
+            let Some(att) = self.get_attempt(w.attempt) else { continue };
+            let Phase::Step { step, part: StepPart::PoolWait { token, since } } = att.phase else {
+                continue;
+            };
+            if token != w.token {
+                continue;
+            }
+            self.instances[i].pool_waiting -= 1;
+            self.recorder.pool_grant(self.now.since(since));
+            self.start_query(w.attempt, step);
+            return;
+        }
+        self.instances[i].pool_active -= 1;
+    }
+
+    // ---- upstream ----
+
+    fn call_upstream(&mut self, a: AttemptRef, step: u8) {
+        let now = self.now;
+        let cfg = &self.cfg;
+        let effects = self.effects;
+        let att = &mut self.attempts[a.slot as usize];
+        let (delay, part) = match effects.upstream_mode {
+            UpstreamMode::DownFast => (
+                REFUSED_CONNECT,
+                StepPart::Upstream { result: Some(ErrorClass::UpstreamRefused) },
+            ),
+            UpstreamMode::Unreachable => (
+                cfg.upstream_connect_timeout.unwrap_or(OS_CONNECT_GIVE_UP),
+                StepPart::Upstream { result: Some(ErrorClass::UpstreamConnectTimeout) },
+            ),
+            UpstreamMode::Hang => match cfg.upstream_read_timeout {
+                Some(t) => (t, StepPart::Upstream { result: Some(ErrorClass::UpstreamReadTimeout) }),
+                None => (SimDuration::ZERO, StepPart::UpstreamHung),
+            },
+            UpstreamMode::Normal => {
+                let base = cfg.upstream_latency.sample(&mut att.work);
+                let latency = SimDuration::from_micros(
+                    libm::round(base.as_micros() as f64 * effects.upstream_latency_multiplier) as u64,
+                );
+                let error_rate = 1.0
+                    - (1.0 - cfg.upstream_error_rate) * (1.0 - effects.upstream_extra_error_rate);
+                let error = att.work.chance(error_rate);
+                match cfg.upstream_read_timeout {
+                    Some(t) if latency > t => {
+                        (t, StepPart::Upstream { result: Some(ErrorClass::UpstreamReadTimeout) })
+                    }
+                    _ => (
+                        latency,
+                        StepPart::Upstream { result: error.then_some(ErrorClass::UpstreamError) },
+                    ),
+                }
+            }
+        };
+        att.phase = Phase::Step { step, part };
+        self.recorder.upstream_call();
+        if part != StepPart::UpstreamHung {
+            self.schedule(now + delay, Event::StepDone(a));
+        }
+    }
+
+    // ---- attempt storage ----
+
+    fn get_attempt(&self, a: AttemptRef) -> Option<&Attempt> {
+        self.attempts.get(a.slot as usize).filter(|att| att.id == a.id)
+    }
+
+    fn attempt(&self, a: AttemptRef) -> &Attempt {
+        let att = &self.attempts[a.slot as usize];
+        debug_assert_eq!(att.id, a.id);
+        att
+    }
+
+    fn attempt_mut(&mut self, a: AttemptRef) -> &mut Attempt {
+        let att = &mut self.attempts[a.slot as usize];
+        debug_assert_eq!(att.id, a.id);
+        att
+    }
+
+    // ---- invariants ----
+
+    /// Checks the model's invariants; returns the first one broken. Cheap enough to call after
+    /// every event in tests.
+    pub fn check_invariants(&self) -> Result<(), String> {
+        let s = &self.recorder;
+        if s.arrived != s.status.total() + self.in_flight {
+            return Err(format!(
+                "conservation: arrived {} != completed {} + in flight {}",
+                s.arrived,
+                s.status.total(),
+                self.in_flight
+            ));
+        }
+        let no_outcome = self.attempts.iter().filter(|(_, a)| a.outcome.is_none()).count() as u64;
+        if no_outcome != self.in_flight {
+            return Err(format!("in flight {} but {no_outcome} attempts lack an outcome", self.in_flight));
+        }
+        if self.in_system_area_us > 0 && self.area_updated_at != self.now {
+            return Err("the in-system integral lags the clock".into());
+        }
+        let mut querying = 0u32;
+        for (idx, inst) in self.instances.iter().enumerate() {
+            let mut working = 0u32;
+            let mut holding = 0u32;
+            let mut waiting = 0u32;
+            for (_, a) in self.attempts.iter().filter(|(_, a)| a.instance as usize == idx) {
+                match a.phase {
+                    Phase::Step { part, .. } => {
+                        working += 1;
+                        match part {
+                            StepPart::Query { .. } => holding += 1,
+                            StepPart::PoolWait { .. } => waiting += 1,
+                            _ => {}
+                        }
+                    }
+                    Phase::Queued | Phase::Done => {}
+                }
+            }
+            querying += holding;
+            let cap = self.cfg.accept_queue.unwrap_or(u32::MAX);
+            let checks = [
+                (inst.threads_busy <= self.cfg.max_threads, "threads busy above max_threads"),
+                (inst.threads_busy == working, "threads busy differs from attempts in a step"),
+                ((inst.accept_queue.len() as u64) <= cap as u64, "accept queue above capacity"),
+                (inst.pool_active <= self.cfg.pool_max_size, "pool active above max_size"),
+                (inst.pool_active == holding, "pool active differs from attempts holding a connection"),
+                (inst.pool_waiting == waiting, "pool waiters differ from attempts waiting"),
+                (inst.pool_waiting <= inst.threads_busy, "more pool waiters than busy threads"),
+                (
+                    inst.accept_queue.is_empty() || inst.threads_busy == self.cfg.max_threads,
+                    "requests queue while a worker is idle",
+                ),
+            ];
+            for (ok, what) in checks {
+                if !ok {
+                    return Err(format!("instance {idx}: {what}"));
+                }
+            }
+        }
+        if querying != self.db.running() {
+            return Err(format!("database runs {} queries, attempts hold {querying}", self.db.running()));
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,266 @@
+//! The native command-line runner: `outage-lab run | validate | schema`.
+
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use clap::{Parser, Subcommand};
+use outage_lab_engine::config::{Config, Problem, DURATION_S_MAX};
+use outage_lab_engine::metrics::SecondMetrics;
+use outage_lab_engine::{load_scenario, scenario_json_schema, Simulation, Summary};
+use serde::Serialize;
+
+/// Exit code for a scenario with problems, or a bad command line.
+const EXIT_INVALID: i32 = 2;
+/// Exit code for an input/output failure (unreadable scenario, unwritable CSV).
+const EXIT_IO: i32 = 1;
+
+#[derive(Parser)]
+#[command(name = "outage-lab", version, about = "Simulate a web service under load and watch it fail.")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run a scenario headless and print its summary.
+    Run {
+        /// The scenario file (JSON).
+        scenario: PathBuf,
+        /// Seed to use instead of the scenario's.
+        #[arg(long)]
+        seed: Option<u64>,
+        /// Run length in virtual seconds, instead of the scenario's.
+        #[arg(long = "duration-s")]
+        duration_s: Option<f64>,
+        /// Print the summary as one JSON object.
+        #[arg(long)]
+        json: bool,
+        /// Write the per-second series to this CSV file.
+        #[arg(long)]
+        csv: Option<PathBuf>,
+    },
+    /// Check a scenario and report every problem (exit code 0 valid, 2 invalid).
+    Validate {
+        /// The scenario file (JSON).
+        scenario: PathBuf,
+    },
+    /// Print the JSON Schema of the scenario format.
+    Schema,
+}
+
+/// The `--json` output: the engine's summary plus the wall-clock time of the run.
+#[derive(Serialize)]
+struct RunReport<'a> {
+    #[serde(flatten)]
+    summary: &'a Summary,
+    wall_ms: f64,
+}
+
+/// Runs the command line; returns the process exit code.
+pub fn main() -> i32 {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            let code = if e.use_stderr() { EXIT_INVALID } else { 0 };
+            let _ = e.print();
+            return code;
+        }
+    };
+    match cli.command {
+        Command::Schema => {
+            println!("{}", scenario_json_schema());
+            0
+        }
+        Command::Validate { scenario } => match read_config(&scenario) {
+            Ok(_) => {
+                println!("{}: valid", scenario.display());
+                0
+            }
+            Err(code) => code,
+        },
+        Command::Run {
+            scenario,
+            seed,
+            duration_s,
+            json,
+            csv,
+        } => run(&scenario, seed, duration_s, json, csv.as_deref()),
+    }
+}
+
+fn report_problems(path: &Path, problems: &[Problem]) {
+    eprintln!("{}: {} problem(s)", path.display(), problems.len());
+    for p in problems {
+        eprintln!("  {p}");
+    }
+}
+
+fn read_config(path: &Path) -> Result<Config, i32> {
+    let text = std::fs::read_to_string(path).map_err(|e| {
+        eprintln!("{}: cannot read: {e}", path.display());
+        EXIT_IO
+    })?;
+    load_scenario(&text).map(|(_, c)| c).map_err(|problems| {
+        report_problems(path, &problems);
+        EXIT_INVALID
+    })
+}
+
+fn run(path: &Path, seed: Option<u64>, duration_s: Option<f64>, json: bool, csv: Option<&Path>) -> i32 {
+    let mut config = match read_config(path) {
+        Ok(c) => c,
+        Err(code) => return code,
+    };
+    if let Some(seed) = seed {
+        config.seed = seed;
+    }
+    if let Some(d) = duration_s {
+        if !(d.is_finite() && d > 0.0 && d <= DURATION_S_MAX) {
+            eprintln!("--duration-s: is {d}; must be greater than 0 and at most {DURATION_S_MAX}");
+            return EXIT_INVALID;
+        }
+        config.duration = outage_lab_engine::SimDuration::from_millis_f64(d * 1000.0);
+    }
+    let started = Instant::now();
+    let mut sim = Simulation::new(config);
+    let summary = sim.run_to_end();
+    let wall_ms = started.elapsed().as_secs_f64() * 1000.0;
+
+    if let Some(csv_path) = csv {
+        if let Err(e) = std::fs::write(csv_path, series_csv(sim.seconds())) {
+            eprintln!("{}: cannot write: {e}", csv_path.display());
+            return EXIT_IO;
+        }
+    }
+    if json {
+        let report = RunReport { summary: &summary, wall_ms };
+        match serde_json::to_string(&report) {
+            Ok(s) => println!("{s}"),
+            Err(e) => {
+                eprintln!("cannot encode the summary: {e}");
+                return EXIT_IO;
+            }
+        }
+    } else {
+        print!("{}", human_summary(&summary, wall_ms));
+    }
+    0
+}
+
+/// The per-second series as CSV: totals, then each instance's gauges.
+pub fn series_csv(rows: &[SecondMetrics]) -> String {
+    let instances = rows.first().map_or(0, |r| r.instances.len());
+    let mut out = String::from(
+        "t_s,arrivals,status_200,status_500,status_502,status_503,status_504,client_timeout,\
+         latency_p50_ms,latency_p90_ms,latency_p99_ms,latency_max_ms,threads_busy,accept_queue,\
+         pool_active,pool_waiters,pool_wait_ms_mean,pool_acquire_timeouts,db_queries,db_concurrency,\
+         cache_hits,cache_misses,upstream_calls,upstream_failures,in_flight",
+    );
+    for i in 0..instances {
+        let _ = write!(
+            out,
+            ",i{i}_threads_busy,i{i}_accept_queue,i{i}_pool_active,i{i}_pool_waiters"
+        );
+    }
+    out.push('\n');
+    for r in rows {
+        let s = &r.status;
+        let _ = write!(
+            out,
+            "{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{:.3},{},{},{},{},{},{},{},{}",
+            r.t_s,
+            r.arrivals,
+            s.ok_200,
+            s.error_500,
+            s.bad_gateway_502,
+            s.unavailable_503,
+            s.gateway_timeout_504,
+            s.client_timeout,
+            r.latency_p50_ms,
+            r.latency_p90_ms,
+            r.latency_p99_ms,
+            r.latency_max_ms,
+            r.threads_busy,
+            r.accept_queue,
+            r.pool_active,
+            r.pool_waiters,
+            r.pool_wait_ms_mean,
+            r.pool_acquire_timeouts,
+            r.db_queries,
+            r.db_concurrency,
+            r.cache_hits,
+            r.cache_misses,
+            r.upstream_calls,
+            r.upstream_failures,
+            r.in_flight
+        );
+        for g in &r.instances {
+            let _ = write!(
+                out,
+                ",{},{},{},{}",
+                g.threads_busy, g.accept_queue, g.pool_active, g.pool_waiters
+            );
+        }
+        out.push('\n');
+    }
+    out
+}
+
+fn human_summary(s: &Summary, wall_ms: f64) -> String {
+    let mut o = String::new();
+    let pct = |n: u64| {
+        if s.attempts.arrived == 0 {
+            0.0
+        } else {
+            100.0 * n as f64 / s.attempts.arrived as f64
+        }
+    };
+    let _ = writeln!(
+        o,
+        "seed {}  simulated {:.0} s  {} events in {:.0} ms",
+        s.seed, s.sim_seconds, s.events, wall_ms
+    );
+    let _ = writeln!(
+        o,
+        "attempts: {} arrived, {} completed, {} in flight at the end",
+        s.attempts.arrived, s.attempts.completed, s.attempts.in_flight_at_end
+    );
+    let st = &s.status;
+    for (label, n) in [
+        ("200", st.ok_200),
+        ("500", st.error_500),
+        ("502", st.bad_gateway_502),
+        ("503", st.unavailable_503),
+        ("504", st.gateway_timeout_504),
+        ("client timeout", st.client_timeout),
+    ] {
+        let _ = writeln!(o, "  {label:>14}: {n:>9}  ({:.2}%)", pct(n));
+    }
+    let l = &s.latency_ms;
+    let _ = writeln!(
+        o,
+        "latency ms: mean {:.1}  p50 {:.1}  p90 {:.1}  p99 {:.1}  max {:.1}",
+        l.mean, l.p50, l.p90, l.p99, l.max
+    );
+    let _ = writeln!(o, "accept-queue wait ms: mean {:.2}", s.queue_wait_ms.mean);
+    let _ = writeln!(
+        o,
+        "db: {} queries, {} pool acquire timeouts, {} query timeouts, pool wait mean {:.1} ms, peak concurrency {}",
+        s.db.queries, s.db.pool_acquire_timeouts, s.db.query_timeouts, s.db.pool_wait_ms_mean, s.db.concurrency_max
+    );
+    let _ = writeln!(
+        o,
+        "cache: {} hits, {} misses ({:.1}% hits)",
+        s.cache.hits,
+        s.cache.misses,
+        100.0 * s.cache.hit_ratio
+    );
+    let _ = writeln!(
+        o,
+        "upstream: {} calls, {} failures",
+        s.upstream.calls, s.upstream.failures
+    );
+    o
+}

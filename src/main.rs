@@ -1,0 +1,16 @@
+//! Outage Lab: the native command-line runner, or (compiled to wasm) the web app.
+
+#[cfg(not(target_arch = "wasm32"))]
+mod cli;
+#[cfg(target_arch = "wasm32")]
+mod web;
+
+#[cfg(not(target_arch = "wasm32"))]
+fn main() {
+    std::process::exit(cli::main());
+}
+
+#[cfg(target_arch = "wasm32")]
+fn main() {
+    web::start();
+}

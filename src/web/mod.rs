@@ -1,0 +1,2 @@
+//! The web app (compiled to wasm only).
+pub fn start() {}
