@@ -32,7 +32,7 @@ enum Command {
         #[arg(long)]
         seed: Option<u64>,
         /// Run length in virtual seconds, instead of the scenario's.
-        #[arg(long = "duration-s")]
+        #[arg(long = "duration-s", allow_negative_numbers = true)]
         duration_s: Option<f64>,
         /// Print the summary as one JSON object.
         #[arg(long)]

@@ -1,0 +1,103 @@
+//! The `outage-lab` binary, run as a user would.
+
+use std::process::{Command, Output};
+
+fn outage_lab(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_outage-lab"))
+        .args(args)
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .expect("the binary runs")
+}
+
+fn temp_file(name: &str, text: &str) -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!("outage-lab-cli-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join(name);
+    std::fs::write(&path, text).unwrap();
+    path
+}
+
+#[test]
+fn run_json_has_every_documented_key_and_adds_up() {
+    let out = outage_lab(&["run", "scenarios/baseline.json", "--json", "--duration-s", "30", "--seed", "9"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("one JSON object");
+    for key in [
+        "/seed", "/sim_seconds", "/events", "/wall_ms",
+        "/attempts/arrived", "/attempts/completed", "/attempts/in_flight_at_end",
+        "/status/200", "/status/500", "/status/502", "/status/503", "/status/504", "/status/client_timeout",
+        "/latency_ms/mean", "/latency_ms/p50", "/latency_ms/p90", "/latency_ms/p99", "/latency_ms/max",
+        "/queue_wait_ms/mean",
+        "/db/queries", "/db/pool_acquire_timeouts", "/db/pool_wait_ms_mean",
+        "/cache/hits", "/cache/misses",
+    ] {
+        assert!(v.pointer(key).is_some(), "missing {key} in {v}");
+    }
+    assert_eq!(v["seed"], 9);
+    assert_eq!(v["sim_seconds"], 30.0);
+    let n = |p: &str| v.pointer(p).and_then(|x| x.as_u64()).unwrap();
+    let statuses: u64 = ["200", "500", "502", "503", "504", "client_timeout"].iter().map(|s| n(&format!("/status/{s}"))).sum();
+    assert_eq!(n("/attempts/completed"), statuses);
+    assert_eq!(n("/attempts/arrived"), statuses + n("/attempts/in_flight_at_end"));
+}
+
+#[test]
+fn run_csv_writes_one_row_per_second_with_a_header() {
+    let csv = std::env::temp_dir().join(format!("outage-lab-{}.csv", std::process::id()));
+    let out = outage_lab(&["run", "scenarios/baseline.json", "--duration-s", "12", "--csv", csv.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let text = std::fs::read_to_string(&csv).unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    assert!(lines[0].starts_with("t_s,arrivals,status_200,status_500"));
+    assert_eq!(lines.len(), 13);
+    let columns = lines[0].split(',').count();
+    assert!(lines.iter().all(|l| l.split(',').count() == columns));
+    assert!(lines[12].starts_with("12,"));
+}
+
+#[test]
+fn validate_reports_problems_with_field_names_and_exit_code_2() {
+    let ok = outage_lab(&["validate", "scenarios/seed-incident.json"]);
+    assert_eq!(ok.status.code(), Some(0));
+    let bad = temp_file(
+        "bad.json",
+        r#"{ "version": 1, "duration_s": -1, "db_pool": { "max_size": 0 },
+             "traffic": { "rate": [ { "kind": "constant", "rps": 5 } ], "endpoints": [] } }"#,
+    );
+    let out = outage_lab(&["validate", bad.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    for field in ["duration_s", "db_pool.max_size", "traffic.endpoints"] {
+        assert!(err.contains(field), "{field} not named in: {err}");
+    }
+}
+
+#[test]
+fn bad_files_never_panic() {
+    for (name, text) in [("empty.json", ""), ("text.json", "hello"), ("neg.json", r#"{"version":1,"duration_s":10,"traffic":{"rate":[{"kind":"constant","rps":-1e400}],"endpoints":[]}}"#)] {
+        let path = temp_file(name, text);
+        for cmd in ["validate", "run"] {
+            let out = outage_lab(&[cmd, path.to_str().unwrap()]);
+            assert_eq!(out.status.code(), Some(2), "{cmd} {name}");
+            assert!(!String::from_utf8_lossy(&out.stderr).contains("panicked"));
+        }
+    }
+    let out = outage_lab(&["run", "scenarios/baseline.json", "--duration-s", "-4"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--duration-s"));
+    let out = outage_lab(&["run", "does-not-exist.json"]);
+    assert_eq!(out.status.code(), Some(1));
+}
+
+#[test]
+fn schema_is_json_and_describes_the_format() {
+    let out = outage_lab(&["schema"]);
+    assert!(out.status.success());
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    let props = v["properties"].as_object().expect("properties");
+    for key in ["version", "duration_s", "traffic", "db_pool", "upstream", "faults"] {
+        assert!(props.contains_key(key), "schema lacks {key}");
+    }
+    assert!(v["required"].as_array().unwrap().iter().any(|r| r == "traffic"));
+}

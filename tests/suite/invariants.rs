@@ -1,0 +1,150 @@
+//! Invariants on randomized scenarios: conservation of attempts, bounded queues and pools,
+//! a clock that never goes back, and ordered per-request timestamps (the engine's debug
+//! assertions are on in test builds and fire on any disorder).
+
+use outage_lab_engine::scenario::*;
+use outage_lab_engine::{Config, Simulation};
+use proptest::prelude::*;
+use proptest::test_runner::{Config as ProptestConfig, FileFailurePersistence};
+
+fn dist() -> impl Strategy<Value = Dist> {
+    prop_oneof![
+        (0.0..20.0f64).prop_map(|ms| Dist::Constant { ms }),
+        (0.1..50.0f64).prop_map(|mean_ms| Dist::Exponential { mean_ms }),
+        (0.0..10.0f64, 0.0..40.0f64).prop_map(|(a, b)| Dist::Uniform { min_ms: a, max_ms: a + b }),
+        (0.5..30.0f64, 1.0..20.0f64).prop_map(|(m, f)| Dist::Lognormal { median_ms: m, p99_ms: m * f }),
+    ]
+}
+
+fn timeout() -> impl Strategy<Value = Timeout> {
+    prop_oneof![Just(Timeout::None), (1.0..3_000.0f64).prop_map(Timeout::Ms)]
+}
+
+fn step() -> impl Strategy<Value = Step> {
+    prop_oneof![
+        dist().prop_map(|duration| Step::Cpu { duration }),
+        dist().prop_map(|miss_query| Step::CacheRead { miss_query }),
+        dist().prop_map(|cost| Step::DbQuery { cost }),
+        Just(Step::UpstreamCall),
+    ]
+}
+
+fn fault() -> impl Strategy<Value = Fault> {
+    let kind = prop_oneof![
+        Just(FaultKind::DbSlow),
+        Just(FaultKind::TrafficSpike),
+        Just(FaultKind::UpstreamDownFast),
+        Just(FaultKind::UpstreamHang),
+        Just(FaultKind::UpstreamUnreachable),
+        Just(FaultKind::UpstreamSlow),
+        Just(FaultKind::UpstreamErrors),
+        Just(FaultKind::CacheFlush),
+    ];
+    (kind, 0.0..15.0f64, 0.5..10.0f64, 1.0..50.0f64, 0.0..1.0f64).prop_map(|(kind, start_s, duration_s, m, e)| Fault {
+        kind,
+        start_s,
+        duration_s,
+        multiplier: matches!(kind, FaultKind::DbSlow | FaultKind::TrafficSpike | FaultKind::UpstreamSlow).then_some(m),
+        error_rate: (kind == FaultKind::UpstreamErrors).then_some(e),
+    })
+}
+
+prop_compose! {
+    fn scenario()(
+        seed in any::<u64>(),
+        duration_s in 2.0..20.0f64,
+        rps in 1.0..400.0f64,
+        spike in proptest::option::of((0.0..10.0f64, 1.0..5.0f64, 1.0..6.0f64)),
+        endpoints in proptest::collection::vec((0.1..10.0f64, proptest::collection::vec(step(), 1..4)), 1..3),
+        client_timeout in timeout(),
+        gateway_timeout in timeout(),
+        least_outstanding in any::<bool>(),
+        count in 1u32..4,
+        max_threads in 1u32..24,
+        accept_queue in prop_oneof![Just(Capacity::Unbounded), (0u32..30).prop_map(Capacity::Limit)],
+        shed in any::<bool>(),
+        keyspace in 1u32..200,
+        ttl_ms in 10.0..5_000.0f64,
+        pool in 1u32..6,
+        pool_timeout in timeout(),
+        cores in 1u32..4,
+        query_timeout in timeout(),
+        upstream_latency in dist(),
+        error_rate in 0.0..0.5f64,
+        connect_timeout in timeout(),
+        read_timeout in timeout(),
+        faults in proptest::collection::vec(fault(), 0..4),
+    ) -> Scenario {
+        let mut rate = vec![RateComponent::Constant { rps }];
+        if let Some((start_s, duration_s, multiplier)) = spike {
+            rate.push(RateComponent::Spike { start_s, duration_s, multiplier });
+        }
+        Scenario {
+            version: 1,
+            name: "random".into(),
+            description: String::new(),
+            seed,
+            duration_s,
+            traffic: Traffic {
+                rate,
+                endpoints: endpoints
+                    .into_iter()
+                    .enumerate()
+                    .map(|(i, (weight, steps))| Endpoint { name: format!("E{i}"), weight, steps })
+                    .collect(),
+            },
+            client: Client { timeout_ms: client_timeout },
+            load_balancer: LoadBalancer {
+                policy: if least_outstanding { LbPolicy::LeastOutstanding } else { LbPolicy::RoundRobin },
+                gateway_timeout_ms: gateway_timeout,
+            },
+            instances: Instances {
+                count,
+                max_threads,
+                accept_queue,
+                queue_overflow: if shed { QueueOverflow::Shed503 } else { QueueOverflow::Refuse },
+            },
+            cache: Cache { keyspace, zipf_exponent: 1.0, ttl_ms, lookup_ms: 0.5 },
+            db_pool: DbPool { max_size: pool, connection_timeout_ms: pool_timeout },
+            database: Database { cores, query_timeout_ms: query_timeout },
+            upstream: Upstream {
+                latency: upstream_latency,
+                error_rate,
+                connect_timeout_ms: connect_timeout,
+                read_timeout_ms: read_timeout,
+            },
+            faults,
+        }
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig {
+        cases: 300,
+        failure_persistence: Some(Box::new(FileFailurePersistence::Off)),
+        ..ProptestConfig::default()
+    })]
+
+    #[test]
+    fn invariants_hold_after_every_event(scenario in scenario()) {
+        let config = Config::from_scenario(&scenario).map_err(|p| TestCaseError::fail(format!("{p:?}")))?;
+        let seed = config.seed;
+        let mut sim = Simulation::new(config);
+        let mut last = sim.now();
+        while let Some(t) = sim.step() {
+            prop_assert!(t >= last, "seed {seed}: clock went back from {last} to {t}");
+            last = t;
+            if let Err(broken) = sim.check_invariants() {
+                prop_assert!(false, "seed {seed} at {t}: {broken}");
+            }
+        }
+        let s = sim.run_to_end();
+        prop_assert_eq!(s.attempts.arrived, s.attempts.completed + s.attempts.in_flight_at_end);
+        prop_assert_eq!(s.attempts.completed, s.status.total());
+        let rows = sim.seconds();
+        let by_second: u64 = rows.iter().map(|r| r.status.total()).sum();
+        // Outcomes after the last whole second are in the summary but in no row.
+        prop_assert!(by_second <= s.status.total());
+        prop_assert_eq!(rows.len() as u64, sim.end().whole_secs());
+    }
+}

@@ -1,0 +1,9 @@
+//! Outage Lab's native test suite: one binary, topical modules.
+
+mod cli;
+mod common;
+mod determinism;
+mod invariants;
+mod queueing;
+mod seed_incident;
+mod validation;
