@@ -52,8 +52,8 @@ fn fault() -> impl Strategy<Value = Fault> {
 prop_compose! {
     fn scenario()(
         seed in any::<u64>(),
-        duration_s in 2.0..20.0f64,
-        rps in 1.0..400.0f64,
+        duration_s in 2.0..12.0f64,
+        rps in 1.0..200.0f64,
         spike in proptest::option::of((0.0..10.0f64, 1.0..5.0f64, 1.0..6.0f64)),
         endpoints in proptest::collection::vec((0.1..10.0f64, proptest::collection::vec(step(), 1..4)), 1..3),
         client_timeout in timeout(),

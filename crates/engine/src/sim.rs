@@ -919,24 +919,23 @@ impl Simulation {
         if self.in_system_area_us > 0 && self.area_updated_at != self.now {
             return Err("the in-system integral lags the clock".into());
         }
-        let mut querying = 0u32;
-        for (idx, inst) in self.instances.iter().enumerate() {
-            let mut working = 0u32;
-            let mut holding = 0u32;
-            let mut waiting = 0u32;
-            for (_, a) in self.attempts.iter().filter(|(_, a)| a.instance as usize == idx) {
-                match a.phase {
-                    Phase::Step { part, .. } => {
-                        working += 1;
-                        match part {
-                            StepPart::Query { .. } => holding += 1,
-                            StepPart::PoolWait { .. } => waiting += 1,
-                            _ => {}
-                        }
-                    }
-                    Phase::Queued | Phase::Done => {}
+        // One pass over the attempts: per instance, (in a step, holding a connection, waiting).
+        let mut per_instance = vec![(0u32, 0u32, 0u32); self.instances.len()];
+        for (_, a) in self.attempts.iter() {
+            if let Phase::Step { part, .. } = a.phase {
+                let counts = &mut per_instance[a.instance as usize];
+                counts.0 += 1;
+                match part {
+                    StepPart::Query { .. } => counts.1 += 1,
+                    StepPart::PoolWait { .. } => counts.2 += 1,
+                    _ => {}
                 }
             }
+        }
+        let mut querying = 0u32;
+        for (idx, (inst, &(working, holding, waiting))) in
+            self.instances.iter().zip(&per_instance).enumerate()
+        {
             querying += holding;
             let cap = self.cfg.accept_queue.unwrap_or(u32::MAX);
             let checks = [
