@@ -39,7 +39,13 @@ if [ ! -x "$here/node_modules/.bin/wasm-opt" ] || [ ! -d "$here/node_modules/pla
   (cd "$here" && npm ci --no-audit --no-fund --loglevel=error)
 fi
 
-# 5. Chromium and ChromeDriver, for the browser tests only.
+# 5. Crates, fetched once: trunk builds offline (so it can never download tools).
+if ! cargo fetch --locked --quiet 2>/dev/null; then
+  say "fetching crates"
+  cargo fetch --locked
+fi
+
+# 6. Chromium and ChromeDriver, for the browser tests only.
 if [ "$mode" = test ]; then
   if [ ! -x /usr/bin/chromium ] || [ ! -x /usr/bin/chromedriver ]; then
     say "installing chromium and chromium-driver from apt"

@@ -16,7 +16,11 @@ const EXIT_INVALID: i32 = 2;
 const EXIT_IO: i32 = 1;
 
 #[derive(Parser)]
-#[command(name = "outage-lab", version, about = "Simulate a web service under load and watch it fail.")]
+#[command(
+    name = "outage-lab",
+    version,
+    about = "Simulate a web service under load and watch it fail."
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -108,7 +112,13 @@ fn read_config(path: &Path) -> Result<Config, i32> {
     })
 }
 
-fn run(path: &Path, seed: Option<u64>, duration_s: Option<f64>, json: bool, csv: Option<&Path>) -> i32 {
+fn run(
+    path: &Path,
+    seed: Option<u64>,
+    duration_s: Option<f64>,
+    json: bool,
+    csv: Option<&Path>,
+) -> i32 {
     let mut config = match read_config(path) {
         Ok(c) => c,
         Err(code) => return code,
@@ -135,7 +145,10 @@ fn run(path: &Path, seed: Option<u64>, duration_s: Option<f64>, json: bool, csv:
         }
     }
     if json {
-        let report = RunReport { summary: &summary, wall_ms };
+        let report = RunReport {
+            summary: &summary,
+            wall_ms,
+        };
         match serde_json::to_string(&report) {
             Ok(s) => println!("{s}"),
             Err(e) => {

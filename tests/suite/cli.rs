@@ -20,33 +20,79 @@ fn temp_file(name: &str, text: &str) -> std::path::PathBuf {
 
 #[test]
 fn run_json_has_every_documented_key_and_adds_up() {
-    let out = outage_lab(&["run", "scenarios/baseline.json", "--json", "--duration-s", "30", "--seed", "9"]);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let out = outage_lab(&[
+        "run",
+        "scenarios/baseline.json",
+        "--json",
+        "--duration-s",
+        "30",
+        "--seed",
+        "9",
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("one JSON object");
     for key in [
-        "/seed", "/sim_seconds", "/events", "/wall_ms",
-        "/attempts/arrived", "/attempts/completed", "/attempts/in_flight_at_end",
-        "/status/200", "/status/500", "/status/502", "/status/503", "/status/504", "/status/client_timeout",
-        "/latency_ms/mean", "/latency_ms/p50", "/latency_ms/p90", "/latency_ms/p99", "/latency_ms/max",
+        "/seed",
+        "/sim_seconds",
+        "/events",
+        "/wall_ms",
+        "/attempts/arrived",
+        "/attempts/completed",
+        "/attempts/in_flight_at_end",
+        "/status/200",
+        "/status/500",
+        "/status/502",
+        "/status/503",
+        "/status/504",
+        "/status/client_timeout",
+        "/latency_ms/mean",
+        "/latency_ms/p50",
+        "/latency_ms/p90",
+        "/latency_ms/p99",
+        "/latency_ms/max",
         "/queue_wait_ms/mean",
-        "/db/queries", "/db/pool_acquire_timeouts", "/db/pool_wait_ms_mean",
-        "/cache/hits", "/cache/misses",
+        "/db/queries",
+        "/db/pool_acquire_timeouts",
+        "/db/pool_wait_ms_mean",
+        "/cache/hits",
+        "/cache/misses",
     ] {
         assert!(v.pointer(key).is_some(), "missing {key} in {v}");
     }
     assert_eq!(v["seed"], 9);
     assert_eq!(v["sim_seconds"], 30.0);
     let n = |p: &str| v.pointer(p).and_then(|x| x.as_u64()).unwrap();
-    let statuses: u64 = ["200", "500", "502", "503", "504", "client_timeout"].iter().map(|s| n(&format!("/status/{s}"))).sum();
+    let statuses: u64 = ["200", "500", "502", "503", "504", "client_timeout"]
+        .iter()
+        .map(|s| n(&format!("/status/{s}")))
+        .sum();
     assert_eq!(n("/attempts/completed"), statuses);
-    assert_eq!(n("/attempts/arrived"), statuses + n("/attempts/in_flight_at_end"));
+    assert_eq!(
+        n("/attempts/arrived"),
+        statuses + n("/attempts/in_flight_at_end")
+    );
 }
 
 #[test]
 fn run_csv_writes_one_row_per_second_with_a_header() {
     let csv = std::env::temp_dir().join(format!("outage-lab-{}.csv", std::process::id()));
-    let out = outage_lab(&["run", "scenarios/baseline.json", "--duration-s", "12", "--csv", csv.to_str().unwrap()]);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let out = outage_lab(&[
+        "run",
+        "scenarios/baseline.json",
+        "--duration-s",
+        "12",
+        "--csv",
+        csv.to_str().unwrap(),
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let text = std::fs::read_to_string(&csv).unwrap();
     let lines: Vec<&str> = text.lines().collect();
     assert!(lines[0].starts_with("t_s,arrivals,status_200,status_500"));
@@ -75,7 +121,14 @@ fn validate_reports_problems_with_field_names_and_exit_code_2() {
 
 #[test]
 fn bad_files_never_panic() {
-    for (name, text) in [("empty.json", ""), ("text.json", "hello"), ("neg.json", r#"{"version":1,"duration_s":10,"traffic":{"rate":[{"kind":"constant","rps":-1e400}],"endpoints":[]}}"#)] {
+    for (name, text) in [
+        ("empty.json", ""),
+        ("text.json", "hello"),
+        (
+            "neg.json",
+            r#"{"version":1,"duration_s":10,"traffic":{"rate":[{"kind":"constant","rps":-1e400}],"endpoints":[]}}"#,
+        ),
+    ] {
         let path = temp_file(name, text);
         for cmd in ["validate", "run"] {
             let out = outage_lab(&[cmd, path.to_str().unwrap()]);
@@ -96,8 +149,19 @@ fn schema_is_json_and_describes_the_format() {
     assert!(out.status.success());
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
     let props = v["properties"].as_object().expect("properties");
-    for key in ["version", "duration_s", "traffic", "db_pool", "upstream", "faults"] {
+    for key in [
+        "version",
+        "duration_s",
+        "traffic",
+        "db_pool",
+        "upstream",
+        "faults",
+    ] {
         assert!(props.contains_key(key), "schema lacks {key}");
     }
-    assert!(v["required"].as_array().unwrap().iter().any(|r| r == "traffic"));
+    assert!(v["required"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|r| r == "traffic"));
 }

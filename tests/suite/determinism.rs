@@ -3,7 +3,11 @@
 
 use crate::common::{bundled, run};
 
-fn fingerprint(name: &str, seed: Option<u64>, tweak: impl Fn(&mut outage_lab_engine::Config)) -> (String, Vec<u64>) {
+fn fingerprint(
+    name: &str,
+    seed: Option<u64>,
+    tweak: impl Fn(&mut outage_lab_engine::Config),
+) -> (String, Vec<u64>) {
     let mut config = bundled(name);
     if let Some(seed) = seed {
         config.seed = seed;
@@ -35,6 +39,12 @@ fn different_seeds_give_different_runs() {
 fn changing_the_pool_keeps_the_arrival_stream() {
     let (with_10, arrivals_10) = fingerprint("seed-incident", None, |_| {});
     let (with_50, arrivals_50) = fingerprint("seed-incident", None, |c| c.pool_max_size = 50);
-    assert_ne!(with_10, with_50, "the pool size must matter in this scenario");
-    assert_eq!(arrivals_10, arrivals_50, "arrivals per second must not depend on the pool");
+    assert_ne!(
+        with_10, with_50,
+        "the pool size must matter in this scenario"
+    );
+    assert_eq!(
+        arrivals_10, arrivals_50,
+        "arrivals per second must not depend on the pool"
+    );
 }

@@ -11,8 +11,14 @@ fn dist() -> impl Strategy<Value = Dist> {
     prop_oneof![
         (0.0..20.0f64).prop_map(|ms| Dist::Constant { ms }),
         (0.1..50.0f64).prop_map(|mean_ms| Dist::Exponential { mean_ms }),
-        (0.0..10.0f64, 0.0..40.0f64).prop_map(|(a, b)| Dist::Uniform { min_ms: a, max_ms: a + b }),
-        (0.5..30.0f64, 1.0..20.0f64).prop_map(|(m, f)| Dist::Lognormal { median_ms: m, p99_ms: m * f }),
+        (0.0..10.0f64, 0.0..40.0f64).prop_map(|(a, b)| Dist::Uniform {
+            min_ms: a,
+            max_ms: a + b
+        }),
+        (0.5..30.0f64, 1.0..20.0f64).prop_map(|(m, f)| Dist::Lognormal {
+            median_ms: m,
+            p99_ms: m * f
+        }),
     ]
 }
 
@@ -40,13 +46,19 @@ fn fault() -> impl Strategy<Value = Fault> {
         Just(FaultKind::UpstreamErrors),
         Just(FaultKind::CacheFlush),
     ];
-    (kind, 0.0..15.0f64, 0.5..10.0f64, 1.0..50.0f64, 0.0..1.0f64).prop_map(|(kind, start_s, duration_s, m, e)| Fault {
-        kind,
-        start_s,
-        duration_s,
-        multiplier: matches!(kind, FaultKind::DbSlow | FaultKind::TrafficSpike | FaultKind::UpstreamSlow).then_some(m),
-        error_rate: (kind == FaultKind::UpstreamErrors).then_some(e),
-    })
+    (kind, 0.0..15.0f64, 0.5..10.0f64, 1.0..50.0f64, 0.0..1.0f64).prop_map(
+        |(kind, start_s, duration_s, m, e)| Fault {
+            kind,
+            start_s,
+            duration_s,
+            multiplier: matches!(
+                kind,
+                FaultKind::DbSlow | FaultKind::TrafficSpike | FaultKind::UpstreamSlow
+            )
+            .then_some(m),
+            error_rate: (kind == FaultKind::UpstreamErrors).then_some(e),
+        },
+    )
 }
 
 prop_compose! {

@@ -25,7 +25,10 @@ fn mmc_mean_queue_wait_matches_erlang_c() {
         // Mean response time = Wq + 1/μ.
         let w_ms = s.latency_ms.mean;
         let expected_w_ms = expected_wq_ms + 1000.0 / mu;
-        assert!((w_ms - expected_w_ms).abs() / expected_w_ms < 0.01, "W {w_ms} vs {expected_w_ms}");
+        assert!(
+            (w_ms - expected_w_ms).abs() / expected_w_ms < 0.01,
+            "W {w_ms} vs {expected_w_ms}"
+        );
     }
 }
 
@@ -67,6 +70,9 @@ fn littles_law_holds_over_whole_runs() {
             "{name}: L = {} but λW = {lambda_w}",
             l.mean_in_system
         );
-        assert!(l.mean_in_system > 0.0, "{name}: an empty system tests nothing");
+        assert!(
+            l.mean_in_system > 0.0,
+            "{name}: an empty system tests nothing"
+        );
     }
 }

@@ -40,14 +40,25 @@ fn without_an_acquire_timeout_nearly_every_request_fails_within_a_minute() {
     // The index goes missing at 60 s; from 120 s on, count every outcome.
     let after = outcomes(rows, 121, 240);
     assert!(after.total() > 40_000, "load kept arriving: {after:?}");
-    assert!(success_share(&after) < 0.01, "nearly every request must fail: {after:?}");
+    assert!(
+        success_share(&after) < 0.01,
+        "nearly every request must fail: {after:?}"
+    );
     // The failures are the wall of refused connections (502) and gateway timeouts (504):
     // every worker is blocked waiting for a connection, cache hits included.
     assert!(after.bad_gateway_502 + after.gateway_timeout_504 > after.total() * 95 / 100);
     // Waiters pile up in the pools and never time out; the threads are all taken.
-    let peak = rows.iter().filter(|r| r.t_s > 120).map(|r| r.pool_waiters).max().unwrap_or(0);
+    let peak = rows
+        .iter()
+        .filter(|r| r.t_s > 120)
+        .map(|r| r.pool_waiters)
+        .max()
+        .unwrap_or(0);
     assert!(peak > 700, "pool waiters peaked at {peak}");
-    assert!(rows.iter().filter(|r| r.t_s > 120).all(|r| r.threads_busy == 800));
+    assert!(rows
+        .iter()
+        .filter(|r| r.t_s > 120)
+        .all(|r| r.threads_busy == 800));
     assert_eq!(summary.db.pool_acquire_timeouts, 0);
 }
 
@@ -57,14 +68,34 @@ fn the_fix_fails_fast_and_keeps_cache_served_reads_alive() {
     let rows = sim.seconds();
     let after = outcomes(rows, 121, 240);
     // Database-bound requests fail with 500 (acquire timeout 5 s, statement timeout 10 s)…
-    assert!(after.error_500 as f64 > 0.10 * after.total() as f64, "{after:?}");
-    assert_eq!(after.bad_gateway_502 + after.gateway_timeout_504 + after.client_timeout, 0);
+    assert!(
+        after.error_500 as f64 > 0.10 * after.total() as f64,
+        "{after:?}"
+    );
+    assert_eq!(
+        after.bad_gateway_502 + after.gateway_timeout_504 + after.client_timeout,
+        0
+    );
     assert!(summary.db.pool_acquire_timeouts > 5_000 && summary.db.query_timeouts > 2_000);
     // …fast: no request takes longer than acquire + statement timeout (plus CPU work).
-    assert!(summary.latency_ms.max < 15_100.0, "max latency {}", summary.latency_ms.max);
+    assert!(
+        summary.latency_ms.max < 15_100.0,
+        "max latency {}",
+        summary.latency_ms.max
+    );
     // …and the threads never run out, so cache hits keep succeeding.
-    assert!(rows.iter().all(|r| r.threads_busy < 800 && r.accept_queue == 0));
-    let hits: u64 = rows.iter().filter(|r| r.t_s > 120).map(|r| r.cache_hits).sum();
-    assert!(after.ok_200 as f64 >= 0.98 * hits as f64, "200s {} vs cache hits {hits}", after.ok_200);
+    assert!(rows
+        .iter()
+        .all(|r| r.threads_busy < 800 && r.accept_queue == 0));
+    let hits: u64 = rows
+        .iter()
+        .filter(|r| r.t_s > 120)
+        .map(|r| r.cache_hits)
+        .sum();
+    assert!(
+        after.ok_200 as f64 >= 0.98 * hits as f64,
+        "200s {} vs cache hits {hits}",
+        after.ok_200
+    );
     assert!(success_share(&after) > 0.75, "{after:?}");
 }

@@ -40,8 +40,16 @@ fn the_minimal_scenario_is_valid_and_takes_the_real_defaults() {
     assert_eq!(c.max_threads, 200, "Tomcat maxThreads");
     assert_eq!(c.accept_queue, Some(100), "Tomcat acceptCount");
     assert_eq!(c.pool_max_size, 10, "HikariCP maximumPoolSize");
-    assert_eq!(c.pool_timeout.map(|d| d.as_micros()), Some(30_000_000), "HikariCP connectionTimeout");
-    assert_eq!(c.gateway_timeout.map(|d| d.as_micros()), Some(60_000_000), "nginx proxy_read_timeout");
+    assert_eq!(
+        c.pool_timeout.map(|d| d.as_micros()),
+        Some(30_000_000),
+        "HikariCP connectionTimeout"
+    );
+    assert_eq!(
+        c.gateway_timeout.map(|d| d.as_micros()),
+        Some(60_000_000),
+        "nginx proxy_read_timeout"
+    );
 }
 
 #[test]
@@ -59,7 +67,10 @@ fn every_range_problem_is_reported_at_once_with_its_path() {
         "upstream.error_rate:",
         "cache.zipf_exponent:",
     ] {
-        assert!(p.iter().any(|m| m.starts_with(path)), "no problem for {path} in {p:#?}");
+        assert!(
+            p.iter().any(|m| m.starts_with(path)),
+            "no problem for {path} in {p:#?}"
+        );
     }
     assert_eq!(p.len(), 6, "{p:#?}");
 }
@@ -71,29 +82,66 @@ fn inconsistent_settings_name_both_fields() {
              "faults": [ { "kind": "db_slow", "start_s": 1, "duration_s": 5 },
                          { "kind": "cache_flush", "start_s": 1, "multiplier": 3 } ] }"#,
     ));
-    assert!(p.iter().any(|m| m.starts_with("traffic.rate[0].end_s:") && m.contains("start_s")), "{p:#?}");
-    assert!(p.iter().any(|m| m.starts_with("faults[0].multiplier: is required")), "{p:#?}");
-    assert!(p.iter().any(|m| m.starts_with("faults[1].multiplier: is not used")), "{p:#?}");
+    assert!(
+        p.iter()
+            .any(|m| m.starts_with("traffic.rate[0].end_s:") && m.contains("start_s")),
+        "{p:#?}"
+    );
+    assert!(
+        p.iter()
+            .any(|m| m.starts_with("faults[0].multiplier: is required")),
+        "{p:#?}"
+    );
+    assert!(
+        p.iter()
+            .any(|m| m.starts_with("faults[1].multiplier: is not used")),
+        "{p:#?}"
+    );
 }
 
 #[test]
 fn structural_problems_name_the_field() {
     let cases = [
-        (r#"{ "db_pool": { "max_size": "ten" } }"#, "db_pool.max_size"),
+        (
+            r#"{ "db_pool": { "max_size": "ten" } }"#,
+            "db_pool.max_size",
+        ),
         (r#"{ "db_pool": { "max_sise": 10 } }"#, "db_pool"),
-        (r#"{ "instances": { "max_threads": -3 } }"#, "instances.max_threads"),
-        (r#"{ "instances": { "max_threads": 99999999999999999999 } }"#, "instances.max_threads"),
-        (r#"{ "instances": { "accept_queue": "lots" } }"#, "instances.accept_queue"),
-        (r#"{ "client": { "timeout_ms": "never" } }"#, "client.timeout_ms"),
-        (r#"{ "traffic": { "rate": [ { "kind": "sine" } ] } }"#, "traffic.rate[0]"),
+        (
+            r#"{ "instances": { "max_threads": -3 } }"#,
+            "instances.max_threads",
+        ),
+        (
+            r#"{ "instances": { "max_threads": 99999999999999999999 } }"#,
+            "instances.max_threads",
+        ),
+        (
+            r#"{ "instances": { "accept_queue": "lots" } }"#,
+            "instances.accept_queue",
+        ),
+        (
+            r#"{ "client": { "timeout_ms": "never" } }"#,
+            "client.timeout_ms",
+        ),
+        (
+            r#"{ "traffic": { "rate": [ { "kind": "sine" } ] } }"#,
+            "traffic.rate[0]",
+        ),
     ];
     for (patch, path) in cases {
         let p = problems(&with(patch));
         assert_eq!(p.len(), 1, "{patch}: {p:#?}");
-        assert!(p[0].starts_with(path), "{patch}: expected {path}, got {}", p[0]);
+        assert!(
+            p[0].starts_with(path),
+            "{patch}: expected {path}, got {}",
+            p[0]
+        );
     }
     let unknown = problems(&with(r#"{ "db_pool": { "max_sise": 10 } }"#));
-    assert!(unknown[0].contains("unknown field `max_sise`"), "{unknown:?}");
+    assert!(
+        unknown[0].contains("unknown field `max_sise`"),
+        "{unknown:?}"
+    );
 }
 
 #[test]
@@ -117,8 +165,14 @@ fn garbage_never_panics() {
 
 #[test]
 fn huge_and_non_finite_values_are_rejected_not_clamped() {
-    let p = problems(&with(r#"{ "duration_s": 1e12, "cache": { "ttl_ms": 1e300 } }"#));
-    assert!(p.iter().any(|m| m.starts_with("duration_s:") && m.contains("at most")), "{p:#?}");
+    let p = problems(&with(
+        r#"{ "duration_s": 1e12, "cache": { "ttl_ms": 1e300 } }"#,
+    ));
+    assert!(
+        p.iter()
+            .any(|m| m.starts_with("duration_s:") && m.contains("at most")),
+        "{p:#?}"
+    );
     assert!(p.iter().any(|m| m.starts_with("cache.ttl_ms:")), "{p:#?}");
 }
 
@@ -129,8 +183,10 @@ fn every_bundled_scenario_is_valid_and_round_trips() {
     for entry in std::fs::read_dir(dir).unwrap() {
         let path = entry.unwrap().path();
         let text = std::fs::read_to_string(&path).unwrap();
-        let scenario = parse_scenario(&text).unwrap_or_else(|p| panic!("{}: {p:?}", path.display()));
-        let config = Config::from_scenario(&scenario).unwrap_or_else(|p| panic!("{}: {p:?}", path.display()));
+        let scenario =
+            parse_scenario(&text).unwrap_or_else(|p| panic!("{}: {p:?}", path.display()));
+        let config = Config::from_scenario(&scenario)
+            .unwrap_or_else(|p| panic!("{}: {p:?}", path.display()));
         let again = parse_scenario(&serde_json::to_string(&scenario).unwrap()).unwrap();
         assert_eq!(again, scenario);
         assert_eq!(Config::from_scenario(&again).unwrap(), config);

@@ -275,7 +275,11 @@ impl Checker {
             Timeout::None => None,
             Timeout::Ms(ms) => {
                 let ms = self.positive(path, ms, SETTING_MS_MAX);
-                Some(SimDuration::from_millis_f64(if ms.is_finite() { ms.max(0.0) } else { 0.0 }))
+                Some(SimDuration::from_millis_f64(if ms.is_finite() {
+                    ms.max(0.0)
+                } else {
+                    0.0
+                }))
             }
         }
     }
@@ -283,7 +287,9 @@ impl Checker {
     fn seconds(&mut self, path: &str, s: f64) -> SimTime {
         let s = self.number(path, s, 0.0, DURATION_S_MAX);
         if s.is_finite() && s >= 0.0 {
-            SimTime::from_micros(SimDuration::from_millis_f64(s.min(DURATION_S_MAX) * 1000.0).as_micros())
+            SimTime::from_micros(
+                SimDuration::from_millis_f64(s.min(DURATION_S_MAX) * 1000.0).as_micros(),
+            )
         } else {
             SimTime::ZERO
         }
@@ -425,7 +431,10 @@ impl Config {
                 c.fail(format!("{p}.name"), "must not be empty");
             }
             if traffic.endpoints[..i].iter().any(|o| o.name == ep.name) {
-                c.fail(format!("{p}.name"), format!("\"{}\" is used twice", ep.name));
+                c.fail(
+                    format!("{p}.name"),
+                    format!("\"{}\" is used twice", ep.name),
+                );
             }
             let w = c.positive(&format!("{p}.weight"), ep.weight, 1e9);
             if ep.steps.is_empty() {
@@ -456,7 +465,11 @@ impl Config {
                 .collect();
             endpoints.push(EndpointConfig {
                 name: ep.name.clone(),
-                share: if total_weight > 0.0 { w / total_weight } else { 0.0 },
+                share: if total_weight > 0.0 {
+                    w / total_weight
+                } else {
+                    0.0
+                },
                 steps,
             });
         }
@@ -495,7 +508,8 @@ impl Config {
         let up = &scenario.upstream;
         let upstream_latency = c.dist("upstream.latency", &up.latency);
         let upstream_error_rate = c.number("upstream.error_rate", up.error_rate, 0.0, 1.0);
-        let upstream_connect_timeout = c.timeout("upstream.connect_timeout_ms", up.connect_timeout_ms);
+        let upstream_connect_timeout =
+            c.timeout("upstream.connect_timeout_ms", up.connect_timeout_ms);
         let upstream_read_timeout = c.timeout("upstream.read_timeout_ms", up.read_timeout_ms);
 
         if scenario.faults.len() > 64 {
@@ -510,7 +524,14 @@ impl Config {
                 start
             } else {
                 let d = c.positive(&format!("{p}.duration_s"), f.duration_s, DURATION_S_MAX);
-                start + SimDuration::from_millis_f64(if d.is_finite() { d.clamp(0.0, DURATION_S_MAX) } else { 0.0 } * 1000.0)
+                start
+                    + SimDuration::from_millis_f64(
+                        if d.is_finite() {
+                            d.clamp(0.0, DURATION_S_MAX)
+                        } else {
+                            0.0
+                        } * 1000.0,
+                    )
             };
             let uses_multiplier = matches!(
                 f.kind,
@@ -519,11 +540,17 @@ impl Config {
             let multiplier = match (uses_multiplier, f.multiplier) {
                 (true, Some(m)) => c.positive(&format!("{p}.multiplier"), m, 1_000_000.0),
                 (true, None) => {
-                    c.fail(format!("{p}.multiplier"), format!("is required for kind {}", kind_name(f.kind)));
+                    c.fail(
+                        format!("{p}.multiplier"),
+                        format!("is required for kind {}", kind_name(f.kind)),
+                    );
                     1.0
                 }
                 (false, Some(_)) => {
-                    c.fail(format!("{p}.multiplier"), format!("is not used by kind {}", kind_name(f.kind)));
+                    c.fail(
+                        format!("{p}.multiplier"),
+                        format!("is not used by kind {}", kind_name(f.kind)),
+                    );
                     1.0
                 }
                 (false, None) => 1.0,
@@ -532,11 +559,17 @@ impl Config {
             let error_rate = match (uses_error_rate, f.error_rate) {
                 (true, Some(r)) => c.number(&format!("{p}.error_rate"), r, 0.0, 1.0),
                 (true, None) => {
-                    c.fail(format!("{p}.error_rate"), "is required for kind upstream_errors");
+                    c.fail(
+                        format!("{p}.error_rate"),
+                        "is required for kind upstream_errors",
+                    );
                     0.0
                 }
                 (false, Some(_)) => {
-                    c.fail(format!("{p}.error_rate"), format!("is not used by kind {}", kind_name(f.kind)));
+                    c.fail(
+                        format!("{p}.error_rate"),
+                        format!("is not used by kind {}", kind_name(f.kind)),
+                    );
                     0.0
                 }
                 (false, None) => 0.0,

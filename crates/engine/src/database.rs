@@ -148,7 +148,12 @@ mod tests {
         // at half speed (done at 9 ms), the long one has 3 ms left at full speed (12 ms).
         let mut db = DatabaseServer::new(1);
         db.start(SimTime::ZERO, 1, SimDuration::from_millis(10), 1);
-        db.start(SimTime::from_micros(5_000), 2, SimDuration::from_millis(2), 2);
+        db.start(
+            SimTime::from_micros(5_000),
+            2,
+            SimDuration::from_millis(2),
+            2,
+        );
         assert_eq!(run_to_idle(&mut db), vec![(2, 9_000), (1, 12_000)]);
     }
 

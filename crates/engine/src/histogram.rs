@@ -129,7 +129,7 @@ mod tests {
             let b = bucket_of(v);
             assert!(b >= last && b < BUCKETS);
             last = b;
-            if v >= 128 && v < (1 << 60) {
+            if (128..(1 << 60)).contains(&v) {
                 let mid = bucket_mid(b) as f64;
                 assert!((mid - v as f64).abs() / (v as f64) < 0.016, "{v} -> {mid}");
             }

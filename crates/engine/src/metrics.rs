@@ -537,7 +537,13 @@ impl Recorder {
         in_flight_sojourn_us: u128,
     ) -> Summary {
         let ms = |us: u64| us as f64 / 1000.0;
-        let mean_ms = |sum: u128, n: u64| if n == 0 { 0.0 } else { sum as f64 / n as f64 / 1000.0 };
+        let mean_ms = |sum: u128, n: u64| {
+            if n == 0 {
+                0.0
+            } else {
+                sum as f64 / n as f64 / 1000.0
+            }
+        };
         let secs = end.as_secs_f64();
         let lookups = self.cache.hits + self.cache.misses;
         Summary {

@@ -92,7 +92,9 @@ mod tests {
 
     #[test]
     fn streams_of_one_seed_differ_and_repeat() {
-        let a1: Vec<u64> = (0..4).map(|_| SimRng::new(7, Stream::Arrivals).below(1 << 40)).collect();
+        let a1: Vec<u64> = (0..4)
+            .map(|_| SimRng::new(7, Stream::Arrivals).below(1 << 40))
+            .collect();
         let mut arrivals = SimRng::new(7, Stream::Arrivals);
         let mut work = SimRng::new(7, Stream::Work);
         let x: Vec<u64> = (0..4).map(|_| arrivals.below(1 << 40)).collect();

@@ -325,7 +325,11 @@ impl Simulation {
     }
 
     fn schedule(&mut self, at: SimTime, event: Event) {
-        debug_assert!(at >= self.now, "event {event:?} scheduled in the past: {at} < {}", self.now);
+        debug_assert!(
+            at >= self.now,
+            "event {event:?} scheduled in the past: {at} < {}",
+            self.now
+        );
         let seq = self.next_seq;
         self.next_seq += 1;
         self.queue.push(Scheduled { at, seq, event });
@@ -377,7 +381,8 @@ impl Simulation {
     }
 
     fn advance_clock(&mut self, t: SimTime) {
-        self.in_system_area_us += self.in_flight as u128 * t.since(self.area_updated_at).as_micros() as u128;
+        self.in_system_area_us +=
+            self.in_flight as u128 * t.since(self.area_updated_at).as_micros() as u128;
         self.area_updated_at = t;
         self.now = t;
     }
@@ -457,7 +462,13 @@ impl Simulation {
 
     fn apply_faults(&mut self) {
         let mut e = FaultEffects::default();
-        for (f, _) in self.cfg.faults.iter().zip(&self.active_faults).filter(|(_, on)| **on) {
+        for (f, _) in self
+            .cfg
+            .faults
+            .iter()
+            .zip(&self.active_faults)
+            .filter(|(_, on)| **on)
+        {
             match f.kind {
                 FaultKind::DbSlow => e.db_cost_multiplier *= f.multiplier,
                 FaultKind::TrafficSpike => e.traffic_multiplier *= f.multiplier,
@@ -493,7 +504,8 @@ impl Simulation {
                 return;
             }
             let segment_end = self.profile.next_breakpoint(from).unwrap_or(SimTime::NEVER);
-            let bound = self.profile.bound_between(from, segment_end) * self.effects.traffic_multiplier;
+            let bound =
+                self.profile.bound_between(from, segment_end) * self.effects.traffic_multiplier;
             if bound <= 0.0 {
                 if segment_end == SimTime::NEVER {
                     return;
@@ -623,11 +635,17 @@ impl Simulation {
             StepConfig::Cpu(dist) => {
                 let att = self.attempt_mut(a);
                 let d = dist.sample(&mut att.work);
-                att.phase = Phase::Step { step, part: StepPart::Cpu };
+                att.phase = Phase::Step {
+                    step,
+                    part: StepPart::Cpu,
+                };
                 self.schedule(now + d, Event::StepDone(a));
             }
             StepConfig::CacheRead(_) => {
-                self.attempt_mut(a).phase = Phase::Step { step, part: StepPart::CacheLookup };
+                self.attempt_mut(a).phase = Phase::Step {
+                    step,
+                    part: StepPart::CacheLookup,
+                };
                 self.schedule(now + self.cfg.cache_lookup, Event::StepDone(a));
             }
             StepConfig::DbQuery(_) => self.acquire_connection(a, step),
@@ -636,8 +654,12 @@ impl Simulation {
     }
 
     fn step_done(&mut self, a: AttemptRef) {
-        let Some(att) = self.get_attempt(a) else { return };
-        let Phase::Step { step, part } = att.phase else { return };
+        let Some(att) = self.get_attempt(a) else {
+            return;
+        };
+        let Phase::Step { step, part } = att.phase else {
+            return;
+        };
         match part {
             StepPart::Cpu => self.run_step(a, step + 1),
             StepPart::CacheLookup => {
@@ -651,7 +673,9 @@ impl Simulation {
                 }
             }
             StepPart::Upstream { result: None } => self.run_step(a, step + 1),
-            StepPart::Upstream { result: Some(class) } => self.fail(a, class),
+            StepPart::Upstream {
+                result: Some(class),
+            } => self.fail(a, class),
             StepPart::PoolWait { .. } | StepPart::Query { .. } | StepPart::UpstreamHung => {
                 debug_assert!(false, "StepDone in part {part:?}");
             }
@@ -694,14 +718,18 @@ impl Simulation {
         let latency = now.since(att.arrived_at);
         let i = att.instance as usize;
         debug_assert!(att.arrived_at <= att.accepted_at);
-        debug_assert!(att.started_at.is_none_or(|s| att.accepted_at <= s && s <= now));
+        debug_assert!(att
+            .started_at
+            .is_none_or(|s| att.accepted_at <= s && s <= now));
         self.instances[i].outstanding -= 1;
         self.in_flight -= 1;
         self.recorder.outcome(status, latency);
     }
 
     fn client_gives_up(&mut self, a: AttemptRef, status: Status) {
-        let Some(att) = self.get_attempt(a) else { return };
+        let Some(att) = self.get_attempt(a) else {
+            return;
+        };
         if att.outcome.is_some() {
             return;
         }
@@ -731,7 +759,10 @@ impl Simulation {
         let att = self.attempt_mut(a);
         att.tokens += 1;
         let token = att.tokens;
-        att.phase = Phase::Step { step, part: StepPart::PoolWait { token, since: now } };
+        att.phase = Phase::Step {
+            step,
+            part: StepPart::PoolWait { token, since: now },
+        };
         let inst = &mut self.instances[i];
         inst.pool_queue.push_back(PoolWaiter { attempt: a, token });
         inst.pool_waiting += 1;
@@ -741,8 +772,14 @@ impl Simulation {
     }
 
     fn pool_timeout(&mut self, a: AttemptRef, token: u32) {
-        let Some(att) = self.get_attempt(a) else { return };
-        let Phase::Step { part: StepPart::PoolWait { token: t, .. }, .. } = att.phase else {
+        let Some(att) = self.get_attempt(a) else {
+            return;
+        };
+        let Phase::Step {
+            part: StepPart::PoolWait { token: t, .. },
+            ..
+        } = att.phase
+        else {
             return;
         };
         if t != token {
@@ -763,12 +800,16 @@ impl Simulation {
         };
         let att = self.attempt_mut(a);
         let base = dist.sample(&mut att.work);
-        let cost = SimDuration::from_micros(libm::round(base.as_micros() as f64 * multiplier) as u64);
+        let cost =
+            SimDuration::from_micros(libm::round(base.as_micros() as f64 * multiplier) as u64);
         att.tokens += 1;
         let token = att.tokens;
         let query_id = (att.id << 8) | (token as u64 & 0xff);
         let key = self.db.start(now, query_id, cost, a);
-        self.attempt_mut(a).phase = Phase::Step { step, part: StepPart::Query { token, key } };
+        self.attempt_mut(a).phase = Phase::Step {
+            step,
+            part: StepPart::Query { token, key },
+        };
         self.recorder.query_started(self.db.running());
         if let Some(t) = self.cfg.query_timeout {
             self.schedule(now + t, Event::QueryTimeout { attempt: a, token });
@@ -790,10 +831,19 @@ impl Simulation {
         self.reschedule_db();
         for a in done.drain(..) {
             let att = self.attempt(a);
-            let (i, key, endpoint) = (att.instance as usize, att.key as usize, att.endpoint as usize);
-            let Phase::Step { step, .. } = att.phase else { unreachable!("query without a step") };
+            let (i, key, endpoint) = (
+                att.instance as usize,
+                att.key as usize,
+                att.endpoint as usize,
+            );
+            let Phase::Step { step, .. } = att.phase else {
+                unreachable!("query without a step")
+            };
             self.release_connection(i);
-            if matches!(self.cfg.endpoints[endpoint].steps[step as usize], StepConfig::CacheRead(_)) {
+            if matches!(
+                self.cfg.endpoints[endpoint].steps[step as usize],
+                StepConfig::CacheRead(_)
+            ) {
                 self.cache_expires[key] = self.now + self.cfg.cache_ttl;
             }
             self.run_step(a, step + 1);
@@ -802,8 +852,14 @@ impl Simulation {
     }
 
     fn query_timeout(&mut self, a: AttemptRef, token: u32) {
-        let Some(att) = self.get_attempt(a) else { return };
-        let Phase::Step { part: StepPart::Query { token: t, key }, .. } = att.phase else {
+        let Some(att) = self.get_attempt(a) else {
+            return;
+        };
+        let Phase::Step {
+            part: StepPart::Query { token: t, key },
+            ..
+        } = att.phase
+        else {
             return;
         };
         if t != token {
@@ -819,8 +875,14 @@ impl Simulation {
     /// A connection comes back to instance `i`'s pool: handed to the first live waiter.
     fn release_connection(&mut self, i: usize) {
         while let Some(w) = self.instances[i].pool_queue.pop_front() {
-            let Some(att) = self.get_attempt(w.attempt) else { continue };
-            let Phase::Step { step, part: StepPart::PoolWait { token, since } } = att.phase else {
+            let Some(att) = self.get_attempt(w.attempt) else {
+                continue;
+            };
+            let Phase::Step {
+                step,
+                part: StepPart::PoolWait { token, since },
+            } = att.phase
+            else {
                 continue;
             };
             if token != w.token {
@@ -844,31 +906,45 @@ impl Simulation {
         let (delay, part) = match effects.upstream_mode {
             UpstreamMode::DownFast => (
                 REFUSED_CONNECT,
-                StepPart::Upstream { result: Some(ErrorClass::UpstreamRefused) },
+                StepPart::Upstream {
+                    result: Some(ErrorClass::UpstreamRefused),
+                },
             ),
             UpstreamMode::Unreachable => (
                 cfg.upstream_connect_timeout.unwrap_or(OS_CONNECT_GIVE_UP),
-                StepPart::Upstream { result: Some(ErrorClass::UpstreamConnectTimeout) },
+                StepPart::Upstream {
+                    result: Some(ErrorClass::UpstreamConnectTimeout),
+                },
             ),
             UpstreamMode::Hang => match cfg.upstream_read_timeout {
-                Some(t) => (t, StepPart::Upstream { result: Some(ErrorClass::UpstreamReadTimeout) }),
+                Some(t) => (
+                    t,
+                    StepPart::Upstream {
+                        result: Some(ErrorClass::UpstreamReadTimeout),
+                    },
+                ),
                 None => (SimDuration::ZERO, StepPart::UpstreamHung),
             },
             UpstreamMode::Normal => {
                 let base = cfg.upstream_latency.sample(&mut att.work);
-                let latency = SimDuration::from_micros(
-                    libm::round(base.as_micros() as f64 * effects.upstream_latency_multiplier) as u64,
-                );
+                let latency = SimDuration::from_micros(libm::round(
+                    base.as_micros() as f64 * effects.upstream_latency_multiplier,
+                ) as u64);
                 let error_rate = 1.0
                     - (1.0 - cfg.upstream_error_rate) * (1.0 - effects.upstream_extra_error_rate);
                 let error = att.work.chance(error_rate);
                 match cfg.upstream_read_timeout {
-                    Some(t) if latency > t => {
-                        (t, StepPart::Upstream { result: Some(ErrorClass::UpstreamReadTimeout) })
-                    }
+                    Some(t) if latency > t => (
+                        t,
+                        StepPart::Upstream {
+                            result: Some(ErrorClass::UpstreamReadTimeout),
+                        },
+                    ),
                     _ => (
                         latency,
-                        StepPart::Upstream { result: error.then_some(ErrorClass::UpstreamError) },
+                        StepPart::Upstream {
+                            result: error.then_some(ErrorClass::UpstreamError),
+                        },
                     ),
                 }
             }
@@ -883,7 +959,9 @@ impl Simulation {
     // ---- attempt storage ----
 
     fn get_attempt(&self, a: AttemptRef) -> Option<&Attempt> {
-        self.attempts.get(a.slot as usize).filter(|att| att.id == a.id)
+        self.attempts
+            .get(a.slot as usize)
+            .filter(|att| att.id == a.id)
     }
 
     fn attempt(&self, a: AttemptRef) -> &Attempt {
@@ -912,9 +990,16 @@ impl Simulation {
                 self.in_flight
             ));
         }
-        let no_outcome = self.attempts.iter().filter(|(_, a)| a.outcome.is_none()).count() as u64;
+        let no_outcome = self
+            .attempts
+            .iter()
+            .filter(|(_, a)| a.outcome.is_none())
+            .count() as u64;
         if no_outcome != self.in_flight {
-            return Err(format!("in flight {} but {no_outcome} attempts lack an outcome", self.in_flight));
+            return Err(format!(
+                "in flight {} but {no_outcome} attempts lack an outcome",
+                self.in_flight
+            ));
         }
         if self.in_system_area_us > 0 && self.area_updated_at != self.now {
             return Err("the in-system integral lags the clock".into());
@@ -939,13 +1024,34 @@ impl Simulation {
             querying += holding;
             let cap = self.cfg.accept_queue.unwrap_or(u32::MAX);
             let checks = [
-                (inst.threads_busy <= self.cfg.max_threads, "threads busy above max_threads"),
-                (inst.threads_busy == working, "threads busy differs from attempts in a step"),
-                ((inst.accept_queue.len() as u64) <= cap as u64, "accept queue above capacity"),
-                (inst.pool_active <= self.cfg.pool_max_size, "pool active above max_size"),
-                (inst.pool_active == holding, "pool active differs from attempts holding a connection"),
-                (inst.pool_waiting == waiting, "pool waiters differ from attempts waiting"),
-                (inst.pool_waiting <= inst.threads_busy, "more pool waiters than busy threads"),
+                (
+                    inst.threads_busy <= self.cfg.max_threads,
+                    "threads busy above max_threads",
+                ),
+                (
+                    inst.threads_busy == working,
+                    "threads busy differs from attempts in a step",
+                ),
+                (
+                    (inst.accept_queue.len() as u64) <= cap as u64,
+                    "accept queue above capacity",
+                ),
+                (
+                    inst.pool_active <= self.cfg.pool_max_size,
+                    "pool active above max_size",
+                ),
+                (
+                    inst.pool_active == holding,
+                    "pool active differs from attempts holding a connection",
+                ),
+                (
+                    inst.pool_waiting == waiting,
+                    "pool waiters differ from attempts waiting",
+                ),
+                (
+                    inst.pool_waiting <= inst.threads_busy,
+                    "more pool waiters than busy threads",
+                ),
                 (
                     inst.accept_queue.is_empty() || inst.threads_busy == self.cfg.max_threads,
                     "requests queue while a worker is idle",
@@ -958,7 +1064,10 @@ impl Simulation {
             }
         }
         if querying != self.db.running() {
-            return Err(format!("database runs {} queries, attempts hold {querying}", self.db.running()));
+            return Err(format!(
+                "database runs {} queries, attempts hold {querying}",
+                self.db.running()
+            ));
         }
         Ok(())
     }

@@ -134,7 +134,10 @@ mod tests {
     fn millisecond_floats_round_to_the_nearest_microsecond() {
         assert_eq!(SimDuration::from_millis_f64(0.0004).as_micros(), 0);
         assert_eq!(SimDuration::from_millis_f64(0.0006).as_micros(), 1);
-        assert_eq!(SimDuration::from_millis_f64(30_000.0).as_micros(), 30_000_000);
+        assert_eq!(
+            SimDuration::from_millis_f64(30_000.0).as_micros(),
+            30_000_000
+        );
     }
 
     #[test]

@@ -168,9 +168,21 @@ mod tests {
         let p = RateProfile::new(
             &[
                 RateComponent::Constant { rps: 100.0 },
-                RateComponent::Step { at_s: 10.0, rps: 50.0 },
-                RateComponent::Ramp { start_s: 20.0, end_s: 30.0, from_rps: 0.0, to_rps: 100.0 },
-                RateComponent::Spike { start_s: 40.0, duration_s: 5.0, multiplier: 3.0 },
+                RateComponent::Step {
+                    at_s: 10.0,
+                    rps: 50.0,
+                },
+                RateComponent::Ramp {
+                    start_s: 20.0,
+                    end_s: 30.0,
+                    from_rps: 0.0,
+                    to_rps: 100.0,
+                },
+                RateComponent::Spike {
+                    start_s: 40.0,
+                    duration_s: 5.0,
+                    multiplier: 3.0,
+                },
             ],
             &[],
         );
@@ -181,14 +193,23 @@ mod tests {
         assert_eq!(p.rate_at(SimTime::from_secs(42)), 750.0);
         assert_eq!(p.rate_at(SimTime::from_secs(45)), 250.0);
         assert_eq!(p.peak_rps(), 750.0);
-        assert_eq!(p.next_breakpoint(SimTime::from_secs(20)), Some(SimTime::from_secs(30)));
+        assert_eq!(
+            p.next_breakpoint(SimTime::from_secs(20)),
+            Some(SimTime::from_secs(30))
+        );
         assert_eq!(p.next_breakpoint(SimTime::from_secs(45)), None);
     }
 
     #[test]
     fn negative_steps_never_make_a_negative_rate() {
         let p = RateProfile::new(
-            &[RateComponent::Constant { rps: 10.0 }, RateComponent::Step { at_s: 1.0, rps: -50.0 }],
+            &[
+                RateComponent::Constant { rps: 10.0 },
+                RateComponent::Step {
+                    at_s: 1.0,
+                    rps: -50.0,
+                },
+            ],
             &[],
         );
         assert_eq!(p.rate_at(SimTime::from_secs(2)), 0.0);
@@ -206,7 +227,10 @@ mod tests {
         for rank in [0u32, 1, 9, 99] {
             let expected = z.probability(rank) * n as f64;
             let got = counts[rank as usize] as f64;
-            assert!((got - expected).abs() < 5.0 * expected.sqrt() + 5.0, "rank {rank}: {got} vs {expected}");
+            assert!(
+                (got - expected).abs() < 5.0 * expected.sqrt() + 5.0,
+                "rank {rank}: {got} vs {expected}"
+            );
         }
     }
 }

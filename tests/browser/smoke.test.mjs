@@ -1,0 +1,52 @@
+// The app loads in headless Chromium, runs bundled scenarios in wasm, and gets the same
+// summary, bit for bit, as the native command-line runner.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { join } from 'node:path';
+import { serveStatic, launchBrowser, openPage, ROOT } from './harness.mjs';
+
+const BIN = process.env.OUTAGE_LAB_BIN ?? join(ROOT, 'target/debug/outage-lab');
+let server, browser;
+
+before(async () => {
+  server = await serveStatic();
+  browser = await launchBrowser();
+});
+after(async () => {
+  await browser?.close();
+  await server?.close();
+});
+
+function nativeSummary(scenario) {
+  const out = execFileSync(BIN, ['run', join(ROOT, 'scenarios', `${scenario}.json`), '--json'], { encoding: 'utf8' });
+  const summary = JSON.parse(out);
+  delete summary.wall_ms;
+  return summary;
+}
+
+test('the page renders its title and controls', async () => {
+  const errors = [];
+  const page = await openPage(browser.context, server.url, errors);
+  await page.getByRole('heading', { name: 'Outage Lab' }).waitFor();
+  assert.equal(await page.getByTestId('scenario').locator('option').count(), 4);
+  assert.ok(await page.getByTestId('idle').isVisible());
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
+for (const scenario of ['baseline', 'seed-incident']) {
+  test(`${scenario}: the wasm run matches the native run bit for bit`, async () => {
+    const errors = [];
+    const page = await openPage(browser.context, server.url, errors);
+    await page.getByTestId('scenario').selectOption(scenario);
+    await page.getByTestId('run').click();
+    const result = page.locator(`[data-testid="result"][data-scenario="${scenario}"]`);
+    await result.waitFor({ timeout: 60_000 });
+    const wasm = JSON.parse(await page.getByTestId('summary-json').textContent());
+    assert.deepEqual(wasm, nativeSummary(scenario));
+    assert.ok(wasm.attempts.arrived > 10_000, 'the run simulated real traffic');
+    assert.deepEqual(errors, []);
+    await page.close();
+  });
+}
