@@ -788,6 +788,7 @@ impl Simulation {
         let i = att.instance as usize;
         self.instances[i].pool_waiting -= 1;
         self.fail(a, ErrorClass::PoolAcquireTimeout);
+        self.compact_pool_queue(i);
     }
 
     fn start_query(&mut self, a: AttemptRef, step: u8) {
@@ -870,6 +871,23 @@ impl Simulation {
         self.reschedule_db();
         self.release_connection(i);
         self.fail(a, ErrorClass::QueryTimeout);
+    }
+
+    /// Drops waiters whose wait already ended, once they outnumber the live ones, so a pool
+    /// that never frees a connection does not grow its queue without bound.
+    fn compact_pool_queue(&mut self, i: usize) {
+        let live = self.instances[i].pool_waiting as usize;
+        if self.instances[i].pool_queue.len() <= 2 * live + 64 {
+            return;
+        }
+        let mut queue = std::mem::take(&mut self.instances[i].pool_queue);
+        queue.retain(|w| {
+            self.get_attempt(w.attempt).is_some_and(|att| {
+                matches!(att.phase, Phase::Step { part: StepPart::PoolWait { token, .. }, .. } if token == w.token)
+            })
+        });
+        debug_assert_eq!(queue.len(), live);
+        self.instances[i].pool_queue = queue;
     }
 
     /// A connection comes back to instance `i`'s pool: handed to the first live waiter.
