@@ -20,6 +20,7 @@
 //! assert_eq!(summary.attempts.arrived, summary.status.ok_200 + summary.attempts.in_flight_at_end);
 //! ```
 
+pub mod breaker;
 pub mod config;
 pub mod database;
 pub mod histogram;
