@@ -45,28 +45,112 @@ fn fault() -> impl Strategy<Value = Fault> {
         Just(FaultKind::UpstreamSlow),
         Just(FaultKind::UpstreamErrors),
         Just(FaultKind::CacheFlush),
+        Just(FaultKind::CacheDown),
     ];
     (kind, 0.0..15.0f64, 0.5..10.0f64, 1.0..50.0f64, 0.0..1.0f64).prop_map(
         |(kind, start_s, duration_s, m, e)| Fault {
             kind,
             start_s,
             duration_s,
-            multiplier: matches!(
-                kind,
-                FaultKind::DbSlow | FaultKind::TrafficSpike | FaultKind::UpstreamSlow
-            )
-            .then_some(m),
+            // Traffic spikes stay small: the invariant check after every event costs
+            // O(attempts), and a 50x spike would make one case take minutes.
+            multiplier: match kind {
+                FaultKind::TrafficSpike => Some(1.0 + m / 50.0),
+                FaultKind::DbSlow | FaultKind::UpstreamSlow => Some(m),
+                _ => None,
+            },
             error_rate: (kind == FaultKind::UpstreamErrors).then_some(e),
         },
     )
 }
 
+fn breaker() -> impl Strategy<Value = Option<Breaker>> {
+    proptest::option::of(
+        (
+            any::<bool>(),
+            prop_oneof![
+                (1u32..30).prop_map(|calls| BreakerWindow::CountBased { calls }),
+                (1u32..5).prop_map(|seconds| BreakerWindow::TimeBased { seconds }),
+            ],
+            1u32..20,
+            1.0..100.0f64,
+            (1.0..2_000.0f64, 1u32..5, any::<bool>(), any::<bool>()),
+        )
+            .prop_map(
+                |(hystrix, window, minimum, threshold, (wait_ms, trials, auto, fallback))| {
+                    Breaker {
+                        preset: if hystrix {
+                            BreakerPreset::Hystrix
+                        } else {
+                            BreakerPreset::Resilience4j
+                        },
+                        window: Some(window),
+                        minimum_calls: Some(minimum),
+                        failure_rate_threshold_pct: Some(threshold),
+                        slow_call_rate_threshold_pct: Some(threshold),
+                        slow_call_duration_ms: Some(200.0),
+                        wait_in_open_ms: Some(wait_ms),
+                        permitted_calls_in_half_open: Some(trials),
+                        automatic_half_open: Some(auto),
+                        when_open: if fallback {
+                            WhenOpen::Degraded200
+                        } else {
+                            WhenOpen::Unavailable503
+                        },
+                    }
+                },
+            ),
+    )
+}
+
+fn retry() -> impl Strategy<Value = Option<Retry>> {
+    proptest::option::of(
+        (
+            1u32..4,
+            0.0..200.0f64,
+            prop_oneof![
+                Just(Jitter::None),
+                Just(Jitter::Full),
+                Just(Jitter::Equal),
+                Just(Jitter::Decorrelated)
+            ],
+            any::<(bool, bool, bool)>(),
+            proptest::option::of((0.0..0.5f64, 0.0..20.0f64)),
+        )
+            .prop_map(
+                |(max_attempts, base, jitter, (on_5xx, on_timeout, honor), budget)| Retry {
+                    max_attempts,
+                    backoff_base_ms: base,
+                    backoff_cap_ms: base * 10.0,
+                    jitter,
+                    retry_on_5xx: on_5xx,
+                    retry_on_timeout: on_timeout,
+                    honor_retry_after: honor,
+                    budget: budget.map(|(ratio, min_retries_per_s)| RetryBudget {
+                        ratio,
+                        min_retries_per_s,
+                    }),
+                },
+            ),
+    )
+}
+
+fn stampede() -> impl Strategy<Value = StampedeProtection> {
+    prop_oneof![
+        Just(StampedeProtection::None),
+        Just(StampedeProtection::Coalescing),
+        (0.0..2_000.0f64)
+            .prop_map(|stale_ms| StampedeProtection::StaleWhileRevalidate { stale_ms }),
+        (0.1..4.0f64).prop_map(|beta| StampedeProtection::ProbabilisticEarlyRefresh { beta }),
+    ]
+}
+
 prop_compose! {
     fn scenario()(
         seed in any::<u64>(),
-        duration_s in 2.0..12.0f64,
-        rps in 1.0..200.0f64,
-        spike in proptest::option::of((0.0..10.0f64, 1.0..5.0f64, 1.0..6.0f64)),
+        duration_s in 2.0..10.0f64,
+        rps in 1.0..150.0f64,
+        spike in proptest::option::of((0.0..10.0f64, 1.0..5.0f64, 1.0..3.0f64)),
         endpoints in proptest::collection::vec((0.1..10.0f64, proptest::collection::vec(step(), 1..4)), 1..3),
         client_timeout in timeout(),
         gateway_timeout in timeout(),
@@ -86,6 +170,11 @@ prop_compose! {
         connect_timeout in timeout(),
         read_timeout in timeout(),
         faults in proptest::collection::vec(fault(), 0..4),
+        breaker in breaker(),
+        retry in retry(),
+        stampede_protection in stampede(),
+        ttl_jitter_pct in 0.0..50.0f64,
+        swallow in any::<bool>(),
     ) -> Scenario {
         let mut rate = vec![RateComponent::Constant { rps }];
         if let Some((start_s, duration_s, multiplier)) = spike {
@@ -105,7 +194,7 @@ prop_compose! {
                     .map(|(i, (weight, steps))| Endpoint { name: format!("E{i}"), weight, steps })
                     .collect(),
             },
-            client: Client { timeout_ms: client_timeout },
+            client: Client { timeout_ms: client_timeout, retry },
             load_balancer: LoadBalancer {
                 policy: if least_outstanding { LbPolicy::LeastOutstanding } else { LbPolicy::RoundRobin },
                 gateway_timeout_ms: gateway_timeout,
@@ -116,7 +205,7 @@ prop_compose! {
                 accept_queue,
                 queue_overflow: if shed { QueueOverflow::Shed503 } else { QueueOverflow::Refuse },
             },
-            cache: Cache { keyspace, zipf_exponent: 1.0, ttl_ms, lookup_ms: 0.5 },
+            cache: Cache { keyspace, zipf_exponent: 1.0, ttl_ms, lookup_ms: 0.5, ttl_jitter_pct, stampede_protection },
             db_pool: DbPool { max_size: pool, connection_timeout_ms: pool_timeout },
             database: Database { cores, query_timeout_ms: query_timeout },
             upstream: Upstream {
@@ -124,7 +213,9 @@ prop_compose! {
                 error_rate,
                 connect_timeout_ms: connect_timeout,
                 read_timeout_ms: read_timeout,
+                breaker,
             },
+            error_handling: if swallow { ErrorHandling::Swallow } else { ErrorHandling::Honest },
             faults,
         }
     }
@@ -153,6 +244,10 @@ proptest! {
         let s = sim.run_to_end();
         prop_assert_eq!(s.attempts.arrived, s.attempts.completed + s.attempts.in_flight_at_end);
         prop_assert_eq!(s.attempts.completed, s.status.total());
+        prop_assert_eq!(s.status.total(), s.status_seen.total());
+        // Every attempt is a first attempt or a retry; a user request ends at most once.
+        prop_assert_eq!(s.attempts.arrived, s.requests.arrived + s.retries);
+        prop_assert!(s.requests.succeeded + s.requests.failed <= s.requests.arrived);
         let rows = sim.seconds();
         let by_second: u64 = rows.iter().map(|r| r.status.total()).sum();
         // Outcomes after the last whole second are in the summary but in no row.

@@ -5,10 +5,12 @@ use std::fmt;
 
 use serde::Serialize;
 
+use crate::breaker::{BreakerConfig, Window};
 use crate::rng::SimRng;
 use crate::scenario::{
-    Capacity, Dist, FaultKind, LbPolicy, QueueOverflow, RateComponent, Scenario, Step, Timeout,
-    SCENARIO_VERSION,
+    Breaker, BreakerPreset, BreakerWindow, Capacity, Dist, ErrorHandling, FaultKind, Jitter,
+    LbPolicy, QueueOverflow, RateComponent, Retry, Scenario, StampedeProtection, Step, Timeout,
+    WhenOpen, SCENARIO_VERSION,
 };
 use crate::time::{SimDuration, SimTime, MICROS_PER_MS};
 
@@ -164,6 +166,40 @@ pub struct FaultConfig {
     pub error_rate: f64,
 }
 
+/// Validated client retries.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct RetryConfig {
+    /// Attempts per user request, the first included (≥ 2).
+    pub max_attempts: u32,
+    /// Delay before the first retry.
+    pub backoff_base: SimDuration,
+    /// The longest delay.
+    pub backoff_cap: SimDuration,
+    /// Spread added to delays.
+    pub jitter: Jitter,
+    /// Retry 5xx answers.
+    pub retry_on_5xx: bool,
+    /// Retry client timeouts.
+    pub retry_on_timeout: bool,
+    /// Wait at least Retry-After.
+    pub honor_retry_after: bool,
+    /// Retry budget: (tokens per new request, tokens per second).
+    pub budget: Option<(f64, f64)>,
+}
+
+/// Validated stampede protection.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum StampedeConfig {
+    /// None: concurrent misses all load.
+    None,
+    /// One load per key; other misses wait for it.
+    Coalescing,
+    /// Serve stale up to this long past expiry while one background refresh runs.
+    StaleWhileRevalidate(SimDuration),
+    /// XFetch with this beta.
+    ProbabilisticEarlyRefresh(f64),
+}
+
 /// A validated scenario: every field is in range and consistent.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Config {
@@ -213,6 +249,16 @@ pub struct Config {
     pub upstream_connect_timeout: Option<SimDuration>,
     /// Upstream read timeout.
     pub upstream_read_timeout: Option<SimDuration>,
+    /// Upstream circuit breaker, per instance, and what to answer when it rejects.
+    pub breaker: Option<(BreakerConfig, WhenOpen)>,
+    /// Honest or swallowed errors.
+    pub error_handling: ErrorHandling,
+    /// Client retries; `None` for a single attempt.
+    pub retry: Option<RetryConfig>,
+    /// TTL spread in percent.
+    pub cache_ttl_jitter_pct: f64,
+    /// Stampede protection.
+    pub stampede: StampedeConfig,
     /// Timed faults, sorted by start.
     pub faults: Vec<FaultConfig>,
 }
@@ -333,6 +379,90 @@ impl Checker {
                 }
             }
         }
+    }
+}
+
+impl Checker {
+    fn breaker(&mut self, b: &Breaker) -> BreakerConfig {
+        let p = "upstream.breaker";
+        let mut cfg = match b.preset {
+            BreakerPreset::Resilience4j => BreakerConfig::resilience4j(),
+            BreakerPreset::Hystrix => BreakerConfig::hystrix(),
+        };
+        if let Some(w) = b.window {
+            cfg.window = match w {
+                BreakerWindow::CountBased { calls } => {
+                    Window::CountBased(self.count(&format!("{p}.window.calls"), calls, 1, 10_000))
+                }
+                BreakerWindow::TimeBased { seconds } => {
+                    Window::TimeBased(self.count(&format!("{p}.window.seconds"), seconds, 1, 3_600))
+                }
+            };
+        }
+        if let Some(n) = b.minimum_calls {
+            cfg.minimum_calls = self.count(&format!("{p}.minimum_calls"), n, 1, 10_000);
+        }
+        if let Some(v) = b.failure_rate_threshold_pct {
+            cfg.failure_rate_threshold_pct =
+                self.positive(&format!("{p}.failure_rate_threshold_pct"), v, 100.0);
+        }
+        if let Some(v) = b.slow_call_rate_threshold_pct {
+            cfg.slow_call_rate_threshold_pct =
+                self.positive(&format!("{p}.slow_call_rate_threshold_pct"), v, 100.0);
+        }
+        if let Some(ms) = b.slow_call_duration_ms {
+            let ms = self.positive(&format!("{p}.slow_call_duration_ms"), ms, SETTING_MS_MAX);
+            cfg.slow_call_duration = SimDuration::from_millis_f64(ms.clamp(0.0, SETTING_MS_MAX));
+        }
+        if let Some(ms) = b.wait_in_open_ms {
+            let ms = self.positive(&format!("{p}.wait_in_open_ms"), ms, SETTING_MS_MAX);
+            cfg.wait_in_open = SimDuration::from_millis_f64(ms.clamp(0.0, SETTING_MS_MAX));
+        }
+        if let Some(n) = b.permitted_calls_in_half_open {
+            cfg.permitted_in_half_open =
+                self.count(&format!("{p}.permitted_calls_in_half_open"), n, 1, 1_000);
+        }
+        if let Some(on) = b.automatic_half_open {
+            cfg.automatic_half_open = on;
+        }
+        cfg
+    }
+
+    fn retry(&mut self, r: &Retry) -> Option<RetryConfig> {
+        let p = "client.retry";
+        let max_attempts = self.count(&format!("{p}.max_attempts"), r.max_attempts, 1, 10);
+        let base = self.millis(&format!("{p}.backoff_base_ms"), r.backoff_base_ms);
+        let cap = self.millis(&format!("{p}.backoff_cap_ms"), r.backoff_cap_ms);
+        if r.backoff_cap_ms < r.backoff_base_ms {
+            self.fail(
+                format!("{p}.backoff_cap_ms"),
+                format!(
+                    "is {}; must be at least backoff_base_ms ({})",
+                    r.backoff_cap_ms, r.backoff_base_ms
+                ),
+            );
+        }
+        let budget = r.budget.as_ref().map(|b| {
+            (
+                self.number(&format!("{p}.budget.ratio"), b.ratio, 0.0, 1.0),
+                self.number(
+                    &format!("{p}.budget.min_retries_per_s"),
+                    b.min_retries_per_s,
+                    0.0,
+                    RATE_RPS_MAX,
+                ),
+            )
+        });
+        (max_attempts > 1).then_some(RetryConfig {
+            max_attempts,
+            backoff_base: base,
+            backoff_cap: cap,
+            jitter: r.jitter,
+            retry_on_5xx: r.retry_on_5xx,
+            retry_on_timeout: r.retry_on_timeout,
+            honor_retry_after: r.honor_retry_after,
+            budget,
+        })
     }
 }
 
@@ -493,6 +623,24 @@ impl Config {
         let cache_zipf_exponent = c.number("cache.zipf_exponent", cache.zipf_exponent, 0.0, 5.0);
         let ttl_ms = c.positive("cache.ttl_ms", cache.ttl_ms, SETTING_MS_MAX);
         let cache_lookup = c.millis("cache.lookup_ms", cache.lookup_ms);
+        let cache_ttl_jitter_pct =
+            c.number("cache.ttl_jitter_pct", cache.ttl_jitter_pct, 0.0, 99.0);
+        let stampede = match cache.stampede_protection {
+            StampedeProtection::None => StampedeConfig::None,
+            StampedeProtection::Coalescing => StampedeConfig::Coalescing,
+            StampedeProtection::StaleWhileRevalidate { stale_ms } => {
+                StampedeConfig::StaleWhileRevalidate(
+                    c.millis("cache.stampede_protection.stale_ms", stale_ms),
+                )
+            }
+            StampedeProtection::ProbabilisticEarlyRefresh { beta } => {
+                StampedeConfig::ProbabilisticEarlyRefresh(c.positive(
+                    "cache.stampede_protection.beta",
+                    beta,
+                    100.0,
+                ))
+            }
+        };
 
         let pool_max_size = c.count("db_pool.max_size", scenario.db_pool.max_size, 1, 1_000);
         let pool_timeout = c.timeout(
@@ -511,6 +659,8 @@ impl Config {
         let upstream_connect_timeout =
             c.timeout("upstream.connect_timeout_ms", up.connect_timeout_ms);
         let upstream_read_timeout = c.timeout("upstream.read_timeout_ms", up.read_timeout_ms);
+        let breaker = up.breaker.as_ref().map(|b| (c.breaker(b), b.when_open));
+        let retry = scenario.client.retry.as_ref().and_then(|r| c.retry(r));
 
         if scenario.faults.len() > 64 {
             c.fail("faults", "may have at most 64 faults");
@@ -611,6 +761,11 @@ impl Config {
             upstream_error_rate,
             upstream_connect_timeout,
             upstream_read_timeout,
+            breaker,
+            error_handling: scenario.error_handling,
+            retry,
+            cache_ttl_jitter_pct,
+            stampede,
             faults,
         })
     }

@@ -70,17 +70,20 @@ pub enum ErrorClass {
     UpstreamConnectTimeout,
     /// The upstream refused the connection.
     UpstreamRefused,
+    /// The circuit breaker rejected the call (open, or half-open with every trial taken).
+    BreakerOpen,
 }
 
 impl ErrorClass {
     /// Every class, in report order.
-    pub const ALL: [ErrorClass; 6] = [
+    pub const ALL: [ErrorClass; 7] = [
         ErrorClass::PoolAcquireTimeout,
         ErrorClass::QueryTimeout,
         ErrorClass::UpstreamError,
         ErrorClass::UpstreamReadTimeout,
         ErrorClass::UpstreamConnectTimeout,
         ErrorClass::UpstreamRefused,
+        ErrorClass::BreakerOpen,
     ];
 }
 
@@ -172,8 +175,16 @@ pub struct SecondMetrics {
     pub t_s: u64,
     /// Attempts that reached the load balancer.
     pub arrivals: u64,
-    /// Outcomes by client-visible status.
+    /// Outcomes by true status.
     pub status: StatusCounts,
+    /// Outcomes by the status monitoring saw (differs from `status` when errors are swallowed).
+    pub status_seen: StatusCounts,
+    /// New user requests (first attempts).
+    pub requests: u64,
+    /// Retry attempts sent.
+    pub retries: u64,
+    /// User requests that ended in success this second (goodput).
+    pub goodput: u64,
     /// Median latency of the outcomes, in milliseconds.
     pub latency_p50_ms: f64,
     /// 90th percentile latency, in milliseconds.
@@ -202,10 +213,18 @@ pub struct SecondMetrics {
     pub cache_hits: u64,
     /// Cache misses.
     pub cache_misses: u64,
+    /// Database loads made to fill the cache (misses, early and background refreshes).
+    pub cache_loads: u64,
     /// Upstream calls started.
     pub upstream_calls: u64,
     /// Upstream calls that failed (error, timeout, refused).
     pub upstream_failures: u64,
+    /// Calls the breakers rejected.
+    pub breaker_rejections: u64,
+    /// Instances whose breaker is OPEN at the end of the second.
+    pub breakers_open: u32,
+    /// Instances whose breaker is HALF_OPEN at the end of the second.
+    pub breakers_half_open: u32,
     /// Attempts in the system (arrived, no outcome yet) at the end of the second.
     pub in_flight: u64,
     /// Per-instance gauges.
@@ -269,6 +288,14 @@ pub struct CacheSummary {
     pub misses: u64,
     /// hits / (hits + misses); 0 when there were no lookups.
     pub hit_ratio: f64,
+    /// Hits served from an expired entry (stale-while-revalidate).
+    pub stale_hits: u64,
+    /// Misses that waited for another request's load (coalescing).
+    pub coalesced: u64,
+    /// Hits that recomputed early (probabilistic early refresh).
+    pub early_refreshes: u64,
+    /// Database loads made to fill the cache.
+    pub loads: u64,
 }
 
 /// Upstream figures of a run.
@@ -278,6 +305,30 @@ pub struct UpstreamSummary {
     pub calls: u64,
     /// Calls that failed.
     pub failures: u64,
+}
+
+/// User requests (a request and its retries) and the amplification retries cause.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Serialize)]
+pub struct RequestSummary {
+    /// User requests that arrived.
+    pub arrived: u64,
+    /// User requests whose last attempt succeeded (truly, not a swallowed error).
+    pub succeeded: u64,
+    /// User requests that ended in failure.
+    pub failed: u64,
+    /// Successes answered by a fallback (degraded 200).
+    pub degraded: u64,
+}
+
+/// Circuit breaker figures, all instances.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct BreakerSummary {
+    /// Times a breaker opened.
+    pub opened: u64,
+    /// Calls rejected because the breaker was OPEN.
+    pub rejected_open: u64,
+    /// Calls rejected in HALF_OPEN because every trial call was taken.
+    pub not_permitted: u64,
 }
 
 /// Little's law over the run, from two independent bookkeepings: the time-average number of
@@ -308,6 +359,8 @@ pub struct ErrorCounts {
     pub upstream_connect_timeout: u64,
     /// Upstream refused connections.
     pub upstream_refused: u64,
+    /// Calls the circuit breaker rejected.
+    pub breaker_open: u64,
 }
 
 impl ErrorCounts {
@@ -319,6 +372,7 @@ impl ErrorCounts {
             ErrorClass::UpstreamReadTimeout => self.upstream_read_timeout += 1,
             ErrorClass::UpstreamConnectTimeout => self.upstream_connect_timeout += 1,
             ErrorClass::UpstreamRefused => self.upstream_refused += 1,
+            ErrorClass::BreakerOpen => self.breaker_open += 1,
         }
     }
 }
@@ -334,8 +388,18 @@ pub struct Summary {
     pub events: u64,
     /// Attempt accounting.
     pub attempts: AttemptCounts,
-    /// Outcomes by client-visible status.
+    /// Outcomes by true status.
     pub status: StatusCounts,
+    /// Outcomes as monitoring saw them.
+    pub status_seen: StatusCounts,
+    /// User requests.
+    pub requests: RequestSummary,
+    /// Retry attempts sent.
+    pub retries: u64,
+    /// Attempts per user request (1 without retries).
+    pub amplification: f64,
+    /// Circuit breaker figures.
+    pub breaker: BreakerSummary,
     /// Latency of all outcomes.
     pub latency_ms: LatencySummary,
     /// Time from arrival at an instance until a worker takes the request.
@@ -354,6 +418,21 @@ pub struct Summary {
     pub littles_law: LittlesLaw,
 }
 
+/// Gauges read at the end of a second.
+#[derive(Clone, Debug, Default)]
+pub struct Gauges {
+    /// Per-instance gauges.
+    pub instances: Vec<InstanceGauges>,
+    /// Queries running on the database.
+    pub db_concurrency: u32,
+    /// Attempts in the system.
+    pub in_flight: u64,
+    /// Instances whose breaker is OPEN.
+    pub breakers_open: u32,
+    /// Instances whose breaker is HALF_OPEN.
+    pub breakers_half_open: u32,
+}
+
 /// Collects observations as the models make them.
 #[derive(Clone, Debug)]
 pub struct Recorder {
@@ -367,8 +446,12 @@ pub struct Recorder {
     run_latency: Histogram,
     /// Attempts that reached the load balancer.
     pub arrived: u64,
-    /// Outcomes by status over the run.
+    /// Outcomes by true status over the run.
     pub status: StatusCounts,
+    status_seen: StatusCounts,
+    requests: RequestSummary,
+    retries: u64,
+    breaker: BreakerSummary,
     queue_wait_us: u128,
     queue_waits: u64,
     pool_wait_us: u128,
@@ -400,6 +483,10 @@ impl Recorder {
             run_latency: Histogram::new(),
             arrived: 0,
             status: StatusCounts::default(),
+            status_seen: StatusCounts::default(),
+            requests: RequestSummary::default(),
+            retries: 0,
+            breaker: BreakerSummary::default(),
             queue_wait_us: 0,
             queue_waits: 0,
             pool_wait_us: 0,
@@ -419,10 +506,52 @@ impl Recorder {
         self.current.arrivals += 1;
     }
 
-    /// An attempt got its client-visible outcome after `latency`.
-    pub fn outcome(&mut self, status: Status, latency: SimDuration) {
+    /// A new user request arrived (its first attempt follows).
+    pub fn request(&mut self) {
+        self.requests.arrived += 1;
+        self.current.requests += 1;
+    }
+
+    /// A retry attempt was sent.
+    pub fn retry(&mut self) {
+        self.retries += 1;
+        self.current.retries += 1;
+    }
+
+    /// A user request ended: its last attempt's true status, and whether a fallback answered.
+    pub fn request_done(&mut self, status: Status, degraded: bool) {
+        if status == Status::Ok200 {
+            self.requests.succeeded += 1;
+            self.current.goodput += 1;
+            if degraded {
+                self.requests.degraded += 1;
+            }
+        } else {
+            self.requests.failed += 1;
+        }
+    }
+
+    /// A breaker opened.
+    pub fn breaker_opened(&mut self) {
+        self.breaker.opened += 1;
+    }
+
+    /// A breaker rejected a call; `open` tells OPEN from HALF_OPEN's "not permitted".
+    pub fn breaker_rejected(&mut self, open: bool) {
+        if open {
+            self.breaker.rejected_open += 1;
+        } else {
+            self.breaker.not_permitted += 1;
+        }
+        self.current.breaker_rejections += 1;
+    }
+
+    /// An attempt got its outcome after `latency`: the true status and the one monitoring saw.
+    pub fn outcome(&mut self, status: Status, seen: Status, latency: SimDuration) {
         self.status.add(status);
         self.current.status.add(status);
+        self.status_seen.add(seen);
+        self.current.status_seen.add(seen);
         self.second_latency.record(latency.as_micros());
         self.run_latency.record(latency.as_micros());
         self.sojourn_us += latency.as_micros() as u128;
@@ -458,6 +587,7 @@ impl Recorder {
                 self.upstream.failures += 1;
                 self.current.upstream_failures += 1;
             }
+            ErrorClass::BreakerOpen => {}
         }
     }
 
@@ -479,6 +609,27 @@ impl Recorder {
         }
     }
 
+    /// A hit served stale (stale-while-revalidate).
+    pub fn cache_stale_hit(&mut self) {
+        self.cache.stale_hits += 1;
+    }
+
+    /// A miss waited for another request's load.
+    pub fn cache_coalesced(&mut self) {
+        self.cache.coalesced += 1;
+    }
+
+    /// A hit chose to recompute early.
+    pub fn cache_early_refresh(&mut self) {
+        self.cache.early_refreshes += 1;
+    }
+
+    /// A database load to fill the cache started.
+    pub fn cache_load(&mut self) {
+        self.cache.loads += 1;
+        self.current.cache_loads += 1;
+    }
+
     /// An upstream call started.
     pub fn upstream_call(&mut self) {
         self.upstream.calls += 1;
@@ -491,14 +642,17 @@ impl Recorder {
     }
 
     /// Closes the second ending at `t`, with the gauges read now.
-    pub fn close_second(
-        &mut self,
-        t: SimTime,
-        instances: Vec<InstanceGauges>,
-        db_concurrency: u32,
-        in_flight: u64,
-    ) {
+    pub fn close_second(&mut self, t: SimTime, gauges: Gauges) {
+        let Gauges {
+            instances,
+            db_concurrency,
+            in_flight,
+            breakers_open,
+            breakers_half_open,
+        } = gauges;
         let mut row = std::mem::take(&mut self.current);
+        row.breakers_open = breakers_open;
+        row.breakers_half_open = breakers_half_open;
         row.t_s = t.whole_secs();
         let ms = |us: u64| us as f64 / 1000.0;
         row.latency_p50_ms = ms(self.second_latency.quantile_us(0.50));
@@ -556,6 +710,15 @@ impl Recorder {
                 in_flight_at_end: in_flight,
             },
             status: self.status,
+            status_seen: self.status_seen,
+            requests: self.requests,
+            retries: self.retries,
+            amplification: if self.requests.arrived == 0 {
+                0.0
+            } else {
+                self.arrived as f64 / self.requests.arrived as f64
+            },
+            breaker: self.breaker,
             latency_ms: LatencySummary {
                 mean: self.run_latency.mean_us() / 1000.0,
                 p50: ms(self.run_latency.quantile_us(0.50)),

@@ -54,6 +54,9 @@ pub struct Scenario {
     /// The upstream dependency (a payment gateway).
     #[serde(default)]
     pub upstream: Upstream,
+    /// How the application turns failures into responses.
+    #[serde(default = "defaults::error_handling")]
+    pub error_handling: ErrorHandling,
     /// Faults that start and end at given times.
     #[serde(default)]
     pub faults: Vec<Fault>,
@@ -181,6 +184,9 @@ pub struct Client {
     /// How long a client waits for one attempt before giving up (the server may go on working).
     #[serde(default = "defaults::client_timeout")]
     pub timeout_ms: Timeout,
+    /// Retries; absent for none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub retry: Option<Retry>,
 }
 
 /// How the load balancer picks an instance.
@@ -250,6 +256,13 @@ pub struct Cache {
     /// How long a cache lookup takes, in milliseconds.
     #[serde(default = "defaults::cache_latency_ms")]
     pub lookup_ms: f64,
+    /// Random spread of each fill's TTL, in percent (10: TTL ± 10 %), so keys filled together
+    /// do not all expire together.
+    #[serde(default)]
+    pub ttl_jitter_pct: f64,
+    /// Protection against stampedes on expired keys.
+    #[serde(default = "defaults::stampede")]
+    pub stampede_protection: StampedeProtection,
 }
 
 /// Each instance's database connection pool (HikariCP semantics).
@@ -296,6 +309,166 @@ pub struct Upstream {
     /// HTTP clients: wait forever).
     #[serde(default = "defaults::no_timeout")]
     pub read_timeout_ms: Timeout,
+    /// A circuit breaker around the call, one per instance; absent or null for none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub breaker: Option<Breaker>,
+}
+
+/// Which library's defaults a breaker starts from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum BreakerPreset {
+    /// resilience4j: 100-call window, minimum 100 calls, 50 % failures, 60 s open, 10 trials.
+    Resilience4j,
+    /// Hystrix-like: 20 calls, 50 % errors, 5 s sleep window, 1 trial.
+    Hystrix,
+}
+
+/// A breaker's sliding window.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
+pub enum BreakerWindow {
+    /// The last `calls` calls.
+    CountBased {
+        /// Window size in calls.
+        calls: u32,
+    },
+    /// The calls of the last `seconds` seconds.
+    TimeBased {
+        /// Window size in seconds.
+        seconds: u32,
+    },
+}
+
+/// What the handler answers when the breaker rejects a call.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum WhenOpen {
+    /// 503 with Retry-After: the dependency is known to be down.
+    Unavailable503,
+    /// A degraded 200 from a fallback (e.g. "payment pending"), counted as degraded.
+    Degraded200,
+}
+
+/// A circuit breaker (resilience4j semantics); unset fields take the preset's value.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Breaker {
+    /// The defaults to start from.
+    #[serde(default = "defaults::breaker_preset")]
+    pub preset: BreakerPreset,
+    /// The sliding window (`slidingWindowType` and `slidingWindowSize`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub window: Option<BreakerWindow>,
+    /// Calls needed before rates are evaluated (`minimumNumberOfCalls`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub minimum_calls: Option<u32>,
+    /// Failure rate in percent that opens the breaker (`failureRateThreshold`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub failure_rate_threshold_pct: Option<f64>,
+    /// Slow-call rate in percent that opens the breaker (`slowCallRateThreshold`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub slow_call_rate_threshold_pct: Option<f64>,
+    /// Calls longer than this are slow (`slowCallDurationThreshold`), in milliseconds.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub slow_call_duration_ms: Option<f64>,
+    /// How long the breaker stays open (`waitDurationInOpenState`), in milliseconds.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub wait_in_open_ms: Option<f64>,
+    /// Trial calls in half-open (`permittedNumberOfCallsInHalfOpenState`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub permitted_calls_in_half_open: Option<u32>,
+    /// Move to half-open by timer (`automaticTransitionFromOpenToHalfOpenEnabled`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub automatic_half_open: Option<bool>,
+    /// What the handler answers when a call is rejected.
+    #[serde(default = "defaults::when_open")]
+    pub when_open: WhenOpen,
+}
+
+/// How the application turns failures into responses.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ErrorHandling {
+    /// A central handler: unexpected exceptions are 500 with an error id, a dependency known to
+    /// be down is 503 with Retry-After.
+    Honest,
+    /// Every error becomes 200 with an error body: monitoring goes blind.
+    Swallow,
+}
+
+/// Random spread added to retry delays (AWS "Exponential Backoff and Jitter").
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Jitter {
+    /// Exactly the capped exponential delay.
+    None,
+    /// Uniform between 0 and the delay.
+    Full,
+    /// Half the delay plus uniform up to the other half.
+    Equal,
+    /// Uniform between the base and three times the previous delay, capped.
+    Decorrelated,
+}
+
+/// A client-side retry budget: a token bucket that lets retries through only while tokens last.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RetryBudget {
+    /// Tokens earned per new user request (0.1: retries may add at most about 10 % load).
+    pub ratio: f64,
+    /// Tokens earned per second regardless of traffic, so low traffic can still retry.
+    pub min_retries_per_s: f64,
+}
+
+/// How clients retry failed attempts.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Retry {
+    /// Attempts per user request, the first included (1 = no retries).
+    #[serde(default = "defaults::max_attempts")]
+    pub max_attempts: u32,
+    /// Delay before the first retry, in milliseconds (0 = immediately).
+    #[serde(default = "defaults::backoff_base_ms")]
+    pub backoff_base_ms: f64,
+    /// The longest delay, in milliseconds.
+    #[serde(default = "defaults::backoff_cap_ms")]
+    pub backoff_cap_ms: f64,
+    /// Spread added to the delays.
+    #[serde(default = "defaults::jitter")]
+    pub jitter: Jitter,
+    /// Retry answers 500, 502, 503 and 504.
+    #[serde(default = "defaults::yes")]
+    pub retry_on_5xx: bool,
+    /// Retry attempts the client gave up on.
+    #[serde(default = "defaults::yes")]
+    pub retry_on_timeout: bool,
+    /// Wait at least as long as a 503's Retry-After says.
+    #[serde(default = "defaults::yes")]
+    pub honor_retry_after: bool,
+    /// An optional retry budget.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub budget: Option<RetryBudget>,
+}
+
+/// How the cache keeps many requests from reloading one expired key at once.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
+pub enum StampedeProtection {
+    /// Every concurrent miss on a key queries the database.
+    None,
+    /// Single flight: one load per key; the other misses wait for it.
+    Coalescing,
+    /// An expired entry is served stale for `stale_ms` while one background refresh reloads it.
+    StaleWhileRevalidate {
+        /// How long past its TTL an entry may be served, in milliseconds.
+        stale_ms: f64,
+    },
+    /// XFetch: each hit recomputes early with a probability that rises towards expiry.
+    ProbabilisticEarlyRefresh {
+        /// Eagerness: 1 is the paper's default, larger refreshes earlier.
+        beta: f64,
+    },
 }
 
 /// The kinds of fault a scenario can schedule.
@@ -318,6 +491,8 @@ pub enum FaultKind {
     UpstreamErrors,
     /// Every cache entry is dropped at `start_s` (the duration is ignored).
     CacheFlush,
+    /// The cache is unreachable: every lookup misses and fills are lost.
+    CacheDown,
 }
 
 /// A fault active from `start_s` for `duration_s` seconds.
@@ -463,6 +638,7 @@ impl Default for Client {
     fn default() -> Self {
         Client {
             timeout_ms: defaults::client_timeout(),
+            retry: None,
         }
     }
 }
@@ -494,6 +670,8 @@ impl Default for Cache {
             zipf_exponent: defaults::zipf_exponent(),
             ttl_ms: defaults::ttl_ms(),
             lookup_ms: defaults::cache_latency_ms(),
+            ttl_jitter_pct: 0.0,
+            stampede_protection: defaults::stampede(),
         }
     }
 }
@@ -523,6 +701,7 @@ impl Default for Upstream {
             error_rate: 0.0,
             connect_timeout_ms: defaults::connect_timeout(),
             read_timeout_ms: defaults::no_timeout(),
+            breaker: None,
         }
     }
 }
@@ -605,5 +784,41 @@ pub mod defaults {
     /// A connect timeout of 1 s.
     pub fn connect_timeout() -> Timeout {
         Timeout::Ms(1_000.0)
+    }
+    /// resilience4j's defaults.
+    pub fn breaker_preset() -> BreakerPreset {
+        BreakerPreset::Resilience4j
+    }
+    /// 503 with Retry-After.
+    pub fn when_open() -> WhenOpen {
+        WhenOpen::Unavailable503
+    }
+    /// Honest status codes.
+    pub fn error_handling() -> ErrorHandling {
+        ErrorHandling::Honest
+    }
+    /// Three attempts in all, as many client libraries do.
+    pub fn max_attempts() -> u32 {
+        3
+    }
+    /// 100 ms before the first retry.
+    pub fn backoff_base_ms() -> f64 {
+        100.0
+    }
+    /// At most 10 s between attempts.
+    pub fn backoff_cap_ms() -> f64 {
+        10_000.0
+    }
+    /// Full jitter, the AWS recommendation.
+    pub fn jitter() -> Jitter {
+        Jitter::Full
+    }
+    /// Yes.
+    pub fn yes() -> bool {
+        true
+    }
+    /// No stampede protection.
+    pub fn stampede() -> StampedeProtection {
+        StampedeProtection::None
     }
 }

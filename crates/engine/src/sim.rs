@@ -11,15 +11,18 @@
 //! ```
 
 use std::cmp::Ordering;
-use std::collections::{BinaryHeap, VecDeque};
+use std::collections::{BTreeMap, BinaryHeap, VecDeque};
 
 use slab::Slab;
 
-use crate::config::{Config, StepConfig};
+use crate::breaker::{BreakerState, CircuitBreaker, Permit, Rejection};
+use crate::config::{Config, RetryConfig, StampedeConfig, StepConfig};
 use crate::database::{DatabaseServer, FinishKey};
-use crate::metrics::{ErrorClass, InstanceGauges, Recorder, SecondMetrics, Status, Summary};
+use crate::metrics::{
+    ErrorClass, Gauges, InstanceGauges, Recorder, SecondMetrics, Status, Summary,
+};
 use crate::rng::{SimRng, Stream};
-use crate::scenario::{FaultKind, LbPolicy, QueueOverflow};
+use crate::scenario::{ErrorHandling, FaultKind, Jitter, LbPolicy, QueueOverflow, WhenOpen};
 use crate::time::{SimDuration, SimTime, MICROS_PER_S};
 use crate::traffic::{RateProfile, ZipfKeys};
 
@@ -27,6 +30,32 @@ use crate::traffic::{RateProfile, ZipfKeys};
 pub const OS_CONNECT_GIVE_UP: SimDuration = SimDuration::from_secs(127);
 /// How long a refused connection takes to fail.
 pub const REFUSED_CONNECT: SimDuration = SimDuration::from_millis(1);
+/// Retry-After sent when a half-open breaker has no trial call left.
+pub const NOT_PERMITTED_RETRY_AFTER: SimDuration = SimDuration::from_secs(1);
+
+/// A user request's identity and retry state, carried from attempt to attempt.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub struct RequestInfo {
+    /// The user request's id.
+    id: u64,
+    /// Which attempt this is, 1 for the first.
+    attempt_no: u32,
+    endpoint: u16,
+    key: u32,
+    /// When the user request arrived.
+    started: SimTime,
+    /// The previous retry delay (decorrelated jitter grows from it).
+    prev_delay: SimDuration,
+}
+
+/// Who is waiting for a database query.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum QueryOwner {
+    /// A request, holding a pool connection.
+    Attempt(AttemptRef),
+    /// A background cache refresh of `key` (stale-while-revalidate), started at the time given.
+    Refresh(u32, SimTime),
+}
 
 /// A handle on an attempt that stays valid only while the attempt lives.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
@@ -74,6 +103,10 @@ pub enum Event {
     FaultStart(usize),
     /// Fault `index` of the scenario ends.
     FaultEnd(usize),
+    /// A client sends the next attempt of a user request.
+    Retry(RequestInfo),
+    /// An open breaker's wait is over (automatic transition to half-open).
+    BreakerWake(usize),
 }
 
 #[derive(Debug)]
@@ -123,15 +156,22 @@ enum StepPart {
     /// Running a query while holding a connection.
     Query { token: u32, key: FinishKey },
     /// Waiting for the upstream, which will answer with `result`.
-    Upstream { result: Option<ErrorClass> },
+    Upstream {
+        result: Option<ErrorClass>,
+        permit: Option<Permit>,
+        started: SimTime,
+    },
     /// Waiting for the upstream, which will never answer.
     UpstreamHung,
+    /// Waiting for another request's load of the same key (coalescing).
+    CoalesceWait,
 }
 
 /// One HTTP attempt of a user request.
 #[derive(Clone, Debug)]
 struct Attempt {
     id: u64,
+    request: RequestInfo,
     endpoint: u16,
     key: u32,
     instance: u16,
@@ -143,6 +183,14 @@ struct Attempt {
     outcome: Option<(Status, SimTime)>,
     phase: Phase,
     tokens: u32,
+    /// Retry-After of a 503 answer.
+    retry_after: Option<SimDuration>,
+    /// The answer came from a fallback.
+    degraded: bool,
+    /// The cache key this attempt is loading for others (coalescing).
+    loading_key: Option<u32>,
+    /// When this attempt's cache load started (XFetch learns recompute times from it).
+    load_started: SimTime,
 }
 
 /// A waiter in a pool's FIFO queue.
@@ -182,6 +230,7 @@ struct FaultEffects {
     upstream_mode: UpstreamMode,
     upstream_latency_multiplier: f64,
     upstream_extra_error_rate: f64,
+    cache_down: bool,
 }
 
 impl Default for FaultEffects {
@@ -192,6 +241,7 @@ impl Default for FaultEffects {
             upstream_mode: UpstreamMode::Normal,
             upstream_latency_multiplier: 1.0,
             upstream_extra_error_rate: 0.0,
+            cache_down: false,
         }
     }
 }
@@ -216,14 +266,28 @@ pub struct Simulation {
 
     attempts: Slab<Attempt>,
     next_attempt_id: u64,
+    next_request_id: u64,
+    /// Retry budget tokens, and when they were last topped up.
+    retry_tokens: f64,
+    retry_tokens_at: SimTime,
+    /// New user requests in the last closed second (sizes the retry budget's bucket).
+    requests_last_second: u64,
+    breakers: Vec<CircuitBreaker>,
     instances: Vec<Instance>,
     round_robin_next: usize,
 
     /// Per key: when its cache entry expires (`SimTime::ZERO` = absent).
     cache_expires: Vec<SimTime>,
-    db: DatabaseServer<AttemptRef>,
+    /// Per key: how long its last load took (XFetch's delta).
+    cache_load_time: Vec<SimDuration>,
+    /// Per key: a load or refresh is under way (coalescing, stale-while-revalidate).
+    cache_loading: Vec<bool>,
+    /// Requests waiting for another request's load of a key.
+    coalesce_waiters: BTreeMap<u32, Vec<AttemptRef>>,
+    db: DatabaseServer<QueryOwner>,
     db_generation: u64,
-    finished_queries: Vec<AttemptRef>,
+    finished_queries: Vec<QueryOwner>,
+    refreshes_running: u32,
 
     active_faults: Vec<bool>,
     effects: FaultEffects,
@@ -269,12 +333,24 @@ impl Simulation {
             endpoint_cumulative,
             attempts: Slab::new(),
             next_attempt_id: 0,
+            next_request_id: 0,
+            retry_tokens: 0.0,
+            retry_tokens_at: SimTime::ZERO,
+            requests_last_second: 0,
+            breakers: cfg
+                .breaker
+                .map(|(b, _)| vec![CircuitBreaker::new(b); cfg.instance_count])
+                .unwrap_or_default(),
             instances: vec![Instance::default(); cfg.instance_count],
             round_robin_next: 0,
             cache_expires: vec![SimTime::ZERO; cfg.cache_keyspace as usize],
+            cache_load_time: vec![SimDuration::ZERO; cfg.cache_keyspace as usize],
+            cache_loading: vec![false; cfg.cache_keyspace as usize],
+            coalesce_waiters: BTreeMap::new(),
             db: DatabaseServer::new(cfg.db_cores),
             db_generation: 0,
             finished_queries: Vec::new(),
+            refreshes_running: 0,
             active_faults: vec![false; cfg.faults.len()],
             effects: FaultEffects::default(),
             recorder: Recorder::new(),
@@ -422,10 +498,27 @@ impl Simulation {
                 }
             }
             Event::QueryTimeout { attempt, token } => self.query_timeout(attempt, token),
+            Event::Retry(request) => {
+                self.recorder.retry();
+                self.start_attempt(request);
+            }
+            Event::BreakerWake(i) => {
+                if let Some(b) = self.breakers.get_mut(i) {
+                    b.wake(self.now);
+                }
+            }
             Event::SecondTick => {
-                let gauges = self.instance_gauges();
-                self.recorder
-                    .close_second(self.now, gauges, self.db.running(), self.in_flight);
+                let count =
+                    |state| self.breakers.iter().filter(|b| b.state() == state).count() as u32;
+                let gauges = Gauges {
+                    instances: self.instance_gauges(),
+                    db_concurrency: self.db.running(),
+                    in_flight: self.in_flight,
+                    breakers_open: count(BreakerState::Open),
+                    breakers_half_open: count(BreakerState::HalfOpen),
+                };
+                self.recorder.close_second(self.now, gauges);
+                self.requests_last_second = self.recorder.rows.last().map_or(0, |r| r.requests);
                 let next = self.now + SimDuration::from_micros(MICROS_PER_S);
                 if next <= self.end {
                     self.schedule(next, Event::SecondTick);
@@ -480,6 +573,7 @@ impl Simulation {
                 FaultKind::UpstreamDownFast => e.upstream_mode = UpstreamMode::DownFast,
                 FaultKind::UpstreamHang => e.upstream_mode = UpstreamMode::Hang,
                 FaultKind::UpstreamUnreachable => e.upstream_mode = UpstreamMode::Unreachable,
+                FaultKind::CacheDown => e.cache_down = true,
                 FaultKind::CacheFlush => {}
             }
         }
@@ -546,20 +640,47 @@ impl Simulation {
             .partition_point(|&c| c < u)
             .min(self.cfg.endpoints.len() - 1) as u16;
         let key = self.zipf.sample(&mut self.mix_rng);
+        let id = self.next_request_id;
+        self.next_request_id += 1;
+        self.recorder.request();
+        if let Some((ratio, _)) = self.cfg.retry.and_then(|r| r.budget) {
+            self.top_up_retry_tokens();
+            self.retry_tokens += ratio;
+        }
+        self.start_attempt(RequestInfo {
+            id,
+            attempt_no: 1,
+            endpoint,
+            key,
+            started: self.now,
+            prev_delay: self.cfg.retry.map_or(SimDuration::ZERO, |r| r.backoff_base),
+        });
+    }
+
+    /// Sends one attempt of a user request to the load balancer.
+    fn start_attempt(&mut self, request: RequestInfo) {
         let id = self.next_attempt_id;
         self.next_attempt_id += 1;
         let attempt = Attempt {
             id,
-            endpoint,
-            key,
+            request,
+            endpoint: request.endpoint,
+            key: request.key,
             instance: 0,
-            work: SimRng::derived(self.cfg.seed, &[Stream::Work as u64, id]),
+            work: SimRng::derived(
+                self.cfg.seed,
+                &[Stream::Work as u64, request.id, request.attempt_no as u64],
+            ),
             arrived_at: self.now,
             accepted_at: self.now,
             started_at: None,
             outcome: None,
             phase: Phase::Queued,
             tokens: 0,
+            retry_after: None,
+            degraded: false,
+            loading_key: None,
+            load_started: SimTime::ZERO,
         };
         let slot = self.attempts.insert(attempt) as u32;
         let a = AttemptRef { slot, id };
@@ -609,7 +730,7 @@ impl Simulation {
                 QueueOverflow::Shed503 => Status::Unavailable503,
             };
             self.attempt_mut(a).phase = Phase::Done;
-            self.set_outcome(a, status);
+            self.set_outcome(a, status, status);
             self.release_if_done(a);
         }
     }
@@ -662,35 +783,183 @@ impl Simulation {
         };
         match part {
             StepPart::Cpu => self.run_step(a, step + 1),
-            StepPart::CacheLookup => {
-                let key = att.key as usize;
-                let hit = self.cache_expires[key] > self.now;
-                self.recorder.cache_lookup(hit);
-                if hit {
-                    self.run_step(a, step + 1);
-                } else {
-                    self.acquire_connection(a, step);
+            StepPart::CacheLookup => self.cache_lookup_done(a, step),
+            StepPart::Upstream {
+                result,
+                permit,
+                started,
+            } => {
+                let instance = att.instance as usize;
+                if let (Some(permit), Some(b)) = (permit, self.breakers.get_mut(instance)) {
+                    let changed =
+                        b.record(permit, self.now, self.now.since(started), result.is_some());
+                    if changed == Some(BreakerState::Open) {
+                        self.breaker_opened(instance);
+                    }
+                }
+                match result {
+                    None => self.run_step(a, step + 1),
+                    Some(class) => self.fail(a, class),
                 }
             }
-            StepPart::Upstream { result: None } => self.run_step(a, step + 1),
-            StepPart::Upstream {
-                result: Some(class),
-            } => self.fail(a, class),
-            StepPart::PoolWait { .. } | StepPart::Query { .. } | StepPart::UpstreamHung => {
+            StepPart::PoolWait { .. }
+            | StepPart::Query { .. }
+            | StepPart::UpstreamHung
+            | StepPart::CoalesceWait => {
                 debug_assert!(false, "StepDone in part {part:?}");
             }
         }
     }
 
-    /// The handler failed with an unhandled exception: 500.
-    fn fail(&mut self, a: AttemptRef, class: ErrorClass) {
-        self.recorder.error(class);
-        self.finish_server(a, Status::Error500);
+    fn breaker_opened(&mut self, instance: usize) {
+        self.recorder.breaker_opened();
+        let b = &self.breakers[instance];
+        if b.config().automatic_half_open {
+            if let Some(until) = b.open_until() {
+                self.schedule(until, Event::BreakerWake(instance));
+            }
+        }
     }
 
-    /// The server side ends with `status`: the worker is freed and takes the next queued
-    /// connection; the answer reaches the client unless it already had an outcome.
+    // ---- cache ----
+
+    /// The cache answered the lookup of step `step`.
+    fn cache_lookup_done(&mut self, a: AttemptRef, step: u8) {
+        let now = self.now;
+        let key = self.attempt(a).key as usize;
+        if self.effects.cache_down {
+            // A cache that is down answers nothing: every lookup is a miss, and fills are lost.
+            self.recorder.cache_lookup(false);
+            self.load_for_cache(a, step);
+            return;
+        }
+        let expires = self.cache_expires[key];
+        let fresh = expires > now;
+        match self.cfg.stampede {
+            StampedeConfig::None => {
+                self.recorder.cache_lookup(fresh);
+                if fresh {
+                    self.run_step(a, step + 1);
+                } else {
+                    self.load_for_cache(a, step);
+                }
+            }
+            StampedeConfig::Coalescing => {
+                self.recorder.cache_lookup(fresh);
+                if fresh {
+                    self.run_step(a, step + 1);
+                } else if self.cache_loading[key] {
+                    self.recorder.cache_coalesced();
+                    self.attempt_mut(a).phase = Phase::Step {
+                        step,
+                        part: StepPart::CoalesceWait,
+                    };
+                    self.coalesce_waiters.entry(key as u32).or_default().push(a);
+                } else {
+                    self.cache_loading[key] = true;
+                    self.attempt_mut(a).loading_key = Some(key as u32);
+                    self.load_for_cache(a, step);
+                }
+            }
+            StampedeConfig::StaleWhileRevalidate(stale_for) => {
+                let usable_stale = !fresh && expires != SimTime::ZERO && expires + stale_for > now;
+                self.recorder.cache_lookup(fresh || usable_stale);
+                if fresh {
+                    self.run_step(a, step + 1);
+                } else if usable_stale {
+                    self.recorder.cache_stale_hit();
+                    if !self.cache_loading[key] {
+                        self.start_refresh(a, step, key as u32);
+                    }
+                    self.run_step(a, step + 1);
+                } else {
+                    self.load_for_cache(a, step);
+                }
+            }
+            StampedeConfig::ProbabilisticEarlyRefresh(beta) => {
+                // XFetch (Vattani et al.): recompute early when
+                // now − delta·beta·ln(u) ≥ expiry, with delta the last recompute time.
+                let early = fresh && {
+                    let delta_us = self.cache_load_time[key].as_micros() as f64;
+                    let u = self.attempt_mut(a).work.open01();
+                    now.as_micros() as f64 - delta_us * beta * libm::log(u)
+                        >= expires.as_micros() as f64
+                };
+                let hit = fresh && !early;
+                self.recorder.cache_lookup(hit);
+                if hit {
+                    self.run_step(a, step + 1);
+                } else {
+                    if early {
+                        self.recorder.cache_early_refresh();
+                    }
+                    self.load_for_cache(a, step);
+                }
+            }
+        }
+    }
+
+    /// The request loads its key from the database through the pool.
+    fn load_for_cache(&mut self, a: AttemptRef, step: u8) {
+        self.recorder.cache_load();
+        self.attempt_mut(a).load_started = self.now;
+        self.acquire_connection(a, step);
+    }
+
+    /// A background refresh of `key` (stale-while-revalidate): runs on the database on its own
+    /// executor's connection, holding no request thread and no pool connection.
+    fn start_refresh(&mut self, a: AttemptRef, step: u8, key: u32) {
+        let cost = self.query_cost(a, step);
+        self.cache_loading[key as usize] = true;
+        self.recorder.cache_load();
+        self.refreshes_running += 1;
+        // Refresh ids live in the upper half of the id space, apart from attempts' queries; one
+        // refresh per key runs at a time.
+        let query_id = (1 << 63) | ((key as u64) << 32) | (self.db_generation & 0xffff_ffff);
+        self.db
+            .start(self.now, query_id, cost, QueryOwner::Refresh(key, self.now));
+        self.recorder.query_started(self.db.running());
+        self.reschedule_db();
+    }
+
+    /// Fills `key` after a load that started at `started`.
+    fn fill_cache(&mut self, key: u32, started: SimTime, ttl_draw: f64) {
+        let k = key as usize;
+        self.cache_loading[k] = false;
+        if self.effects.cache_down {
+            return;
+        }
+        let jitter = self.cfg.cache_ttl_jitter_pct / 100.0;
+        let ttl_us =
+            self.cfg.cache_ttl.as_micros() as f64 * (1.0 + jitter * (2.0 * ttl_draw - 1.0));
+        self.cache_expires[k] = self.now + SimDuration::from_micros(libm::round(ttl_us) as u64);
+        self.cache_load_time[k] = self.now.since(started);
+    }
+
+    /// The handler failed with an exception: the central handler answers 500, or 503 with
+    /// Retry-After when the dependency is known to be down (breaker open).
+    fn fail(&mut self, a: AttemptRef, class: ErrorClass) {
+        self.recorder.error(class);
+        let status = if class == ErrorClass::BreakerOpen {
+            Status::Unavailable503
+        } else {
+            Status::Error500
+        };
+        let loading = self.attempt_mut(a).loading_key.take();
+        self.finish_server(a, status);
+        if let Some(key) = loading {
+            // Single flight: everyone waiting for this load gets its error.
+            self.cache_loading[key as usize] = false;
+            for waiter in self.coalesce_waiters.remove(&key).unwrap_or_default() {
+                self.fail(waiter, class);
+            }
+        }
+    }
+
+    /// The server side ends with true status `status`: the worker is freed and takes the next
+    /// queued connection; the answer reaches the client unless it already had an outcome.
     fn finish_server(&mut self, a: AttemptRef, status: Status) {
+        let swallow = self.cfg.error_handling == ErrorHandling::Swallow;
         let att = self.attempt_mut(a);
         att.phase = Phase::Done;
         let i = att.instance as usize;
@@ -698,7 +967,13 @@ impl Simulation {
         if late {
             self.recorder.late_response();
         } else {
-            self.set_outcome(a, status);
+            // Swallowing turns every application error into a 200 with an error body.
+            let seen = if swallow && status != Status::Ok200 {
+                Status::Ok200
+            } else {
+                status
+            };
+            self.set_outcome(a, status, seen);
         }
         self.release_if_done(a);
         // The worker goes to the next queued connection, or idles.
@@ -709,8 +984,9 @@ impl Simulation {
         }
     }
 
-    /// Records the client-visible outcome of an attempt (exactly once).
-    fn set_outcome(&mut self, a: AttemptRef, status: Status) {
+    /// Records the outcome of an attempt (exactly once): its true status and the status
+    /// monitoring sees; then the client retries or the user request ends.
+    fn set_outcome(&mut self, a: AttemptRef, status: Status, seen: Status) {
         let now = self.now;
         let att = self.attempt_mut(a);
         debug_assert!(att.outcome.is_none(), "attempt {} ended twice", att.id);
@@ -721,9 +997,91 @@ impl Simulation {
         debug_assert!(att
             .started_at
             .is_none_or(|s| att.accepted_at <= s && s <= now));
+        let (request, retry_after, degraded) = (att.request, att.retry_after, att.degraded);
         self.instances[i].outstanding -= 1;
         self.in_flight -= 1;
-        self.recorder.outcome(status, latency);
+        self.recorder.outcome(status, seen, latency);
+        let retry = self.cfg.retry;
+        match retry {
+            Some(retry) if self.should_retry(&retry, &request, seen) => {
+                let delay = self.retry_delay(&retry, &request, retry_after);
+                let next = RequestInfo {
+                    attempt_no: request.attempt_no + 1,
+                    prev_delay: delay,
+                    ..request
+                };
+                self.schedule(now + delay, Event::Retry(next));
+            }
+            _ => self.recorder.request_done(status, degraded),
+        }
+    }
+
+    /// Whether the client sends another attempt after seeing `seen`.
+    fn should_retry(&mut self, retry: &RetryConfig, request: &RequestInfo, seen: Status) -> bool {
+        let retryable = match seen {
+            Status::Ok200 => false,
+            Status::ClientTimeout => retry.retry_on_timeout,
+            _ => retry.retry_on_5xx,
+        };
+        if !retryable || request.attempt_no >= retry.max_attempts {
+            return false;
+        }
+        if retry.budget.is_some() {
+            self.top_up_retry_tokens();
+            if self.retry_tokens < 1.0 {
+                return false;
+            }
+            self.retry_tokens -= 1.0;
+        }
+        true
+    }
+
+    /// Adds the budget's per-second tokens since the last top-up, up to ten seconds' worth.
+    fn top_up_retry_tokens(&mut self) {
+        let Some((ratio, per_s)) = self.cfg.retry.and_then(|r| r.budget) else {
+            return;
+        };
+        let elapsed_s = self.now.since(self.retry_tokens_at).as_secs_f64();
+        self.retry_tokens_at = self.now;
+        let cap = 10.0 * (per_s + ratio * self.requests_last_second as f64).max(0.1);
+        self.retry_tokens = (self.retry_tokens + per_s * elapsed_s).min(cap);
+    }
+
+    /// The delay before the next attempt: capped exponential backoff with jitter (AWS
+    /// "Exponential Backoff and Jitter"), at least Retry-After when honoured.
+    fn retry_delay(
+        &self,
+        retry: &RetryConfig,
+        request: &RequestInfo,
+        retry_after: Option<SimDuration>,
+    ) -> SimDuration {
+        let mut rng = SimRng::derived(
+            self.cfg.seed,
+            &[
+                Stream::Retries as u64,
+                request.id,
+                request.attempt_no as u64,
+            ],
+        );
+        let base = retry.backoff_base.as_micros() as f64;
+        let cap = retry.backoff_cap.as_micros() as f64;
+        let exponent = (request.attempt_no - 1).min(62) as i32;
+        let exp = (base * libm::pow(2.0, exponent as f64)).min(cap);
+        let us = match retry.jitter {
+            Jitter::None => exp,
+            Jitter::Full => exp * rng.open01(),
+            Jitter::Equal => exp / 2.0 + exp / 2.0 * rng.open01(),
+            Jitter::Decorrelated => {
+                let prev = request.prev_delay.as_micros() as f64;
+                let high = (prev * 3.0).max(base);
+                (base + (high - base) * rng.open01()).min(cap)
+            }
+        };
+        let delay = SimDuration::from_micros(libm::round(us) as u64);
+        match retry_after {
+            Some(after) if retry.honor_retry_after => delay.max(after),
+            _ => delay,
+        }
     }
 
     fn client_gives_up(&mut self, a: AttemptRef, status: Status) {
@@ -733,7 +1091,7 @@ impl Simulation {
         if att.outcome.is_some() {
             return;
         }
-        self.set_outcome(a, status);
+        self.set_outcome(a, status, status);
         self.release_if_done(a);
     }
 
@@ -791,22 +1149,27 @@ impl Simulation {
         self.compact_pool_queue(i);
     }
 
-    fn start_query(&mut self, a: AttemptRef, step: u8) {
-        let now = self.now;
+    /// The cost of the query of step `step`, drawn from the attempt's work stream and
+    /// multiplied by an active missing-index fault.
+    fn query_cost(&mut self, a: AttemptRef, step: u8) -> SimDuration {
         let multiplier = self.effects.db_cost_multiplier;
         let endpoint = self.attempt(a).endpoint as usize;
         let dist = match self.cfg.endpoints[endpoint].steps[step as usize] {
             StepConfig::CacheRead(d) | StepConfig::DbQuery(d) => d,
             _ => unreachable!("queries start only from cache-read and db-query steps"),
         };
+        let base = dist.sample(&mut self.attempt_mut(a).work);
+        SimDuration::from_micros(libm::round(base.as_micros() as f64 * multiplier) as u64)
+    }
+
+    fn start_query(&mut self, a: AttemptRef, step: u8) {
+        let now = self.now;
+        let cost = self.query_cost(a, step);
         let att = self.attempt_mut(a);
-        let base = dist.sample(&mut att.work);
-        let cost =
-            SimDuration::from_micros(libm::round(base.as_micros() as f64 * multiplier) as u64);
         att.tokens += 1;
         let token = att.tokens;
         let query_id = (att.id << 8) | (token as u64 & 0xff);
-        let key = self.db.start(now, query_id, cost, a);
+        let key = self.db.start(now, query_id, cost, QueryOwner::Attempt(a));
         self.attempt_mut(a).phase = Phase::Step {
             step,
             part: StepPart::Query { token, key },
@@ -830,13 +1193,24 @@ impl Simulation {
         let mut done = std::mem::take(&mut self.finished_queries);
         self.db.take_finished(self.now, &mut done);
         self.reschedule_db();
-        for a in done.drain(..) {
+        for owner in done.drain(..) {
+            let a = match owner {
+                QueryOwner::Attempt(a) => a,
+                QueryOwner::Refresh(key, started) => {
+                    self.refreshes_running -= 1;
+                    let labels = [
+                        Stream::Work as u64,
+                        u64::MAX,
+                        key as u64,
+                        started.as_micros(),
+                    ];
+                    let draw = SimRng::derived(self.cfg.seed, &labels).open01();
+                    self.fill_cache(key, started, draw);
+                    continue;
+                }
+            };
             let att = self.attempt(a);
-            let (i, key, endpoint) = (
-                att.instance as usize,
-                att.key as usize,
-                att.endpoint as usize,
-            );
+            let (i, key, endpoint) = (att.instance as usize, att.key, att.endpoint as usize);
             let Phase::Step { step, .. } = att.phase else {
                 unreachable!("query without a step")
             };
@@ -845,7 +1219,14 @@ impl Simulation {
                 self.cfg.endpoints[endpoint].steps[step as usize],
                 StepConfig::CacheRead(_)
             ) {
-                self.cache_expires[key] = self.now + self.cfg.cache_ttl;
+                let started = self.attempt(a).load_started;
+                let draw = self.attempt_mut(a).work.open01();
+                self.fill_cache(key, started, draw);
+                if self.attempt_mut(a).loading_key.take().is_some() {
+                    for waiter in self.coalesce_waiters.remove(&key).unwrap_or_default() {
+                        self.run_step(waiter, step + 1);
+                    }
+                }
             }
             self.run_step(a, step + 1);
         }
@@ -918,29 +1299,48 @@ impl Simulation {
 
     fn call_upstream(&mut self, a: AttemptRef, step: u8) {
         let now = self.now;
+        let instance = self.attempt(a).instance as usize;
+        let mut permit = None;
+        if let Some(b) = self.breakers.get_mut(instance) {
+            match b.try_acquire(now) {
+                Ok(p) => permit = Some(p),
+                Err(rejection) => {
+                    let (open, retry_after) = match rejection {
+                        Rejection::Open { retry_after } => (true, retry_after),
+                        Rejection::NotPermitted => (false, NOT_PERMITTED_RETRY_AFTER),
+                    };
+                    self.recorder.breaker_rejected(open);
+                    let when_open = self.cfg.breaker.map(|(_, w)| w);
+                    let att = self.attempt_mut(a);
+                    if when_open == Some(WhenOpen::Degraded200) {
+                        att.degraded = true;
+                        self.run_step(a, step + 1);
+                    } else {
+                        att.retry_after = Some(retry_after);
+                        self.fail(a, ErrorClass::BreakerOpen);
+                    }
+                    return;
+                }
+            }
+        }
         let cfg = &self.cfg;
         let effects = self.effects;
         let att = &mut self.attempts[a.slot as usize];
+        let upstream = |result| StepPart::Upstream {
+            result,
+            permit,
+            started: now,
+        };
         let (delay, part) = match effects.upstream_mode {
-            UpstreamMode::DownFast => (
-                REFUSED_CONNECT,
-                StepPart::Upstream {
-                    result: Some(ErrorClass::UpstreamRefused),
-                },
-            ),
+            UpstreamMode::DownFast => {
+                (REFUSED_CONNECT, upstream(Some(ErrorClass::UpstreamRefused)))
+            }
             UpstreamMode::Unreachable => (
                 cfg.upstream_connect_timeout.unwrap_or(OS_CONNECT_GIVE_UP),
-                StepPart::Upstream {
-                    result: Some(ErrorClass::UpstreamConnectTimeout),
-                },
+                upstream(Some(ErrorClass::UpstreamConnectTimeout)),
             ),
             UpstreamMode::Hang => match cfg.upstream_read_timeout {
-                Some(t) => (
-                    t,
-                    StepPart::Upstream {
-                        result: Some(ErrorClass::UpstreamReadTimeout),
-                    },
-                ),
+                Some(t) => (t, upstream(Some(ErrorClass::UpstreamReadTimeout))),
                 None => (SimDuration::ZERO, StepPart::UpstreamHung),
             },
             UpstreamMode::Normal => {
@@ -952,17 +1352,10 @@ impl Simulation {
                     - (1.0 - cfg.upstream_error_rate) * (1.0 - effects.upstream_extra_error_rate);
                 let error = att.work.chance(error_rate);
                 match cfg.upstream_read_timeout {
-                    Some(t) if latency > t => (
-                        t,
-                        StepPart::Upstream {
-                            result: Some(ErrorClass::UpstreamReadTimeout),
-                        },
-                    ),
+                    Some(t) if latency > t => (t, upstream(Some(ErrorClass::UpstreamReadTimeout))),
                     _ => (
                         latency,
-                        StepPart::Upstream {
-                            result: error.then_some(ErrorClass::UpstreamError),
-                        },
+                        upstream(error.then_some(ErrorClass::UpstreamError)),
                     ),
                 }
             }
@@ -1081,7 +1474,7 @@ impl Simulation {
                 }
             }
         }
-        if querying != self.db.running() {
+        if querying + self.refreshes_running != self.db.running() {
             return Err(format!(
                 "database runs {} queries, attempts hold {querying}",
                 self.db.running()
