@@ -4,6 +4,7 @@ mod cli;
 mod common;
 mod determinism;
 mod invariants;
+mod lessons;
 mod queueing;
 mod seed_incident;
 mod validation;

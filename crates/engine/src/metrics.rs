@@ -320,6 +320,15 @@ pub struct RequestSummary {
     pub degraded: u64,
 }
 
+/// Outcomes of one endpoint's attempts, by true status.
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct EndpointSummary {
+    /// The endpoint's name.
+    pub name: String,
+    /// Its attempts' outcomes.
+    pub status: StatusCounts,
+}
+
 /// Circuit breaker figures, all instances.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
 pub struct BreakerSummary {
@@ -392,6 +401,8 @@ pub struct Summary {
     pub status: StatusCounts,
     /// Outcomes as monitoring saw them.
     pub status_seen: StatusCounts,
+    /// Outcomes per endpoint, in scenario order.
+    pub endpoints: Vec<EndpointSummary>,
     /// User requests.
     pub requests: RequestSummary,
     /// Retry attempts sent.
@@ -449,6 +460,7 @@ pub struct Recorder {
     /// Outcomes by true status over the run.
     pub status: StatusCounts,
     status_seen: StatusCounts,
+    by_endpoint: Vec<EndpointSummary>,
     requests: RequestSummary,
     retries: u64,
     breaker: BreakerSummary,
@@ -465,15 +477,9 @@ pub struct Recorder {
     sojourn_us: u128,
 }
 
-impl Default for Recorder {
-    fn default() -> Self {
-        Self::new()
-    }
-}
-
 impl Recorder {
-    /// An empty recorder.
-    pub fn new() -> Self {
+    /// An empty recorder for endpoints with these names.
+    pub fn new(endpoint_names: &[String]) -> Self {
         Recorder {
             rows: Vec::new(),
             current: SecondMetrics::default(),
@@ -484,6 +490,13 @@ impl Recorder {
             arrived: 0,
             status: StatusCounts::default(),
             status_seen: StatusCounts::default(),
+            by_endpoint: endpoint_names
+                .iter()
+                .map(|name| EndpointSummary {
+                    name: name.clone(),
+                    status: StatusCounts::default(),
+                })
+                .collect(),
             requests: RequestSummary::default(),
             retries: 0,
             breaker: BreakerSummary::default(),
@@ -547,8 +560,9 @@ impl Recorder {
     }
 
     /// An attempt got its outcome after `latency`: the true status and the one monitoring saw.
-    pub fn outcome(&mut self, status: Status, seen: Status, latency: SimDuration) {
+    pub fn outcome(&mut self, endpoint: usize, status: Status, seen: Status, latency: SimDuration) {
         self.status.add(status);
+        self.by_endpoint[endpoint].status.add(status);
         self.current.status.add(status);
         self.status_seen.add(seen);
         self.current.status_seen.add(seen);
@@ -711,6 +725,7 @@ impl Recorder {
             },
             status: self.status,
             status_seen: self.status_seen,
+            endpoints: self.by_endpoint.clone(),
             requests: self.requests,
             retries: self.retries,
             amplification: if self.requests.arrived == 0 {

@@ -353,7 +353,12 @@ impl Simulation {
             refreshes_running: 0,
             active_faults: vec![false; cfg.faults.len()],
             effects: FaultEffects::default(),
-            recorder: Recorder::new(),
+            recorder: Recorder::new(
+                &cfg.endpoints
+                    .iter()
+                    .map(|e| e.name.clone())
+                    .collect::<Vec<_>>(),
+            ),
             in_flight: 0,
             in_system_area_us: 0,
             area_updated_at: SimTime::ZERO,
@@ -1000,7 +1005,8 @@ impl Simulation {
         let (request, retry_after, degraded) = (att.request, att.retry_after, att.degraded);
         self.instances[i].outstanding -= 1;
         self.in_flight -= 1;
-        self.recorder.outcome(status, seen, latency);
+        self.recorder
+            .outcome(request.endpoint as usize, status, seen, latency);
         let retry = self.cfg.retry;
         match retry {
             Some(retry) if self.should_retry(&retry, &request, seen) => {

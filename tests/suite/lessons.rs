@@ -1,0 +1,116 @@
+//! The failure-mode lessons as scenario tests: each compares the broken configuration with the
+//! fixed one by the numbers.
+
+use crate::common::{bundled, run};
+use outage_lab_engine::config::StampedeConfig;
+use outage_lab_engine::metrics::StatusCounts;
+use outage_lab_engine::scenario::ErrorHandling;
+use outage_lab_engine::Summary;
+
+fn endpoint<'a>(s: &'a Summary, name: &str) -> &'a StatusCounts {
+    &s.endpoints
+        .iter()
+        .find(|e| e.name == name)
+        .expect("endpoint")
+        .status
+}
+
+fn success(c: &StatusCounts) -> f64 {
+    c.ok_200 as f64 / c.total() as f64
+}
+
+#[test]
+fn a_hung_upstream_without_timeout_takes_down_endpoints_that_never_call_it() {
+    let (_, broken) = run(bundled("upstream-hang"));
+    let reads = endpoint(&broken, "GET /product/{id}");
+    // Product pages never call the gateway, yet most of them fail: the checkouts hold every
+    // worker thread, and the accept queues overflow (502).
+    assert!(success(reads) < 0.40, "reads {reads:?}");
+    assert!(reads.bad_gateway_502 > reads.total() / 2, "{reads:?}");
+    assert_eq!(broken.breaker.opened, 0);
+}
+
+#[test]
+fn a_read_timeout_and_a_breaker_keep_the_rest_of_the_service_alive() {
+    let (sim, fixed) = run(bundled("upstream-hang-fixed"));
+    let reads = endpoint(&fixed, "GET /product/{id}");
+    let checkouts = endpoint(&fixed, "POST /checkout");
+    assert!(success(reads) > 0.99, "reads {reads:?}");
+    // Checkouts fail fast: 503 with Retry-After once the breakers open.
+    assert!(
+        fixed.breaker.opened >= 4,
+        "every instance's breaker opens: {:?}",
+        fixed.breaker
+    );
+    assert!(checkouts.unavailable_503 > 5_000, "{checkouts:?}");
+    assert_eq!(
+        checkouts.bad_gateway_502 + checkouts.gateway_timeout_504 + checkouts.client_timeout,
+        0
+    );
+    // During the hang no worker pool comes near exhaustion.
+    let rows = sim.seconds();
+    assert!(
+        rows.iter().all(|r| r.threads_busy < 200),
+        "threads peaked at {}",
+        rows.iter().map(|r| r.threads_busy).max().unwrap()
+    );
+    // After the gateway recovers (180 s) the breakers close again and checkouts succeed.
+    let late: u32 = rows
+        .iter()
+        .filter(|r| r.t_s > 230)
+        .map(|r| r.breakers_open + r.breakers_half_open)
+        .sum();
+    assert_eq!(late, 0, "breakers still not closed at the end");
+}
+
+/// Database loads for the hot key per expiry, after the cold start (first 5 s) is over.
+fn loads_per_expiry(protection: StampedeConfig) -> f64 {
+    let mut config = bundled("cache-stampede");
+    config.stampede = protection;
+    let (sim, summary) = run(config);
+    assert_eq!(
+        summary.status.ok_200,
+        summary.status.total(),
+        "no request fails here"
+    );
+    let loads: u64 = sim
+        .seconds()
+        .iter()
+        .filter(|r| r.t_s > 5)
+        .map(|r| r.cache_loads)
+        .sum();
+    let expiries = (summary.sim_seconds - 5.0) / 10.0; // TTL 10 s
+    loads as f64 / expiries
+}
+
+#[test]
+fn a_hot_key_expiring_under_load_stampedes_unless_protected() {
+    let none = loads_per_expiry(StampedeConfig::None);
+    // 1000 requests/s miss for the 200 ms the reload takes: about 200 loads at once.
+    assert!(none > 150.0, "no protection: {none:.1} loads per expiry");
+    let coalescing = loads_per_expiry(StampedeConfig::Coalescing);
+    assert!(coalescing <= 1.0 + 1e-9, "coalescing: {coalescing:.2}");
+    let swr = loads_per_expiry(StampedeConfig::StaleWhileRevalidate(
+        outage_lab_engine::SimDuration::from_secs(5),
+    ));
+    assert!(swr <= 1.0 + 1e-9, "stale-while-revalidate: {swr:.2}");
+    let xfetch = loads_per_expiry(StampedeConfig::ProbabilisticEarlyRefresh(1.0));
+    assert!(xfetch < 10.0 && xfetch >= 1.0, "early refresh: {xfetch:.2}");
+}
+
+#[test]
+fn swallowed_errors_blind_monitoring_but_not_the_truth() {
+    let (_, lying) = run(bundled("lying-200"));
+    let mut config = bundled("lying-200");
+    config.error_handling = ErrorHandling::Honest;
+    let (_, honest) = run(config);
+    assert_eq!(
+        lying.status_seen.rate_5xx(),
+        0.0,
+        "monitoring sees no error at all"
+    );
+    assert!(lying.status.error_500 > 1_000);
+    // The true failures are the same in both modes (same seed, same arrivals, same work).
+    assert_eq!(lying.status, honest.status);
+    assert_eq!(honest.status_seen, honest.status);
+}
