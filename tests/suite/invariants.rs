@@ -46,9 +46,19 @@ fn fault() -> impl Strategy<Value = Fault> {
         Just(FaultKind::UpstreamErrors),
         Just(FaultKind::CacheFlush),
         Just(FaultKind::CacheDown),
+        Just(FaultKind::InstanceCrash),
+        Just(FaultKind::InstanceDbUnreachable),
+        Just(FaultKind::BadDeploy),
     ];
-    (kind, 0.0..15.0f64, 0.5..10.0f64, 1.0..50.0f64, 0.0..1.0f64).prop_map(
-        |(kind, start_s, duration_s, m, e)| Fault {
+    (
+        kind,
+        0.0..15.0f64,
+        0.5..10.0f64,
+        1.0..50.0f64,
+        0.0..1.0f64,
+        any::<bool>(),
+    )
+        .prop_map(|(kind, start_s, duration_s, m, e, fail_fast)| Fault {
             kind,
             start_s,
             duration_s,
@@ -60,8 +70,14 @@ fn fault() -> impl Strategy<Value = Fault> {
                 _ => None,
             },
             error_rate: (kind == FaultKind::UpstreamErrors).then_some(e),
-        },
-    )
+            // Instance 0 always exists.
+            instance: matches!(
+                kind,
+                FaultKind::InstanceCrash | FaultKind::InstanceDbUnreachable | FaultKind::BadDeploy
+            )
+            .then_some(0),
+            fail_fast: (kind == FaultKind::BadDeploy).then_some(fail_fast),
+        })
 }
 
 fn breaker() -> impl Strategy<Value = Option<Breaker>> {
@@ -175,6 +191,7 @@ prop_compose! {
         stampede_protection in stampede(),
         ttl_jitter_pct in 0.0..50.0f64,
         swallow in any::<bool>(),
+        health_check in proptest::option::of((any::<bool>(), 100.0..3_000.0f64, 1u32..4, 1u32..4, 10.0..100.0f64)),
     ) -> Scenario {
         let mut rate = vec![RateComponent::Constant { rps }];
         if let Some((start_s, duration_s, multiplier)) = spike {
@@ -198,6 +215,13 @@ prop_compose! {
             load_balancer: LoadBalancer {
                 policy: if least_outstanding { LbPolicy::LeastOutstanding } else { LbPolicy::RoundRobin },
                 gateway_timeout_ms: gateway_timeout,
+                health_check: health_check.map(|(deep, interval_ms, unhealthy, healthy, pool_pct)| HealthCheck {
+                    kind: if deep { HealthCheckKind::Deep } else { HealthCheckKind::Shallow },
+                    interval_ms,
+                    unhealthy_threshold: unhealthy,
+                    healthy_threshold: healthy,
+                    deep_pool_use_max_pct: pool_pct,
+                }),
             },
             instances: Instances {
                 count,

@@ -114,3 +114,66 @@ fn swallowed_errors_blind_monitoring_but_not_the_truth() {
     assert_eq!(lying.status, honest.status);
     assert_eq!(honest.status_seen, honest.status);
 }
+
+/// The 5xx rate over the rows whose second ends in `from_s..=to_s`.
+fn rate_5xx(rows: &[outage_lab_engine::SecondMetrics], from_s: u64, to_s: u64) -> f64 {
+    let mut sum = StatusCounts::default();
+    for r in rows.iter().filter(|r| (from_s..=to_s).contains(&r.t_s)) {
+        sum.ok_200 += r.status.ok_200;
+        sum.error_500 += r.status.error_500;
+        sum.bad_gateway_502 += r.status.bad_gateway_502;
+        sum.unavailable_503 += r.status.unavailable_503;
+        sum.gateway_timeout_504 += r.status.gateway_timeout_504;
+        sum.client_timeout += r.status.client_timeout;
+    }
+    sum.rate_5xx()
+}
+
+#[test]
+fn a_deep_health_check_pulls_a_sick_instance_a_shallow_one_keeps() {
+    let (shallow_sim, _) = run(bundled("sick-instance"));
+    let mut config = bundled("sick-instance");
+    config.health_check.as_mut().expect("health checks").deep = true;
+    let (deep_sim, _) = run(config);
+    let (shallow, deep) = (shallow_sim.seconds(), deep_sim.seconds());
+    // Instance 2 loses its database at 30 s. The shallow check never notices.
+    assert!(shallow.iter().all(|r| r.instances_in_rotation == 4));
+    let shallow_rate = rate_5xx(shallow, 60, 180);
+    assert!(
+        shallow_rate > 0.03,
+        "shallow: 5xx {:.2}%",
+        100.0 * shallow_rate
+    );
+    // The deep check takes it out within three probes (15 s) and the errors stop.
+    assert!(deep
+        .iter()
+        .filter(|r| r.t_s >= 50)
+        .all(|r| r.instances_in_rotation == 3));
+    let deep_rate = rate_5xx(deep, 60, 180);
+    assert!(deep_rate < 0.001, "deep: 5xx {:.3}%", 100.0 * deep_rate);
+}
+
+#[test]
+fn a_bad_deploy_serves_500s_unless_it_fails_fast() {
+    use outage_lab_engine::scenario::FaultKind;
+    let with_deploy = |fail_fast: bool| {
+        let mut config = bundled("sick-instance");
+        let fault = &mut config.faults[0];
+        fault.kind = FaultKind::BadDeploy;
+        fault.fail_fast = fail_fast;
+        run(config)
+    };
+    let (serving, s) = with_deploy(false);
+    // Without startup validation the new instance passes the shallow check and answers 500
+    // to its quarter of the traffic for as long as it runs.
+    assert!(rate_5xx(serving.seconds(), 60, 180) > 0.20);
+    assert!(s.errors.missing_config > 5_000);
+    // With it, the instance never starts: its probes fail, it leaves rotation, the others serve.
+    let (refusing, _) = with_deploy(true);
+    assert!(rate_5xx(refusing.seconds(), 60, 180) < 0.001);
+    assert!(refusing
+        .seconds()
+        .iter()
+        .filter(|r| r.t_s >= 50)
+        .all(|r| r.instances_in_rotation == 3));
+}

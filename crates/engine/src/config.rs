@@ -164,6 +164,25 @@ pub struct FaultConfig {
     pub multiplier: f64,
     /// Error share for `upstream_errors`; 0 otherwise.
     pub error_rate: f64,
+    /// The instance for instance faults; 0 otherwise.
+    pub instance: usize,
+    /// For `bad_deploy`: startup validation on.
+    pub fail_fast: bool,
+}
+
+/// Validated health checks.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct HealthCheckConfig {
+    /// Deep (readiness) rather than shallow (liveness).
+    pub deep: bool,
+    /// Time between probes of one instance.
+    pub interval: SimDuration,
+    /// Failures that take an instance out.
+    pub unhealthy_threshold: u32,
+    /// Successes that bring it back.
+    pub healthy_threshold: u32,
+    /// Deep checks fail above this pool use (percent).
+    pub deep_pool_use_max_pct: f64,
 }
 
 /// Validated client retries.
@@ -217,6 +236,8 @@ pub struct Config {
     pub lb_policy: LbPolicy,
     /// Load balancer gateway timeout.
     pub gateway_timeout: Option<SimDuration>,
+    /// Load balancer health checks.
+    pub health_check: Option<HealthCheckConfig>,
     /// Number of instances.
     pub instance_count: usize,
     /// Worker threads per instance.
@@ -610,6 +631,31 @@ impl Config {
             scenario.load_balancer.gateway_timeout_ms,
         );
 
+        let health_check = scenario.load_balancer.health_check.as_ref().map(|h| {
+            let p = "load_balancer.health_check";
+            let interval = c.positive(&format!("{p}.interval_ms"), h.interval_ms, 3_600_000.0);
+            HealthCheckConfig {
+                deep: h.kind == crate::scenario::HealthCheckKind::Deep,
+                interval: SimDuration::from_millis_f64(interval.clamp(0.0, 3_600_000.0).max(1.0)),
+                unhealthy_threshold: c.count(
+                    &format!("{p}.unhealthy_threshold"),
+                    h.unhealthy_threshold,
+                    1,
+                    100,
+                ),
+                healthy_threshold: c.count(
+                    &format!("{p}.healthy_threshold"),
+                    h.healthy_threshold,
+                    1,
+                    100,
+                ),
+                deep_pool_use_max_pct: c.positive(
+                    &format!("{p}.deep_pool_use_max_pct"),
+                    h.deep_pool_use_max_pct,
+                    100.0,
+                ),
+            }
+        });
         let inst = &scenario.instances;
         let instance_count = c.count("instances.count", inst.count, 1, 64) as usize;
         let max_threads = c.count("instances.max_threads", inst.max_threads, 1, 10_000);
@@ -705,6 +751,46 @@ impl Config {
                 }
                 (false, None) => 1.0,
             };
+            let uses_instance = matches!(
+                f.kind,
+                FaultKind::InstanceCrash | FaultKind::InstanceDbUnreachable | FaultKind::BadDeploy
+            );
+            let instance = match (uses_instance, f.instance) {
+                (true, Some(i)) => {
+                    if i as usize >= instance_count.max(1) {
+                        c.fail(
+                            format!("{p}.instance"),
+                            format!(
+                                "is {i}; there are {} instances (0 to {})",
+                                inst.count,
+                                inst.count.saturating_sub(1)
+                            ),
+                        );
+                    }
+                    i as usize
+                }
+                (true, None) => {
+                    c.fail(
+                        format!("{p}.instance"),
+                        format!("is required for kind {}", kind_name(f.kind)),
+                    );
+                    0
+                }
+                (false, Some(_)) => {
+                    c.fail(
+                        format!("{p}.instance"),
+                        format!("is not used by kind {}", kind_name(f.kind)),
+                    );
+                    0
+                }
+                (false, None) => 0,
+            };
+            if f.fail_fast.is_some() && f.kind != FaultKind::BadDeploy {
+                c.fail(
+                    format!("{p}.fail_fast"),
+                    format!("is not used by kind {}", kind_name(f.kind)),
+                );
+            }
             let uses_error_rate = f.kind == FaultKind::UpstreamErrors;
             let error_rate = match (uses_error_rate, f.error_rate) {
                 (true, Some(r)) => c.number(&format!("{p}.error_rate"), r, 0.0, 1.0),
@@ -730,6 +816,8 @@ impl Config {
                 end,
                 multiplier,
                 error_rate,
+                instance,
+                fail_fast: f.fail_fast.unwrap_or(false),
             });
         }
         faults.sort_by_key(|f| f.start);
@@ -745,6 +833,7 @@ impl Config {
             client_timeout,
             lb_policy: scenario.load_balancer.policy,
             gateway_timeout,
+            health_check,
             instance_count,
             max_threads,
             accept_queue,

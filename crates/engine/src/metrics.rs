@@ -72,11 +72,18 @@ pub enum ErrorClass {
     UpstreamRefused,
     /// The circuit breaker rejected the call (open, or half-open with every trial taken).
     BreakerOpen,
+    /// The instance runs without its configuration (a bad deploy).
+    MissingConfig,
+    /// The instance cannot reach the database.
+    DbUnreachable,
+    /// The instance crashed while the request was in progress, or while loading a key others
+    /// waited for.
+    InstanceCrashed,
 }
 
 impl ErrorClass {
     /// Every class, in report order.
-    pub const ALL: [ErrorClass; 7] = [
+    pub const ALL: [ErrorClass; 10] = [
         ErrorClass::PoolAcquireTimeout,
         ErrorClass::QueryTimeout,
         ErrorClass::UpstreamError,
@@ -84,6 +91,9 @@ impl ErrorClass {
         ErrorClass::UpstreamConnectTimeout,
         ErrorClass::UpstreamRefused,
         ErrorClass::BreakerOpen,
+        ErrorClass::MissingConfig,
+        ErrorClass::DbUnreachable,
+        ErrorClass::InstanceCrashed,
     ];
 }
 
@@ -156,7 +166,7 @@ impl StatusCounts {
 }
 
 /// One instance's gauges at the end of a second.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 pub struct InstanceGauges {
     /// Worker threads busy.
     pub threads_busy: u32,
@@ -166,6 +176,10 @@ pub struct InstanceGauges {
     pub pool_active: u32,
     /// Requests waiting for a pool connection.
     pub pool_waiters: u32,
+    /// The load balancer sends it traffic.
+    pub in_rotation: bool,
+    /// The process is down (crashed, or refusing to start).
+    pub down: bool,
 }
 
 /// Everything measured in one virtual second `[t_s - 1, t_s)`; gauges are read at `t_s`.
@@ -225,6 +239,8 @@ pub struct SecondMetrics {
     pub breakers_open: u32,
     /// Instances whose breaker is HALF_OPEN at the end of the second.
     pub breakers_half_open: u32,
+    /// Instances the load balancer sends traffic to, at the end of the second.
+    pub instances_in_rotation: u32,
     /// Attempts in the system (arrived, no outcome yet) at the end of the second.
     pub in_flight: u64,
     /// Per-instance gauges.
@@ -370,6 +386,12 @@ pub struct ErrorCounts {
     pub upstream_refused: u64,
     /// Calls the circuit breaker rejected.
     pub breaker_open: u64,
+    /// Requests on an instance without its configuration.
+    pub missing_config: u64,
+    /// Queries on an instance that cannot reach the database.
+    pub db_unreachable: u64,
+    /// Requests lost or failed because an instance crashed.
+    pub instance_crashed: u64,
 }
 
 impl ErrorCounts {
@@ -382,6 +404,9 @@ impl ErrorCounts {
             ErrorClass::UpstreamConnectTimeout => self.upstream_connect_timeout += 1,
             ErrorClass::UpstreamRefused => self.upstream_refused += 1,
             ErrorClass::BreakerOpen => self.breaker_open += 1,
+            ErrorClass::MissingConfig => self.missing_config += 1,
+            ErrorClass::DbUnreachable => self.db_unreachable += 1,
+            ErrorClass::InstanceCrashed => self.instance_crashed += 1,
         }
     }
 }
@@ -601,7 +626,10 @@ impl Recorder {
                 self.upstream.failures += 1;
                 self.current.upstream_failures += 1;
             }
-            ErrorClass::BreakerOpen => {}
+            ErrorClass::BreakerOpen
+            | ErrorClass::MissingConfig
+            | ErrorClass::DbUnreachable
+            | ErrorClass::InstanceCrashed => {}
         }
     }
 
@@ -687,6 +715,7 @@ impl Recorder {
             row.pool_active += g.pool_active;
             row.pool_waiters += g.pool_waiters;
         }
+        row.instances_in_rotation = instances.iter().filter(|g| g.in_rotation).count() as u32;
         row.instances = instances;
         row.db_concurrency = db_concurrency;
         row.in_flight = in_flight;

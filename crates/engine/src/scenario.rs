@@ -210,6 +210,40 @@ pub struct LoadBalancer {
     /// (nginx `proxy_read_timeout`, default 60 000 ms).
     #[serde(default = "defaults::gateway_timeout")]
     pub gateway_timeout_ms: Timeout,
+    /// Active health checks; absent for none (every instance always in rotation).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub health_check: Option<HealthCheck>,
+}
+
+/// What a health check looks at.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum HealthCheckKind {
+    /// The process answers (it needs a free worker thread to do so).
+    Shallow,
+    /// Ready to serve: configuration loaded, database reachable, pool use under the threshold,
+    /// breaker not open; answers 503 otherwise.
+    Deep,
+}
+
+/// Load balancer health checks (ALB and Kubernetes readiness style).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct HealthCheck {
+    /// Shallow or deep.
+    pub kind: HealthCheckKind,
+    /// Time between probes of one instance, in milliseconds.
+    #[serde(default = "defaults::health_interval_ms")]
+    pub interval_ms: f64,
+    /// Consecutive failed probes that take an instance out of rotation.
+    #[serde(default = "defaults::unhealthy_threshold")]
+    pub unhealthy_threshold: u32,
+    /// Consecutive passed probes that put it back.
+    #[serde(default = "defaults::healthy_threshold")]
+    pub healthy_threshold: u32,
+    /// Deep checks fail above this pool use, in percent.
+    #[serde(default = "defaults::deep_pool_use_max_pct")]
+    pub deep_pool_use_max_pct: f64,
 }
 
 /// What happens to a connection that arrives when an instance's accept queue is full.
@@ -493,6 +527,13 @@ pub enum FaultKind {
     CacheFlush,
     /// The cache is unreachable: every lookup misses and fills are lost.
     CacheDown,
+    /// Instance `instance` crashes (requests in progress are lost: 502) and restarts at the end.
+    InstanceCrash,
+    /// Instance `instance` cannot reach the database: its queries fail at once.
+    InstanceDbUnreachable,
+    /// Instance `instance` runs a deploy missing its configuration until the end (rollback).
+    /// With `fail_fast` it refuses to start; without, it serves 500 for everything.
+    BadDeploy,
 }
 
 /// A fault active from `start_s` for `duration_s` seconds.
@@ -512,6 +553,13 @@ pub struct Fault {
     /// Share of failing calls for `upstream_errors`, from 0 to 1.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error_rate: Option<f64>,
+    /// Which instance (from 0) for `instance_crash`, `instance_db_unreachable`, `bad_deploy`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub instance: Option<u32>,
+    /// For `bad_deploy`: the instance validates its configuration at startup and refuses to
+    /// start without it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fail_fast: Option<bool>,
 }
 
 /// A timeout in milliseconds, or none at all (written `"none"`).
@@ -648,6 +696,7 @@ impl Default for LoadBalancer {
         LoadBalancer {
             policy: defaults::lb_policy(),
             gateway_timeout_ms: defaults::gateway_timeout(),
+            health_check: None,
         }
     }
 }
@@ -792,6 +841,22 @@ pub mod defaults {
     /// 503 with Retry-After.
     pub fn when_open() -> WhenOpen {
         WhenOpen::Unavailable503
+    }
+    /// A probe every 5 s.
+    pub fn health_interval_ms() -> f64 {
+        5_000.0
+    }
+    /// Three failures take an instance out (Kubernetes `failureThreshold`).
+    pub fn unhealthy_threshold() -> u32 {
+        3
+    }
+    /// Two successes bring it back (ALB `HealthyThresholdCount` 2... 5; 2 here).
+    pub fn healthy_threshold() -> u32 {
+        2
+    }
+    /// Deep checks fail above 80 % pool use.
+    pub fn deep_pool_use_max_pct() -> f64 {
+        80.0
     }
     /// Honest status codes.
     pub fn error_handling() -> ErrorHandling {

@@ -107,6 +107,8 @@ pub enum Event {
     Retry(RequestInfo),
     /// An open breaker's wait is over (automatic transition to half-open).
     BreakerWake(usize),
+    /// The load balancer probes instance `i`.
+    HealthProbe(usize),
 }
 
 #[derive(Debug)]
@@ -165,6 +167,8 @@ enum StepPart {
     UpstreamHung,
     /// Waiting for another request's load of the same key (coalescing).
     CoalesceWait,
+    /// About to fail with the class given, or (None) to go on with a fallback answer.
+    Failing(Option<ErrorClass>),
 }
 
 /// One HTTP attempt of a user request.
@@ -183,6 +187,8 @@ struct Attempt {
     outcome: Option<(Status, SimTime)>,
     phase: Phase,
     tokens: u32,
+    /// The balancer sent it to `instance` (false when no instance was in rotation).
+    routed: bool,
     /// Retry-After of a 503 answer.
     retry_after: Option<SimDuration>,
     /// The answer came from a fallback.
@@ -201,7 +207,7 @@ struct PoolWaiter {
 }
 
 /// One application instance.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug)]
 struct Instance {
     threads_busy: u32,
     accept_queue: VecDeque<AttemptRef>,
@@ -211,7 +217,40 @@ struct Instance {
     /// FIFO of waiters; entries whose wait ended (timeout) are skipped lazily.
     pool_queue: VecDeque<PoolWaiter>,
     pool_waiting: u32,
+    /// The process is down: connections are refused.
+    down: bool,
+    /// Runs without its configuration: every request fails.
+    misconfigured: bool,
+    /// Cannot reach the database.
+    db_unreachable: bool,
+    /// The load balancer sends it traffic.
+    in_rotation: bool,
+    probe_passes: u32,
+    probe_failures: u32,
 }
+
+impl Default for Instance {
+    fn default() -> Self {
+        Instance {
+            threads_busy: 0,
+            accept_queue: VecDeque::new(),
+            outstanding: 0,
+            pool_active: 0,
+            pool_queue: VecDeque::new(),
+            pool_waiting: 0,
+            down: false,
+            misconfigured: false,
+            db_unreachable: false,
+            in_rotation: true,
+            probe_passes: 0,
+            probe_failures: 0,
+        }
+    }
+}
+
+/// How long a request takes to fail when the instance fails it outright (an error page, a
+/// refused database connection).
+pub const FAST_FAILURE: SimDuration = SimDuration::from_millis(1);
 
 /// How the upstream behaves right now, from the active faults.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -366,6 +405,14 @@ impl Simulation {
         };
         sim.schedule_next_arrival();
         sim.schedule(SimTime::from_secs(1), Event::SecondTick);
+        if let Some(h) = sim.cfg.health_check {
+            // Stagger the probes so instances are not all checked at the same instant.
+            let n = sim.cfg.instance_count as u64;
+            for i in 0..sim.cfg.instance_count {
+                let offset = h.interval.as_micros() * (i as u64 + 1) / n;
+                sim.schedule(SimTime::from_micros(offset), Event::HealthProbe(i));
+            }
+        }
         for (i, f) in sim.cfg.faults.clone().iter().enumerate() {
             sim.schedule(f.start, Event::FaultStart(i));
             if f.end > f.start {
@@ -507,6 +554,7 @@ impl Simulation {
                 self.recorder.retry();
                 self.start_attempt(request);
             }
+            Event::HealthProbe(i) => self.health_probe(i),
             Event::BreakerWake(i) => {
                 if let Some(b) = self.breakers.get_mut(i) {
                     b.wake(self.now);
@@ -552,6 +600,8 @@ impl Simulation {
                 accept_queue: i.accept_queue.len() as u32,
                 pool_active: i.pool_active,
                 pool_waiters: i.pool_waiting,
+                in_rotation: i.in_rotation,
+                down: i.down,
             })
             .collect()
     }
@@ -579,8 +629,38 @@ impl Simulation {
                 FaultKind::UpstreamHang => e.upstream_mode = UpstreamMode::Hang,
                 FaultKind::UpstreamUnreachable => e.upstream_mode = UpstreamMode::Unreachable,
                 FaultKind::CacheDown => e.cache_down = true,
-                FaultKind::CacheFlush => {}
+                FaultKind::CacheFlush
+                | FaultKind::InstanceCrash
+                | FaultKind::InstanceDbUnreachable
+                | FaultKind::BadDeploy => {}
             }
+        }
+        let n = self.instances.len();
+        let (mut down, mut misconfigured, mut db_unreachable) =
+            (vec![false; n], vec![false; n], vec![false; n]);
+        for (f, _) in self
+            .cfg
+            .faults
+            .iter()
+            .zip(&self.active_faults)
+            .filter(|(_, on)| **on)
+        {
+            match f.kind {
+                FaultKind::InstanceCrash => down[f.instance] = true,
+                FaultKind::BadDeploy if f.fail_fast => down[f.instance] = true,
+                FaultKind::BadDeploy => misconfigured[f.instance] = true,
+                FaultKind::InstanceDbUnreachable => db_unreachable[f.instance] = true,
+                _ => {}
+            }
+        }
+        for i in 0..n {
+            if down[i] && !self.instances[i].down {
+                self.crash_instance(i);
+            } else if !down[i] && self.instances[i].down {
+                self.instances[i].down = false;
+            }
+            self.instances[i].misconfigured = misconfigured[i];
+            self.instances[i].db_unreachable = db_unreachable[i];
         }
         let traffic_changed = e.traffic_multiplier != self.effects.traffic_multiplier;
         self.effects = e;
@@ -682,6 +762,7 @@ impl Simulation {
             outcome: None,
             phase: Phase::Queued,
             tokens: 0,
+            routed: false,
             retry_after: None,
             degraded: false,
             loading_key: None,
@@ -702,25 +783,40 @@ impl Simulation {
 
     // ---- load balancer and instances ----
 
-    fn pick_instance(&mut self) -> usize {
+    /// The instance for the next request among those in rotation, or `None` if none is.
+    fn pick_instance(&mut self) -> Option<usize> {
         let n = self.instances.len();
         let start = self.round_robin_next % n;
-        self.round_robin_next = (start + 1) % n;
-        match self.cfg.lb_policy {
-            LbPolicy::RoundRobin => start,
-            LbPolicy::LeastOutstanding => (0..n)
-                .map(|k| (start + k) % n)
-                .min_by_key(|&i| self.instances[i].outstanding)
-                .unwrap_or(start),
-        }
+        let mut candidates = (0..n)
+            .map(|k| (start + k) % n)
+            .filter(|&i| self.instances[i].in_rotation);
+        let chosen = match self.cfg.lb_policy {
+            LbPolicy::RoundRobin => candidates.next(),
+            LbPolicy::LeastOutstanding => candidates.min_by_key(|&i| self.instances[i].outstanding),
+        }?;
+        self.round_robin_next = (chosen + 1) % n;
+        Some(chosen)
     }
 
     fn route(&mut self, a: AttemptRef) {
-        let i = self.pick_instance();
-        self.attempt_mut(a).instance = i as u16;
+        let Some(i) = self.pick_instance() else {
+            // No healthy instance: the balancer itself answers 503.
+            self.attempt_mut(a).phase = Phase::Done;
+            self.set_outcome(a, Status::Unavailable503, Status::Unavailable503);
+            self.release_if_done(a);
+            return;
+        };
+        let att = self.attempt_mut(a);
+        att.instance = i as u16;
+        att.routed = true;
         self.instances[i].outstanding += 1;
         let inst = &self.instances[i];
-        if inst.threads_busy < self.cfg.max_threads {
+        if inst.down {
+            // Connection refused: the balancer answers 502.
+            self.attempt_mut(a).phase = Phase::Done;
+            self.set_outcome(a, Status::BadGateway502, Status::BadGateway502);
+            self.release_if_done(a);
+        } else if inst.threads_busy < self.cfg.max_threads {
             self.instances[i].threads_busy += 1;
             self.start_work(a);
         } else if self
@@ -747,7 +843,27 @@ impl Simulation {
         let wait = now.since(att.accepted_at);
         att.started_at = Some(now);
         self.recorder.queue_wait(wait);
-        self.run_step(a, 0);
+        if self.instances[self.attempt(a).instance as usize].misconfigured {
+            self.fail_soon(a, 0, Some(ErrorClass::MissingConfig), FAST_FAILURE);
+        } else {
+            self.run_step(a, 0);
+        }
+    }
+
+    /// Ends step `step` after `delay`: failing with `class`, or (None) going on with a fallback.
+    /// Going through an event keeps a long accept queue from recursing.
+    fn fail_soon(
+        &mut self,
+        a: AttemptRef,
+        step: u8,
+        class: Option<ErrorClass>,
+        delay: SimDuration,
+    ) {
+        self.attempt_mut(a).phase = Phase::Step {
+            step,
+            part: StepPart::Failing(class),
+        };
+        self.schedule(self.now + delay, Event::StepDone(a));
     }
 
     fn run_step(&mut self, a: AttemptRef, step: u8) {
@@ -807,6 +923,8 @@ impl Simulation {
                     Some(class) => self.fail(a, class),
                 }
             }
+            StepPart::Failing(None) => self.run_step(a, step + 1),
+            StepPart::Failing(Some(class)) => self.fail(a, class),
             StepPart::PoolWait { .. }
             | StepPart::Query { .. }
             | StepPart::UpstreamHung
@@ -956,7 +1074,9 @@ impl Simulation {
             // Single flight: everyone waiting for this load gets its error.
             self.cache_loading[key as usize] = false;
             for waiter in self.coalesce_waiters.remove(&key).unwrap_or_default() {
-                self.fail(waiter, class);
+                if self.is_coalescing(waiter) {
+                    self.fail(waiter, class);
+                }
             }
         }
     }
@@ -1003,7 +1123,9 @@ impl Simulation {
             .started_at
             .is_none_or(|s| att.accepted_at <= s && s <= now));
         let (request, retry_after, degraded) = (att.request, att.retry_after, att.degraded);
-        self.instances[i].outstanding -= 1;
+        if att.routed {
+            self.instances[i].outstanding -= 1;
+        }
         self.in_flight -= 1;
         self.recorder
             .outcome(request.endpoint as usize, status, seen, latency);
@@ -1113,6 +1235,10 @@ impl Simulation {
 
     fn acquire_connection(&mut self, a: AttemptRef, step: u8) {
         let i = self.attempt(a).instance as usize;
+        if self.instances[i].db_unreachable {
+            self.fail_soon(a, step, Some(ErrorClass::DbUnreachable), FAST_FAILURE);
+            return;
+        }
         if self.instances[i].pool_active < self.cfg.pool_max_size {
             self.instances[i].pool_active += 1;
             self.recorder.pool_grant(SimDuration::ZERO);
@@ -1230,7 +1356,9 @@ impl Simulation {
                 self.fill_cache(key, started, draw);
                 if self.attempt_mut(a).loading_key.take().is_some() {
                     for waiter in self.coalesce_waiters.remove(&key).unwrap_or_default() {
-                        self.run_step(waiter, step + 1);
+                        if self.is_coalescing(waiter) {
+                            self.run_step(waiter, step + 1);
+                        }
                     }
                 }
             }
@@ -1320,10 +1448,10 @@ impl Simulation {
                     let att = self.attempt_mut(a);
                     if when_open == Some(WhenOpen::Degraded200) {
                         att.degraded = true;
-                        self.run_step(a, step + 1);
+                        self.fail_soon(a, step, None, SimDuration::ZERO);
                     } else {
                         att.retry_after = Some(retry_after);
-                        self.fail(a, ErrorClass::BreakerOpen);
+                        self.fail_soon(a, step, Some(ErrorClass::BreakerOpen), SimDuration::ZERO);
                     }
                     return;
                 }
@@ -1371,6 +1499,110 @@ impl Simulation {
         if part != StepPart::UpstreamHung {
             self.schedule(now + delay, Event::StepDone(a));
         }
+    }
+
+    /// True if the attempt is alive and waiting for another request's load.
+    fn is_coalescing(&self, a: AttemptRef) -> bool {
+        self.get_attempt(a).is_some_and(|att| {
+            matches!(
+                att.phase,
+                Phase::Step {
+                    part: StepPart::CoalesceWait,
+                    ..
+                }
+            )
+        })
+    }
+
+    // ---- health checks and instance faults ----
+
+    /// One probe of instance `i`; the next is scheduled an interval later.
+    fn health_probe(&mut self, i: usize) {
+        let Some(h) = self.cfg.health_check else {
+            return;
+        };
+        let inst = &self.instances[i];
+        // A probe needs a worker thread like any request: a saturated pool times it out.
+        let alive = !inst.down && inst.threads_busy < self.cfg.max_threads;
+        let pool_use_pct = 100.0 * inst.pool_active as f64 / self.cfg.pool_max_size as f64;
+        let breaker_open = self
+            .breakers
+            .get(i)
+            .is_some_and(|b| b.state() == BreakerState::Open);
+        let ready = !inst.misconfigured
+            && !inst.db_unreachable
+            && pool_use_pct <= h.deep_pool_use_max_pct
+            && !breaker_open;
+        let pass = alive && (!h.deep || ready);
+        let inst = &mut self.instances[i];
+        if pass {
+            inst.probe_passes += 1;
+            inst.probe_failures = 0;
+            if !inst.in_rotation && inst.probe_passes >= h.healthy_threshold {
+                inst.in_rotation = true;
+            }
+        } else {
+            inst.probe_failures += 1;
+            inst.probe_passes = 0;
+            if inst.in_rotation && inst.probe_failures >= h.unhealthy_threshold {
+                inst.in_rotation = false;
+            }
+        }
+        self.schedule(self.now + h.interval, Event::HealthProbe(i));
+    }
+
+    /// Instance `i` goes down: every request on it is lost (the balancer answers 502), its
+    /// pools and queues empty, its breaker starts afresh when it restarts.
+    fn crash_instance(&mut self, i: usize) {
+        let victims: Vec<AttemptRef> = self
+            .attempts
+            .iter()
+            .filter(|(_, att)| att.instance as usize == i && att.phase != Phase::Done)
+            .map(|(slot, att)| AttemptRef {
+                slot: slot as u32,
+                id: att.id,
+            })
+            .collect();
+        let mut orphaned_keys = Vec::new();
+        for a in victims {
+            let att = self.attempt_mut(a);
+            if let Phase::Step {
+                part: StepPart::Query { key, .. },
+                ..
+            } = att.phase
+            {
+                self.db.cancel(self.now, key);
+            }
+            let att = self.attempt_mut(a);
+            if let Some(key) = att.loading_key.take() {
+                orphaned_keys.push(key);
+            }
+            att.phase = Phase::Done;
+            if att.outcome.is_none() {
+                self.recorder.error(ErrorClass::InstanceCrashed);
+                self.set_outcome(a, Status::BadGateway502, Status::BadGateway502);
+            }
+            self.release_if_done(a);
+        }
+        for key in orphaned_keys {
+            self.cache_loading[key as usize] = false;
+            for waiter in self.coalesce_waiters.remove(&key).unwrap_or_default() {
+                if self.is_coalescing(waiter) {
+                    self.fail(waiter, ErrorClass::InstanceCrashed);
+                }
+            }
+        }
+        let inst = &mut self.instances[i];
+        inst.down = true;
+        inst.threads_busy = 0;
+        inst.accept_queue.clear();
+        inst.pool_active = 0;
+        inst.pool_queue.clear();
+        inst.pool_waiting = 0;
+        if let Some((b, _)) = self.cfg.breaker {
+            self.breakers[i] = CircuitBreaker::new(b);
+        }
+        self.reschedule_db();
     }
 
     // ---- attempt storage ----
