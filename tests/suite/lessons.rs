@@ -177,3 +177,87 @@ fn a_bad_deploy_serves_500s_unless_it_fails_fast() {
         .filter(|r| r.t_s >= 50)
         .all(|r| r.instances_in_rotation == 3));
 }
+
+#[test]
+fn the_logs_point_at_the_root_cause_and_the_alerts_fire() {
+    let (sim, s) = run(bundled("seed-incident-fixed"));
+    // The first error of the incident is the pool's acquire timeout: the root cause. The query
+    // timeouts that follow are symptoms of the same slow database.
+    let first = &sim.logs().incident_starts()[0];
+    assert_eq!(
+        first.error_class,
+        Some(outage_lab_engine::metrics::ErrorClass::PoolAcquireTimeout)
+    );
+    assert!(first
+        .message
+        .contains("Connection is not available, request timed out after 5000ms"));
+    assert!(first
+        .error_id
+        .as_deref()
+        .is_some_and(|id| id.starts_with("ERR-")));
+    assert!(first.t_ms > 60_000.0, "the index goes missing at 60 s");
+    use outage_lab_engine::observe::AlertRule;
+    let fired = |rule| s.alerts.iter().any(|a| a.rule == rule);
+    assert!(
+        fired(AlertRule::ErrorRate5m)
+            && fired(AlertRule::PoolUseWarn)
+            && fired(AlertRule::PoolUsePage)
+    );
+    // Nothing fires before the slowdown.
+    assert!(s.alerts.iter().all(|a| a.fired_s > 60), "{:?}", s.alerts);
+}
+
+#[test]
+fn swallowed_errors_fire_no_alert_honest_ones_do() {
+    use outage_lab_engine::observe::AlertRule;
+    let (_, lying) = run(bundled("lying-200"));
+    assert!(
+        lying.status.rate_5xx() > 0.01,
+        "the truth is over the paging threshold"
+    );
+    assert!(lying.alerts.is_empty(), "{:?}", lying.alerts);
+    let mut config = bundled("lying-200");
+    config.error_handling = ErrorHandling::Honest;
+    let (_, honest) = run(config);
+    let page = honest
+        .alerts
+        .iter()
+        .find(|a| a.rule == AlertRule::ErrorRate5m)
+        .expect("pages");
+    // It fires within seconds of the gateway's errors starting at 60 s (the 5-minute window
+    // then keeps it firing to the end of this 4-minute run).
+    assert!((61..=80).contains(&page.fired_s), "{page:?}");
+}
+
+#[test]
+fn faults_injected_at_run_time_act_like_scheduled_ones() {
+    use outage_lab_engine::scenario::{Fault, FaultKind};
+    use outage_lab_engine::{SimTime, Simulation};
+    let scheduled = bundled("upstream-hang-fixed");
+    let mut unscheduled = scheduled.clone();
+    unscheduled.faults.clear();
+    let mut sim = Simulation::new(unscheduled);
+    sim.run_until(SimTime::from_secs(60));
+    let hang = Fault {
+        kind: FaultKind::UpstreamHang,
+        start_s: 0.0,
+        duration_s: 120.0,
+        multiplier: None,
+        error_rate: None,
+        instance: None,
+        fail_fast: None,
+    };
+    let bad = Fault {
+        multiplier: Some(3.0),
+        ..hang.clone()
+    };
+    let problems = sim
+        .inject_fault(&bad)
+        .expect_err("multiplier is not used by upstream_hang");
+    assert_eq!(problems[0].path, "fault.multiplier");
+    sim.inject_fault(&hang).expect("valid");
+    let injected = sim.run_to_end();
+    let (_, planned) = run(scheduled);
+    assert_eq!(injected.status, planned.status);
+    assert_eq!(injected.breaker, planned.breaker);
+}

@@ -8,7 +8,7 @@ use serde::Serialize;
 use crate::breaker::{BreakerConfig, Window};
 use crate::rng::SimRng;
 use crate::scenario::{
-    Breaker, BreakerPreset, BreakerWindow, Capacity, Dist, ErrorHandling, FaultKind, Jitter,
+    Breaker, BreakerPreset, BreakerWindow, Capacity, Dist, ErrorHandling, Fault, FaultKind, Jitter,
     LbPolicy, QueueOverflow, RateComponent, Retry, Scenario, StampedeProtection, Step, Timeout,
     WhenOpen, SCENARIO_VERSION,
 };
@@ -449,6 +449,116 @@ impl Checker {
         cfg
     }
 
+    /// Checks one fault at `p` for a service of `instance_count` instances.
+    fn fault(&mut self, p: &str, f: &Fault, instance_count: u32) -> FaultConfig {
+        let c = self;
+        let start = c.seconds(&format!("{p}.start_s"), f.start_s);
+        let instant = f.kind == FaultKind::CacheFlush;
+        let end = if instant {
+            start
+        } else {
+            let d = c.positive(&format!("{p}.duration_s"), f.duration_s, DURATION_S_MAX);
+            start
+                + SimDuration::from_millis_f64(
+                    if d.is_finite() {
+                        d.clamp(0.0, DURATION_S_MAX)
+                    } else {
+                        0.0
+                    } * 1000.0,
+                )
+        };
+        let uses_multiplier = matches!(
+            f.kind,
+            FaultKind::DbSlow | FaultKind::TrafficSpike | FaultKind::UpstreamSlow
+        );
+        let multiplier = match (uses_multiplier, f.multiplier) {
+            (true, Some(m)) => c.positive(&format!("{p}.multiplier"), m, 1_000_000.0),
+            (true, None) => {
+                c.fail(
+                    format!("{p}.multiplier"),
+                    format!("is required for kind {}", kind_name(f.kind)),
+                );
+                1.0
+            }
+            (false, Some(_)) => {
+                c.fail(
+                    format!("{p}.multiplier"),
+                    format!("is not used by kind {}", kind_name(f.kind)),
+                );
+                1.0
+            }
+            (false, None) => 1.0,
+        };
+        let uses_instance = matches!(
+            f.kind,
+            FaultKind::InstanceCrash | FaultKind::InstanceDbUnreachable | FaultKind::BadDeploy
+        );
+        let instance = match (uses_instance, f.instance) {
+            (true, Some(i)) => {
+                if i as usize >= instance_count.max(1) as usize {
+                    c.fail(
+                        format!("{p}.instance"),
+                        format!(
+                            "is {i}; there are {} instances (0 to {})",
+                            instance_count,
+                            instance_count.saturating_sub(1)
+                        ),
+                    );
+                }
+                i as usize
+            }
+            (true, None) => {
+                c.fail(
+                    format!("{p}.instance"),
+                    format!("is required for kind {}", kind_name(f.kind)),
+                );
+                0
+            }
+            (false, Some(_)) => {
+                c.fail(
+                    format!("{p}.instance"),
+                    format!("is not used by kind {}", kind_name(f.kind)),
+                );
+                0
+            }
+            (false, None) => 0,
+        };
+        if f.fail_fast.is_some() && f.kind != FaultKind::BadDeploy {
+            c.fail(
+                format!("{p}.fail_fast"),
+                format!("is not used by kind {}", kind_name(f.kind)),
+            );
+        }
+        let uses_error_rate = f.kind == FaultKind::UpstreamErrors;
+        let error_rate = match (uses_error_rate, f.error_rate) {
+            (true, Some(r)) => c.number(&format!("{p}.error_rate"), r, 0.0, 1.0),
+            (true, None) => {
+                c.fail(
+                    format!("{p}.error_rate"),
+                    "is required for kind upstream_errors",
+                );
+                0.0
+            }
+            (false, Some(_)) => {
+                c.fail(
+                    format!("{p}.error_rate"),
+                    format!("is not used by kind {}", kind_name(f.kind)),
+                );
+                0.0
+            }
+            (false, None) => 0.0,
+        };
+        FaultConfig {
+            kind: f.kind,
+            start,
+            end,
+            multiplier,
+            error_rate,
+            instance,
+            fail_fast: f.fail_fast.unwrap_or(false),
+        }
+    }
+
     fn retry(&mut self, r: &Retry) -> Option<RetryConfig> {
         let p = "client.retry";
         let max_attempts = self.count(&format!("{p}.max_attempts"), r.max_attempts, 1, 10);
@@ -713,112 +823,7 @@ impl Config {
         }
         let mut faults = Vec::with_capacity(scenario.faults.len());
         for (i, f) in scenario.faults.iter().enumerate() {
-            let p = format!("faults[{i}]");
-            let start = c.seconds(&format!("{p}.start_s"), f.start_s);
-            let instant = f.kind == FaultKind::CacheFlush;
-            let end = if instant {
-                start
-            } else {
-                let d = c.positive(&format!("{p}.duration_s"), f.duration_s, DURATION_S_MAX);
-                start
-                    + SimDuration::from_millis_f64(
-                        if d.is_finite() {
-                            d.clamp(0.0, DURATION_S_MAX)
-                        } else {
-                            0.0
-                        } * 1000.0,
-                    )
-            };
-            let uses_multiplier = matches!(
-                f.kind,
-                FaultKind::DbSlow | FaultKind::TrafficSpike | FaultKind::UpstreamSlow
-            );
-            let multiplier = match (uses_multiplier, f.multiplier) {
-                (true, Some(m)) => c.positive(&format!("{p}.multiplier"), m, 1_000_000.0),
-                (true, None) => {
-                    c.fail(
-                        format!("{p}.multiplier"),
-                        format!("is required for kind {}", kind_name(f.kind)),
-                    );
-                    1.0
-                }
-                (false, Some(_)) => {
-                    c.fail(
-                        format!("{p}.multiplier"),
-                        format!("is not used by kind {}", kind_name(f.kind)),
-                    );
-                    1.0
-                }
-                (false, None) => 1.0,
-            };
-            let uses_instance = matches!(
-                f.kind,
-                FaultKind::InstanceCrash | FaultKind::InstanceDbUnreachable | FaultKind::BadDeploy
-            );
-            let instance = match (uses_instance, f.instance) {
-                (true, Some(i)) => {
-                    if i as usize >= instance_count.max(1) {
-                        c.fail(
-                            format!("{p}.instance"),
-                            format!(
-                                "is {i}; there are {} instances (0 to {})",
-                                inst.count,
-                                inst.count.saturating_sub(1)
-                            ),
-                        );
-                    }
-                    i as usize
-                }
-                (true, None) => {
-                    c.fail(
-                        format!("{p}.instance"),
-                        format!("is required for kind {}", kind_name(f.kind)),
-                    );
-                    0
-                }
-                (false, Some(_)) => {
-                    c.fail(
-                        format!("{p}.instance"),
-                        format!("is not used by kind {}", kind_name(f.kind)),
-                    );
-                    0
-                }
-                (false, None) => 0,
-            };
-            if f.fail_fast.is_some() && f.kind != FaultKind::BadDeploy {
-                c.fail(
-                    format!("{p}.fail_fast"),
-                    format!("is not used by kind {}", kind_name(f.kind)),
-                );
-            }
-            let uses_error_rate = f.kind == FaultKind::UpstreamErrors;
-            let error_rate = match (uses_error_rate, f.error_rate) {
-                (true, Some(r)) => c.number(&format!("{p}.error_rate"), r, 0.0, 1.0),
-                (true, None) => {
-                    c.fail(
-                        format!("{p}.error_rate"),
-                        "is required for kind upstream_errors",
-                    );
-                    0.0
-                }
-                (false, Some(_)) => {
-                    c.fail(
-                        format!("{p}.error_rate"),
-                        format!("is not used by kind {}", kind_name(f.kind)),
-                    );
-                    0.0
-                }
-                (false, None) => 0.0,
-            };
-            faults.push(FaultConfig {
-                kind: f.kind,
-                start,
-                end,
-                multiplier,
-                error_rate,
-                instance,
-                fail_fast: f.fail_fast.unwrap_or(false),
-            });
+            faults.push(c.fault(&format!("faults[{i}]"), f, inst.count));
         }
         faults.sort_by_key(|f| f.start);
 
@@ -857,6 +862,18 @@ impl Config {
             stampede,
             faults,
         })
+    }
+}
+
+/// Validates a fault injected while a run is under way, for a service of `instance_count`
+/// instances; `start_s` is the current virtual time. Problems name the fault's fields.
+pub fn validate_fault(fault: &Fault, instance_count: u32) -> Result<FaultConfig, Vec<Problem>> {
+    let mut c = Checker { problems: vec![] };
+    let config = c.fault("fault", fault, instance_count);
+    if c.problems.is_empty() {
+        Ok(config)
+    } else {
+        Err(c.problems)
     }
 }
 

@@ -25,6 +25,7 @@ pub mod config;
 pub mod database;
 pub mod histogram;
 pub mod metrics;
+pub mod observe;
 pub mod rng;
 pub mod scenario;
 pub mod sim;

@@ -452,6 +452,21 @@ pub struct Summary {
     pub late_responses: u64,
     /// Little's law figures.
     pub littles_law: LittlesLaw,
+    /// Alerts fired during the run, with their resolve times.
+    pub alerts: Vec<crate::observe::AlertEvent>,
+    /// The log ring's figures.
+    pub logs: LogSummary,
+}
+
+/// What the log shows of a run.
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct LogSummary {
+    /// Events logged.
+    pub events: u64,
+    /// Incidents opened (errors after a quiet spell).
+    pub incidents: u64,
+    /// The message of the first incident's first error: usually the root cause.
+    pub first_error: Option<String>,
 }
 
 /// Gauges read at the end of a second.
@@ -788,6 +803,8 @@ impl Recorder {
             upstream: self.upstream,
             errors: self.errors,
             late_responses: self.late_responses,
+            alerts: Vec::new(),
+            logs: LogSummary::default(),
             littles_law: LittlesLaw {
                 mean_in_system: if secs > 0.0 {
                     in_system_area_us as f64 / end.as_micros() as f64

@@ -21,6 +21,7 @@ use crate::database::{DatabaseServer, FinishKey};
 use crate::metrics::{
     ErrorClass, Gauges, InstanceGauges, Recorder, SecondMetrics, Status, Summary,
 };
+use crate::observe::{error_message, Alerts, Level, LogEvent, LogRing};
 use crate::rng::{SimRng, Stream};
 use crate::scenario::{ErrorHandling, FaultKind, Jitter, LbPolicy, QueueOverflow, WhenOpen};
 use crate::time::{SimDuration, SimTime, MICROS_PER_S};
@@ -332,6 +333,8 @@ pub struct Simulation {
     effects: FaultEffects,
 
     recorder: Recorder,
+    logs: LogRing,
+    alerts: Alerts,
     in_flight: u64,
     in_system_area_us: u128,
     area_updated_at: SimTime,
@@ -398,6 +401,8 @@ impl Simulation {
                     .map(|e| e.name.clone())
                     .collect::<Vec<_>>(),
             ),
+            logs: LogRing::default(),
+            alerts: Alerts::default(),
             in_flight: 0,
             in_system_area_us: 0,
             area_updated_at: SimTime::ZERO,
@@ -450,6 +455,86 @@ impl Simulation {
     /// Attempts that arrived and have no outcome yet.
     pub fn in_flight(&self) -> u64 {
         self.in_flight
+    }
+
+    /// The structured log ring.
+    pub fn logs(&self) -> &LogRing {
+        &self.logs
+    }
+
+    /// Alerts fired and resolved so far.
+    pub fn alerts(&self) -> &Alerts {
+        &self.alerts
+    }
+
+    /// Injects a fault now (the UI's fault buttons). It is validated like a scenario's fault,
+    /// its `start_s` ignored: it starts at the current time and lasts `duration_s`. Returns
+    /// its index among the run's faults.
+    pub fn inject_fault(
+        &mut self,
+        fault: &crate::scenario::Fault,
+    ) -> Result<usize, Vec<crate::Problem>> {
+        let at_zero = crate::scenario::Fault {
+            start_s: 0.0,
+            ..fault.clone()
+        };
+        let mut f = crate::config::validate_fault(&at_zero, self.cfg.instance_count as u32)?;
+        let duration = f.end.since(f.start);
+        f.start = self.now;
+        f.end = self.now + duration;
+        let index = self.cfg.faults.len();
+        self.cfg.faults.push(f);
+        self.active_faults.push(false);
+        self.schedule(f.start, Event::FaultStart(index));
+        if f.end > f.start {
+            self.schedule(f.end, Event::FaultEnd(index));
+        }
+        Ok(index)
+    }
+
+    /// Logs an event at the current time.
+    fn log(&mut self, level: Level, instance: Option<u16>, message: String) {
+        let event = LogEvent {
+            t_ms: self.now.as_micros() as f64 / 1000.0,
+            level,
+            instance,
+            endpoint: None,
+            error_id: None,
+            error_class: None,
+            message,
+            duration_ms: None,
+            status: None,
+            first_of_incident: false,
+            seq: 0,
+        };
+        self.logs.push(self.now, event);
+    }
+
+    /// Logs a request's error, with its error id, endpoint and duration.
+    fn log_request_error(
+        &mut self,
+        a: AttemptRef,
+        class: Option<ErrorClass>,
+        status: Status,
+        message: String,
+    ) {
+        let now = self.now;
+        let att = self.attempt(a);
+        let t_ms = now.as_micros() as f64 / 1000.0;
+        let event = LogEvent {
+            t_ms,
+            level: Level::Error,
+            instance: att.routed.then_some(att.instance),
+            endpoint: Some(self.cfg.endpoints[att.endpoint as usize].name.clone()),
+            error_id: Some(format!("ERR-{}-{}", t_ms as u64, att.id)),
+            error_class: class,
+            message,
+            duration_ms: Some(now.since(att.arrived_at).as_millis_f64()),
+            status: Some(status),
+            first_of_incident: false,
+            seq: 0,
+        };
+        self.logs.push(now, event);
     }
 
     fn schedule(&mut self, at: SimTime, event: Event) {
@@ -523,14 +608,25 @@ impl Simulation {
             .filter(|(_, a)| a.outcome.is_none())
             .map(|(_, a)| self.now.since(a.arrived_at).as_micros() as u128)
             .sum();
-        self.recorder.summary(
+        let mut summary = self.recorder.summary(
             self.cfg.seed,
             self.now,
             self.events,
             self.in_flight,
             self.in_system_area_us,
             in_flight_sojourn,
-        )
+        );
+        summary.alerts = self.alerts.history.clone();
+        summary.logs = crate::metrics::LogSummary {
+            events: self.logs.total,
+            incidents: self.logs.incident_starts().len() as u64,
+            first_error: self
+                .logs
+                .incident_starts()
+                .first()
+                .map(|e| e.message.clone()),
+        };
+        summary
     }
 
     fn handle(&mut self, event: Event) {
@@ -571,6 +667,13 @@ impl Simulation {
                     breakers_half_open: count(BreakerState::HalfOpen),
                 };
                 self.recorder.close_second(self.now, gauges);
+                let max = self.cfg.pool_max_size as f64;
+                let pool_use_pct_max = self
+                    .instances
+                    .iter()
+                    .map(|i| 100.0 * i.pool_active as f64 / max)
+                    .fold(0.0, f64::max);
+                self.alerts.evaluate(&self.recorder.rows, pool_use_pct_max);
                 self.requests_last_second = self.recorder.rows.last().map_or(0, |r| r.requests);
                 let next = self.now + SimDuration::from_micros(MICROS_PER_S);
                 if next <= self.end {
@@ -801,6 +904,8 @@ impl Simulation {
     fn route(&mut self, a: AttemptRef) {
         let Some(i) = self.pick_instance() else {
             // No healthy instance: the balancer itself answers 503.
+            let message = "no live upstreams while connecting to upstream".to_string();
+            self.log_request_error(a, None, Status::Unavailable503, message);
             self.attempt_mut(a).phase = Phase::Done;
             self.set_outcome(a, Status::Unavailable503, Status::Unavailable503);
             self.release_if_done(a);
@@ -813,6 +918,9 @@ impl Simulation {
         let inst = &self.instances[i];
         if inst.down {
             // Connection refused: the balancer answers 502.
+            let message =
+                "connect() failed (111: Connection refused) while connecting to upstream".into();
+            self.log_request_error(a, None, Status::BadGateway502, message);
             self.attempt_mut(a).phase = Phase::Done;
             self.set_outcome(a, Status::BadGateway502, Status::BadGateway502);
             self.release_if_done(a);
@@ -826,10 +934,18 @@ impl Simulation {
         {
             self.instances[i].accept_queue.push_back(a);
         } else {
-            let status = match self.cfg.queue_overflow {
-                QueueOverflow::Refuse => Status::BadGateway502,
-                QueueOverflow::Shed503 => Status::Unavailable503,
+            let (status, message) = match self.cfg.queue_overflow {
+                QueueOverflow::Refuse => (
+                    Status::BadGateway502,
+                    "connect() failed (111: Connection refused) while connecting to upstream \
+                     (accept queue full)",
+                ),
+                QueueOverflow::Shed503 => (
+                    Status::Unavailable503,
+                    "load shedder: server too busy (accept queue full)",
+                ),
             };
+            self.log_request_error(a, None, status, message.into());
             self.attempt_mut(a).phase = Phase::Done;
             self.set_outcome(a, status, status);
             self.release_if_done(a);
@@ -936,6 +1052,8 @@ impl Simulation {
 
     fn breaker_opened(&mut self, instance: usize) {
         self.recorder.breaker_opened();
+        let message = "CircuitBreaker 'payment' changed state to OPEN".to_string();
+        self.log(Level::Warn, Some(instance as u16), message);
         let b = &self.breakers[instance];
         if b.config().automatic_half_open {
             if let Some(until) = b.open_until() {
@@ -1068,6 +1186,13 @@ impl Simulation {
         } else {
             Status::Error500
         };
+        let pool_timeout_ms = self.cfg.pool_timeout.map(|d| d.as_millis_f64());
+        self.log_request_error(
+            a,
+            Some(class),
+            status,
+            error_message(class, pool_timeout_ms),
+        );
         let loading = self.attempt_mut(a).loading_key.take();
         self.finish_server(a, status);
         if let Some(key) = loading {
@@ -1218,6 +1343,11 @@ impl Simulation {
         };
         if att.outcome.is_some() {
             return;
+        }
+        if status == Status::GatewayTimeout504 {
+            let message = "upstream timed out (110: Connection timed out) while reading response \
+                           header from upstream";
+            self.log_request_error(a, None, status, message.into());
         }
         self.set_outcome(a, status, status);
         self.release_if_done(a);
@@ -1540,12 +1670,22 @@ impl Simulation {
             inst.probe_failures = 0;
             if !inst.in_rotation && inst.probe_passes >= h.healthy_threshold {
                 inst.in_rotation = true;
+                let message = format!(
+                    "health check passed {} times: back in rotation",
+                    h.healthy_threshold
+                );
+                self.log(Level::Info, Some(i as u16), message);
             }
         } else {
             inst.probe_failures += 1;
             inst.probe_passes = 0;
             if inst.in_rotation && inst.probe_failures >= h.unhealthy_threshold {
                 inst.in_rotation = false;
+                let message = format!(
+                    "health check failed {} times: out of rotation",
+                    h.unhealthy_threshold
+                );
+                self.log(Level::Warn, Some(i as u16), message);
             }
         }
         self.schedule(self.now + h.interval, Event::HealthProbe(i));
@@ -1554,6 +1694,8 @@ impl Simulation {
     /// Instance `i` goes down: every request on it is lost (the balancer answers 502), its
     /// pools and queues empty, its breaker starts afresh when it restarts.
     fn crash_instance(&mut self, i: usize) {
+        let message = "instance process exited: requests in progress are lost".to_string();
+        self.log(Level::Error, Some(i as u16), message);
         let victims: Vec<AttemptRef> = self
             .attempts
             .iter()
