@@ -221,6 +221,7 @@ prop_compose! {
                     unhealthy_threshold: unhealthy,
                     healthy_threshold: healthy,
                     deep_pool_use_max_pct: pool_pct,
+                    when_all_unhealthy: if deep { WhenAllUnhealthy::FailOpen } else { WhenAllUnhealthy::Reject503 },
                 }),
             },
             instances: Instances {

@@ -261,3 +261,57 @@ fn faults_injected_at_run_time_act_like_scheduled_ones() {
     assert_eq!(injected.status, planned.status);
     assert_eq!(injected.breaker, planned.breaker);
 }
+
+/// Goodput (user requests that succeeded) per second, averaged over rows ending in `from..=to`.
+fn goodput(rows: &[outage_lab_engine::SecondMetrics], from_s: u64, to_s: u64) -> f64 {
+    let picked: Vec<u64> = rows
+        .iter()
+        .filter(|r| (from_s..=to_s).contains(&r.t_s))
+        .map(|r| r.goodput)
+        .collect();
+    picked.iter().sum::<u64>() as f64 / picked.len() as f64
+}
+
+#[test]
+fn immediate_retries_keep_the_service_down_long_after_the_spike() {
+    // A 30 s spike (30 s to 60 s) doubles a 700 requests/s load on a 1000 requests/s server.
+    let (sim, s) = run(bundled("retry-storm"));
+    let rows = sim.seconds();
+    assert!(goodput(rows, 1, 25) > 650.0, "healthy before the spike");
+    // Three minutes after the spike ended, still nothing gets through: metastable.
+    assert!(
+        goodput(rows, 180, 240) < 10.0,
+        "goodput {:.1}/s",
+        goodput(rows, 180, 240)
+    );
+    assert!(
+        s.amplification > 3.0,
+        "each user request costs {} attempts",
+        s.amplification
+    );
+}
+
+#[test]
+fn a_retry_budget_or_no_retries_let_the_service_recover() {
+    let mut budgeted = bundled("retry-storm");
+    if let Some(r) = budgeted.retry.as_mut() {
+        r.budget = Some((0.1, 10.0));
+    }
+    let mut without = bundled("retry-storm");
+    without.retry = None;
+    for (name, config) in [("budget", budgeted), ("no retries", without)] {
+        let (sim, s) = run(config);
+        let rows = sim.seconds();
+        // Recovered within 10 s of the spike's end, and serving the whole load from then on.
+        assert!(
+            goodput(rows, 70, 240) > 650.0,
+            "{name}: goodput {:.1}/s",
+            goodput(rows, 70, 240)
+        );
+        assert!(
+            s.amplification < 1.1,
+            "{name}: amplification {}",
+            s.amplification
+        );
+    }
+}

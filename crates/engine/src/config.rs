@@ -183,6 +183,8 @@ pub struct HealthCheckConfig {
     pub healthy_threshold: u32,
     /// Deep checks fail above this pool use (percent).
     pub deep_pool_use_max_pct: f64,
+    /// Route to every instance when none is healthy.
+    pub fail_open: bool,
 }
 
 /// Validated client retries.
@@ -759,6 +761,7 @@ impl Config {
                     1,
                     100,
                 ),
+                fail_open: h.when_all_unhealthy == crate::scenario::WhenAllUnhealthy::FailOpen,
                 deep_pool_use_max_pct: c.positive(
                     &format!("{p}.deep_pool_use_max_pct"),
                     h.deep_pool_use_max_pct,

@@ -244,6 +244,21 @@ pub struct HealthCheck {
     /// Deep checks fail above this pool use, in percent.
     #[serde(default = "defaults::deep_pool_use_max_pct")]
     pub deep_pool_use_max_pct: f64,
+    /// What the balancer does when every instance is out of rotation.
+    #[serde(default = "defaults::when_all_unhealthy")]
+    pub when_all_unhealthy: WhenAllUnhealthy,
+}
+
+/// What a load balancer does when no instance passes its health checks.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum WhenAllUnhealthy {
+    /// Answer 503 itself: nothing is healthy.
+    #[serde(rename = "reject_503")]
+    Reject503,
+    /// Route to every instance anyway (AWS ALB's fail-open, Envoy's panic mode): a check that
+    /// fails everywhere at once says more about the check than about the instances.
+    FailOpen,
 }
 
 /// What happens to a connection that arrives when an instance's accept queue is full.
@@ -253,6 +268,7 @@ pub enum QueueOverflow {
     /// The connection is refused at the TCP level (Tomcat); the load balancer answers 502.
     Refuse,
     /// A load shedder in front of the pool answers 503 itself (IIS "server too busy").
+    #[serde(rename = "shed_503")]
     Shed503,
 }
 
@@ -379,8 +395,10 @@ pub enum BreakerWindow {
 #[serde(rename_all = "snake_case")]
 pub enum WhenOpen {
     /// 503 with Retry-After: the dependency is known to be down.
+    #[serde(rename = "unavailable_503")]
     Unavailable503,
     /// A degraded 200 from a fallback (e.g. "payment pending"), counted as degraded.
+    #[serde(rename = "degraded_200")]
     Degraded200,
 }
 
@@ -857,6 +875,10 @@ pub mod defaults {
     /// Deep checks fail above 80 % pool use.
     pub fn deep_pool_use_max_pct() -> f64 {
         80.0
+    }
+    /// With nothing healthy, the balancer answers 503.
+    pub fn when_all_unhealthy() -> WhenAllUnhealthy {
+        WhenAllUnhealthy::Reject503
     }
     /// Honest status codes.
     pub fn error_handling() -> ErrorHandling {

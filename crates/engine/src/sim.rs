@@ -890,9 +890,11 @@ impl Simulation {
     fn pick_instance(&mut self) -> Option<usize> {
         let n = self.instances.len();
         let start = self.round_robin_next % n;
+        let fail_open = self.cfg.health_check.is_some_and(|h| h.fail_open)
+            && self.instances.iter().all(|i| !i.in_rotation);
         let mut candidates = (0..n)
             .map(|k| (start + k) % n)
-            .filter(|&i| self.instances[i].in_rotation);
+            .filter(|&i| fail_open || self.instances[i].in_rotation);
         let chosen = match self.cfg.lb_policy {
             LbPolicy::RoundRobin => candidates.next(),
             LbPolicy::LeastOutstanding => candidates.min_by_key(|&i| self.instances[i].outstanding),
