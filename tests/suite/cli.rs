@@ -60,6 +60,15 @@ fn run_json_has_every_documented_key_and_adds_up() {
         "/db/pool_wait_ms_mean",
         "/cache/hits",
         "/cache/misses",
+        "/retries",
+        "/amplification",
+        "/breaker/opened",
+        "/breaker/not_permitted",
+        "/status_seen/200",
+        "/status_seen/500",
+        "/alerts",
+        "/requests/arrived",
+        "/logs/incidents",
     ] {
         assert!(v.pointer(key).is_some(), "missing {key} in {v}");
     }

@@ -194,3 +194,52 @@ fn every_bundled_scenario_is_valid_and_round_trips() {
     }
     assert!(seen >= 4);
 }
+
+#[test]
+fn instance_faults_name_their_instance_and_nothing_else() {
+    let p = problems(&with(
+        r#"{ "instances": { "count": 2 },
+             "faults": [ { "kind": "instance_crash", "start_s": 1, "duration_s": 5 },
+                         { "kind": "bad_deploy", "start_s": 1, "duration_s": 5, "instance": 2 },
+                         { "kind": "cache_flush", "start_s": 1, "instance": 0, "fail_fast": true } ] }"#,
+    ));
+    assert!(
+        p.iter()
+            .any(|m| m.starts_with("faults[0].instance: is required")),
+        "{p:#?}"
+    );
+    assert!(
+        p.iter()
+            .any(|m| m.starts_with("faults[1].instance: is 2; there are 2 instances")),
+        "{p:#?}"
+    );
+    assert!(
+        p.iter()
+            .any(|m| m.starts_with("faults[2].instance: is not used")),
+        "{p:#?}"
+    );
+    assert!(
+        p.iter()
+            .any(|m| m.starts_with("faults[2].fail_fast: is not used")),
+        "{p:#?}"
+    );
+}
+
+#[test]
+fn breaker_and_retry_settings_are_checked() {
+    let p = problems(&with(
+        r#"{ "upstream": { "breaker": { "failure_rate_threshold_pct": 0, "window": { "kind": "count_based", "calls": 0 } } },
+             "client": { "retry": { "max_attempts": 11, "backoff_base_ms": 500, "backoff_cap_ms": 100 } } }"#,
+    ));
+    for path in [
+        "upstream.breaker.failure_rate_threshold_pct:",
+        "upstream.breaker.window.calls:",
+        "client.retry.max_attempts:",
+        "client.retry.backoff_cap_ms:",
+    ] {
+        assert!(
+            p.iter().any(|m| m.starts_with(path)),
+            "no problem for {path} in {p:#?}"
+        );
+    }
+}
