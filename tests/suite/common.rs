@@ -1,6 +1,7 @@
 //! Helpers shared by the test modules.
 
-use outage_lab_engine::{load_scenario, Config, Simulation, Summary};
+use outage_lab_engine::metrics::StatusCounts;
+use outage_lab_engine::{load_scenario, Config, SecondMetrics, Simulation, Summary};
 
 /// The text of a bundled scenario in `scenarios/`.
 pub fn scenario_text(name: &str) -> String {
@@ -32,4 +33,13 @@ pub fn erlang_c(c: u32, a: f64) -> f64 {
     let b = erlang_b(c, a);
     let rho = a / c as f64;
     b / (1.0 - rho + rho * b)
+}
+
+/// Outcomes summed over the rows whose second ends in `from_s..=to_s`.
+pub fn outcomes(rows: &[SecondMetrics], from_s: u64, to_s: u64) -> StatusCounts {
+    let mut sum = StatusCounts::default();
+    for r in rows.iter().filter(|r| (from_s..=to_s).contains(&r.t_s)) {
+        sum.merge(&r.status);
+    }
+    sum
 }

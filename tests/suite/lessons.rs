@@ -117,16 +117,7 @@ fn swallowed_errors_blind_monitoring_but_not_the_truth() {
 
 /// The 5xx rate over the rows whose second ends in `from_s..=to_s`.
 fn rate_5xx(rows: &[outage_lab_engine::SecondMetrics], from_s: u64, to_s: u64) -> f64 {
-    let mut sum = StatusCounts::default();
-    for r in rows.iter().filter(|r| (from_s..=to_s).contains(&r.t_s)) {
-        sum.ok_200 += r.status.ok_200;
-        sum.error_500 += r.status.error_500;
-        sum.bad_gateway_502 += r.status.bad_gateway_502;
-        sum.unavailable_503 += r.status.unavailable_503;
-        sum.gateway_timeout_504 += r.status.gateway_timeout_504;
-        sum.client_timeout += r.status.client_timeout;
-    }
-    sum.rate_5xx()
+    crate::common::outcomes(rows, from_s, to_s).rate_5xx()
 }
 
 #[test]

@@ -4,21 +4,8 @@
 
 use crate::common::{bundled, run};
 use outage_lab_engine::metrics::StatusCounts;
-use outage_lab_engine::SecondMetrics;
 
-/// Outcomes summed over the rows whose second ends in `from_s..=to_s`.
-fn outcomes(rows: &[SecondMetrics], from_s: u64, to_s: u64) -> StatusCounts {
-    let mut sum = StatusCounts::default();
-    for r in rows.iter().filter(|r| (from_s..=to_s).contains(&r.t_s)) {
-        sum.ok_200 += r.status.ok_200;
-        sum.error_500 += r.status.error_500;
-        sum.bad_gateway_502 += r.status.bad_gateway_502;
-        sum.unavailable_503 += r.status.unavailable_503;
-        sum.gateway_timeout_504 += r.status.gateway_timeout_504;
-        sum.client_timeout += r.status.client_timeout;
-    }
-    sum
-}
+use crate::common::outcomes;
 
 fn success_share(c: &StatusCounts) -> f64 {
     c.ok_200 as f64 / c.total() as f64

@@ -145,6 +145,12 @@ impl StatusCounts {
             Status::ClientTimeout => &mut self.client_timeout,
         }
     }
+    /// Adds every count of `other`.
+    pub fn merge(&mut self, other: &StatusCounts) {
+        for status in Status::ALL {
+            *self.get_mut(status) += other.get(status);
+        }
+    }
     /// All outcomes.
     pub fn total(&self) -> u64 {
         Status::ALL.iter().map(|s| self.get(*s)).sum()

@@ -713,6 +713,9 @@ impl Simulation {
 
     fn apply_faults(&mut self) {
         let mut e = FaultEffects::default();
+        let n = self.instances.len();
+        let (mut down, mut misconfigured, mut db_unreachable) =
+            (vec![false; n], vec![false; n], vec![false; n]);
         for (f, _) in self
             .cfg
             .faults
@@ -732,28 +735,11 @@ impl Simulation {
                 FaultKind::UpstreamHang => e.upstream_mode = UpstreamMode::Hang,
                 FaultKind::UpstreamUnreachable => e.upstream_mode = UpstreamMode::Unreachable,
                 FaultKind::CacheDown => e.cache_down = true,
-                FaultKind::CacheFlush
-                | FaultKind::InstanceCrash
-                | FaultKind::InstanceDbUnreachable
-                | FaultKind::BadDeploy => {}
-            }
-        }
-        let n = self.instances.len();
-        let (mut down, mut misconfigured, mut db_unreachable) =
-            (vec![false; n], vec![false; n], vec![false; n]);
-        for (f, _) in self
-            .cfg
-            .faults
-            .iter()
-            .zip(&self.active_faults)
-            .filter(|(_, on)| **on)
-        {
-            match f.kind {
                 FaultKind::InstanceCrash => down[f.instance] = true,
                 FaultKind::BadDeploy if f.fail_fast => down[f.instance] = true,
                 FaultKind::BadDeploy => misconfigured[f.instance] = true,
                 FaultKind::InstanceDbUnreachable => db_unreachable[f.instance] = true,
-                _ => {}
+                FaultKind::CacheFlush => {}
             }
         }
         for i in 0..n {
