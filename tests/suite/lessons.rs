@@ -306,3 +306,44 @@ fn a_retry_budget_or_no_retries_let_the_service_recover() {
         );
     }
 }
+
+#[test]
+fn jitter_cuts_the_calls_of_contending_retries_in_the_order_aws_measured() {
+    use outage_lab_engine::scenario::Jitter;
+    use outage_lab_engine::SimDuration;
+    // Total calls over ten bursts (seeds) of about a hundred contending clients.
+    let calls = |base_ms: u64, jitter: Jitter| -> (u64, u64) {
+        (1..=10)
+            .map(|seed| {
+                let mut config = bundled("retry-contention");
+                config.seed = seed;
+                let retry = config.retry.as_mut().expect("retries");
+                retry.backoff_base = SimDuration::from_millis(base_ms);
+                retry.jitter = jitter;
+                let (_, s) = run(config);
+                (s.attempts.arrived, s.requests.succeeded)
+            })
+            .fold((0, 0), |(a, b), (c, d)| (a + c, b + d))
+    };
+    let (none, none_ok) = calls(0, Jitter::None);
+    let (exponential, exp_ok) = calls(5, Jitter::None);
+    let (decorrelated, dec_ok) = calls(5, Jitter::Decorrelated);
+    let (equal, equal_ok) = calls(5, Jitter::Equal);
+    let (full, full_ok) = calls(5, Jitter::Full);
+    // Without backoff the clients burn their 100 attempts in milliseconds and most give up.
+    assert!(none_ok * 10 < exp_ok, "no backoff: {none_ok} succeeded");
+    assert!(
+        exp_ok == dec_ok && dec_ok == equal_ok && equal_ok == full_ok,
+        "with backoff all finish"
+    );
+    assert!(
+        none > exponential && exponential > decorrelated,
+        "{none} > {exponential} > {decorrelated}"
+    );
+    assert!(
+        decorrelated > equal.max(full),
+        "{decorrelated} > max({equal}, {full})"
+    );
+    let (lo, hi) = (equal.min(full) as f64, equal.max(full) as f64);
+    assert!(hi / lo < 1.1, "equal {equal} ~ full {full}");
+}

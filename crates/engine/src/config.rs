@@ -563,7 +563,7 @@ impl Checker {
 
     fn retry(&mut self, r: &Retry) -> Option<RetryConfig> {
         let p = "client.retry";
-        let max_attempts = self.count(&format!("{p}.max_attempts"), r.max_attempts, 1, 10);
+        let max_attempts = self.count(&format!("{p}.max_attempts"), r.max_attempts, 1, 100);
         let base = self.millis(&format!("{p}.backoff_base_ms"), r.backoff_base_ms);
         let cap = self.millis(&format!("{p}.backoff_cap_ms"), r.backoff_cap_ms);
         if r.backoff_cap_ms < r.backoff_base_ms {
