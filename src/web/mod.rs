@@ -8,7 +8,7 @@ use outage_lab_engine::{load_scenario, Simulation, Summary};
 use yew::prelude::*;
 
 /// The scenarios bundled with the app: (id, file text).
-pub const BUNDLED: [(&str, &str); 4] = [
+pub const BUNDLED: [(&str, &str); 11] = [
     ("baseline", include_str!("../../scenarios/baseline.json")),
     (
         "seed-incident",
@@ -18,6 +18,31 @@ pub const BUNDLED: [(&str, &str); 4] = [
         "seed-incident-fixed",
         include_str!("../../scenarios/seed-incident-fixed.json"),
     ),
+    (
+        "upstream-hang",
+        include_str!("../../scenarios/upstream-hang.json"),
+    ),
+    (
+        "upstream-hang-fixed",
+        include_str!("../../scenarios/upstream-hang-fixed.json"),
+    ),
+    (
+        "cache-stampede",
+        include_str!("../../scenarios/cache-stampede.json"),
+    ),
+    (
+        "retry-storm",
+        include_str!("../../scenarios/retry-storm.json"),
+    ),
+    (
+        "retry-contention",
+        include_str!("../../scenarios/retry-contention.json"),
+    ),
+    (
+        "sick-instance",
+        include_str!("../../scenarios/sick-instance.json"),
+    ),
+    ("lying-200", include_str!("../../scenarios/lying-200.json")),
     ("mmc", include_str!("../../scenarios/mmc.json")),
 ];
 
