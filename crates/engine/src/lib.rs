@@ -20,6 +20,8 @@
 //! assert_eq!(summary.attempts.arrived, summary.status.ok_200 + summary.attempts.in_flight_at_end);
 //! ```
 
+#![warn(missing_docs)]
+
 pub mod breaker;
 pub mod config;
 pub mod database;
