@@ -106,7 +106,7 @@ fn structural_problems_name_the_field() {
             r#"{ "db_pool": { "max_size": "ten" } }"#,
             "db_pool.max_size",
         ),
-        (r#"{ "db_pool": { "max_sise": 10 } }"#, "db_pool"),
+        (r#"{ "db_pool": { "max_sise": 10 } }"#, "db_pool.max_sise"),
         (
             r#"{ "instances": { "max_threads": -3 } }"#,
             "instances.max_threads",
@@ -229,7 +229,7 @@ fn instance_faults_name_their_instance_and_nothing_else() {
 fn breaker_and_retry_settings_are_checked() {
     let p = problems(&with(
         r#"{ "upstream": { "breaker": { "failure_rate_threshold_pct": 0, "window": { "kind": "count_based", "calls": 0 } } },
-             "client": { "retry": { "max_attempts": 11, "backoff_base_ms": 500, "backoff_cap_ms": 100 } } }"#,
+             "client": { "retry": { "max_attempts": 101, "backoff_base_ms": 500, "backoff_cap_ms": 100 } } }"#,
     ));
     for path in [
         "upstream.breaker.failure_rate_threshold_pct:",
@@ -242,4 +242,25 @@ fn breaker_and_retry_settings_are_checked() {
             "no problem for {path} in {p:#?}"
         );
     }
+}
+
+#[test]
+fn every_unknown_field_is_reported_with_the_range_problems() {
+    let p = problems(&with(
+        r#"{ "db_pool": { "max_sise": 10, "max_size": 0 }, "cache": { "tll_ms": 5 },
+             "traffic": { "endpoints": [ { "name": "GET /", "weight": 1, "wieght": 2,
+               "steps": [ { "kind": "cpu", "duration": { "kind": "constant", "ms": 1 } } ] } ] } }"#,
+    ));
+    for expected in [
+        "db_pool.max_sise: unknown field `max_sise`",
+        "cache.tll_ms: unknown field `tll_ms`",
+        "traffic.endpoints[0].wieght: unknown field `wieght`",
+        "db_pool.max_size: is 0",
+    ] {
+        assert!(
+            p.iter().any(|m| m.starts_with(expected)),
+            "no {expected} in {p:#?}"
+        );
+    }
+    assert_eq!(p.len(), 4, "{p:#?}");
 }

@@ -38,41 +38,98 @@ impl fmt::Display for Problem {
     }
 }
 
-/// Reads a scenario from JSON text. Structural problems (not JSON, a wrong type, an unknown
-/// field) stop the reading, so the first one is reported; a scenario that reads is then fully
+/// Reads a scenario from JSON text. Every unknown field is reported; a syntax error or a value
+/// of the wrong type stops the reading (nothing after it can be trusted), so the first one is
+/// reported with the unknown fields found before it. A scenario that reads is then fully
 /// validated by [`Config::from_scenario`], which reports every problem at once.
 pub fn parse_scenario(json: &str) -> Result<Scenario, Vec<Problem>> {
-    if json.len() > SCENARIO_BYTES_MAX {
-        return Err(vec![Problem {
-            path: "(file)".into(),
-            message: format!(
-                "is {} bytes; a scenario may be at most {SCENARIO_BYTES_MAX} bytes",
-                json.len()
-            ),
-        }]);
+    match read_scenario(json) {
+        (Some(scenario), problems) if problems.is_empty() => Ok(scenario),
+        (_, problems) => Err(problems),
     }
-    let mut de = serde_json::Deserializer::from_str(json);
-    let scenario: Scenario = serde_path_to_error::deserialize(&mut de).map_err(|e| {
-        let path = e.path().to_string();
-        vec![Problem {
-            path: if path == "." { "(file)".into() } else { path },
-            message: e.into_inner().to_string(),
-        }]
-    })?;
-    de.end().map_err(|e| {
-        vec![Problem {
-            path: "(file)".into(),
-            message: e.to_string(),
-        }]
-    })?;
-    Ok(scenario)
 }
 
-/// Reads and validates a scenario in one go.
+/// Reads what can be read: the scenario if its structure is sound, and every problem found.
+fn read_scenario(json: &str) -> (Option<Scenario>, Vec<Problem>) {
+    let file_problem = |message: String| {
+        vec![Problem {
+            path: "(file)".into(),
+            message,
+        }]
+    };
+    if json.len() > SCENARIO_BYTES_MAX {
+        let message = format!(
+            "is {} bytes; a scenario may be at most {SCENARIO_BYTES_MAX} bytes",
+            json.len()
+        );
+        return (None, file_problem(message));
+    }
+    let value: serde_json::Value = match serde_json::from_str(json) {
+        Ok(v) => v,
+        Err(e) => return (None, file_problem(e.to_string())),
+    };
+    let mut problems = Vec::new();
+    let mut on_unknown = |path: serde_ignored::Path| {
+        let (path, field) = field_path(&path);
+        problems.push(Problem {
+            path,
+            message: format!("unknown field `{field}`"),
+        });
+    };
+    let read: Result<Scenario, _> =
+        serde_path_to_error::deserialize(serde_ignored::Deserializer::new(&value, &mut on_unknown));
+    match read {
+        Ok(scenario) => (Some(scenario), problems),
+        Err(e) => {
+            let path = e.path().to_string();
+            problems.push(Problem {
+                path: if path == "." { "(file)".into() } else { path },
+                message: e.into_inner().to_string(),
+            });
+            (None, problems)
+        }
+    }
+}
+
+/// A field path in the style of the other problems (`a.b[2].c`), and the last field's name.
+fn field_path(path: &serde_ignored::Path) -> (String, String) {
+    use serde_ignored::Path;
+    match path {
+        Path::Root => (String::new(), String::new()),
+        Path::Seq { parent, index } => {
+            let (p, _) = field_path(parent);
+            (format!("{p}[{index}]"), index.to_string())
+        }
+        Path::Map { parent, key } => {
+            let (p, _) = field_path(parent);
+            let joined = if p.is_empty() {
+                key.clone()
+            } else {
+                format!("{p}.{key}")
+            };
+            (joined, key.clone())
+        }
+        Path::Some { parent }
+        | Path::NewtypeStruct { parent }
+        | Path::NewtypeVariant { parent } => field_path(parent),
+    }
+}
+
+/// Reads and validates a scenario in one go, reporting unknown fields and range or
+/// consistency problems together.
 pub fn load_scenario(json: &str) -> Result<(Scenario, Config), Vec<Problem>> {
-    let scenario = parse_scenario(json)?;
-    let config = Config::from_scenario(&scenario)?;
-    Ok((scenario, config))
+    let (scenario, mut problems) = read_scenario(json);
+    let Some(scenario) = scenario else {
+        return Err(problems);
+    };
+    match Config::from_scenario(&scenario) {
+        Ok(config) if problems.is_empty() => Ok((scenario, config)),
+        Ok(_) => Err(problems),
+        Err(more) => {
+            problems.extend(more);
+            Err(problems)
+        }
+    }
 }
 
 /// A validated duration distribution.

@@ -16,7 +16,7 @@ pub const SCENARIO_VERSION: u32 = 1;
 
 /// A whole simulated world: traffic, the service's parts, their settings, and timed faults.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
+#[schemars(deny_unknown_fields)]
 pub struct Scenario {
     /// Format version; this build reads version 1.
     pub version: u32,
@@ -64,7 +64,7 @@ pub struct Scenario {
 
 /// The arrival process and the endpoint mix.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
+#[schemars(deny_unknown_fields)]
 pub struct Traffic {
     /// The arrival rate over time: the sum of these components, times any active spikes.
     pub rate: Vec<RateComponent>,
@@ -113,7 +113,7 @@ pub enum RateComponent {
 
 /// An endpoint of the service and the steps its handler runs, in order, on one worker thread.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
+#[schemars(deny_unknown_fields)]
 pub struct Endpoint {
     /// How the endpoint shows in charts and logs, e.g. `GET /product/{id}`.
     pub name: String,
@@ -179,7 +179,7 @@ pub enum Dist {
 
 /// The calling clients.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
+#[schemars(deny_unknown_fields)]
 pub struct Client {
     /// How long a client waits for one attempt before giving up (the server may go on working).
     #[serde(default = "defaults::client_timeout")]
@@ -201,7 +201,7 @@ pub enum LbPolicy {
 
 /// The load balancer (a reverse proxy such as nginx).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
+#[schemars(deny_unknown_fields)]
 pub struct LoadBalancer {
     /// How an instance is chosen.
     #[serde(default = "defaults::lb_policy")]
@@ -228,7 +228,7 @@ pub enum HealthCheckKind {
 
 /// Load balancer health checks (ALB and Kubernetes readiness style).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
+#[schemars(deny_unknown_fields)]
 pub struct HealthCheck {
     /// Shallow or deep.
     pub kind: HealthCheckKind,
@@ -274,7 +274,7 @@ pub enum QueueOverflow {
 
 /// The application instances: identical servers, each with its own pools.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
+#[schemars(deny_unknown_fields)]
 pub struct Instances {
     /// How many instances run behind the load balancer.
     #[serde(default = "defaults::instance_count")]
@@ -292,7 +292,7 @@ pub struct Instances {
 
 /// The shared cache (a Redis or memcached in front of the database).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
+#[schemars(deny_unknown_fields)]
 pub struct Cache {
     /// How many distinct keys users ask for.
     #[serde(default = "defaults::keyspace")]
@@ -317,7 +317,7 @@ pub struct Cache {
 
 /// Each instance's database connection pool (HikariCP semantics).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
+#[schemars(deny_unknown_fields)]
 pub struct DbPool {
     /// Connections per instance (HikariCP `maximumPoolSize`, default 10).
     #[serde(default = "defaults::pool_size")]
@@ -330,7 +330,7 @@ pub struct DbPool {
 
 /// The database server, shared by every instance.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
+#[schemars(deny_unknown_fields)]
 pub struct Database {
     /// CPU cores; when more queries run than cores, they share them and all slow down.
     #[serde(default = "defaults::db_cores")]
@@ -343,7 +343,7 @@ pub struct Database {
 
 /// The upstream dependency, called over the network.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
+#[schemars(deny_unknown_fields)]
 pub struct Upstream {
     /// How long the upstream takes to answer.
     #[serde(default = "defaults::upstream_latency")]
@@ -404,7 +404,7 @@ pub enum WhenOpen {
 
 /// A circuit breaker (resilience4j semantics); unset fields take the preset's value.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
+#[schemars(deny_unknown_fields)]
 pub struct Breaker {
     /// The defaults to start from.
     #[serde(default = "defaults::breaker_preset")]
@@ -465,7 +465,7 @@ pub enum Jitter {
 
 /// A client-side retry budget: a token bucket that lets retries through only while tokens last.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
+#[schemars(deny_unknown_fields)]
 pub struct RetryBudget {
     /// Tokens earned per new user request (0.1: retries may add at most about 10 % load).
     pub ratio: f64,
@@ -475,7 +475,7 @@ pub struct RetryBudget {
 
 /// How clients retry failed attempts.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
+#[schemars(deny_unknown_fields)]
 pub struct Retry {
     /// Attempts per user request, the first included (1 = no retries).
     #[serde(default = "defaults::max_attempts")]
@@ -556,7 +556,7 @@ pub enum FaultKind {
 
 /// A fault active from `start_s` for `duration_s` seconds.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
+#[schemars(deny_unknown_fields)]
 pub struct Fault {
     /// Which fault.
     pub kind: FaultKind,
