@@ -3,6 +3,7 @@
 mod cli;
 mod common;
 mod determinism;
+mod frames;
 mod invariants;
 mod lessons;
 mod queueing;

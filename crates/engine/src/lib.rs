@@ -31,6 +31,7 @@ pub mod observe;
 pub mod rng;
 pub mod scenario;
 pub mod sim;
+pub mod snapshot;
 pub mod time;
 pub mod traffic;
 

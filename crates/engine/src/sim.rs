@@ -582,6 +582,65 @@ impl Simulation {
         }
     }
 
+    /// Like [`Simulation::run_until`], but processes at most `max_events` events, so a UI frame
+    /// never blocks: the clock moves to `t` only once every event up to it is done.
+    pub fn run_until_budget(&mut self, t: SimTime, max_events: u64) -> crate::snapshot::Progress {
+        let t = t.min(self.end);
+        let mut events = 0;
+        while events < max_events {
+            match self.queue.peek() {
+                Some(s) if s.at <= t => {
+                    self.step();
+                    events += 1;
+                }
+                _ => break,
+            }
+        }
+        let reached = self.queue.peek().is_none_or(|s| s.at > t);
+        if reached && t > self.now {
+            self.advance_clock(t);
+        }
+        crate::snapshot::Progress { events, reached }
+    }
+
+    /// The state of the run now, as plain data for a UI.
+    pub fn snapshot(&self) -> crate::snapshot::Snapshot {
+        use crate::observe::AlertRule;
+        let gauges = self.instance_gauges();
+        crate::snapshot::Snapshot {
+            now_s: self.now.as_secs_f64(),
+            end_s: self.end.as_secs_f64(),
+            events: self.events,
+            max_threads: self.cfg.max_threads,
+            accept_queue: self.cfg.accept_queue,
+            pool_max_size: self.cfg.pool_max_size,
+            db_cores: self.cfg.db_cores,
+            db_concurrency: self.db.running(),
+            instances: gauges
+                .into_iter()
+                .enumerate()
+                .map(|(i, gauges)| crate::snapshot::InstanceView {
+                    gauges,
+                    breaker: self.breakers.get(i).map(|b| b.state()),
+                })
+                .collect(),
+            in_flight: self.in_flight,
+            status: self.recorder.status,
+            alerts_firing: AlertRule::ALL
+                .into_iter()
+                .filter(|r| self.alerts.is_firing(*r))
+                .collect(),
+            active_faults: self
+                .cfg
+                .faults
+                .iter()
+                .zip(&self.active_faults)
+                .filter(|(_, on)| **on)
+                .map(|(f, _)| crate::config::kind_name(f.kind))
+                .collect(),
+        }
+    }
+
     /// Runs to the end of the scenario and returns the summary.
     pub fn run_to_end(&mut self) -> Summary {
         self.run_until(self.end);

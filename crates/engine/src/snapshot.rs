@@ -1,0 +1,57 @@
+//! Plain-data views of a running simulation for a user interface: what to draw this frame.
+//! A UI reads snapshots and per-second rows; it never reaches into the engine's internals.
+
+use serde::Serialize;
+
+use crate::breaker::BreakerState;
+use crate::metrics::{InstanceGauges, StatusCounts};
+use crate::observe::AlertRule;
+
+/// One instance as the architecture view draws it.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
+pub struct InstanceView {
+    /// Threads, queue, pool and rotation state.
+    pub gauges: InstanceGauges,
+    /// The upstream breaker's state, if there is a breaker.
+    pub breaker: Option<BreakerState>,
+}
+
+/// The state of a run at one instant.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Snapshot {
+    /// Virtual time, in seconds.
+    pub now_s: f64,
+    /// The run's length, in seconds.
+    pub end_s: f64,
+    /// Events processed so far.
+    pub events: u64,
+    /// Worker threads per instance.
+    pub max_threads: u32,
+    /// Accept-queue capacity per instance; `None` is unbounded.
+    pub accept_queue: Option<u32>,
+    /// Pool connections per instance.
+    pub pool_max_size: u32,
+    /// Database cores.
+    pub db_cores: u32,
+    /// Queries running on the database now.
+    pub db_concurrency: u32,
+    /// Every instance, in order.
+    pub instances: Vec<InstanceView>,
+    /// Attempts in the system now.
+    pub in_flight: u64,
+    /// Outcomes so far, by true status.
+    pub status: StatusCounts,
+    /// Alerts firing now.
+    pub alerts_firing: Vec<AlertRule>,
+    /// Faults active now, by their scenario name (e.g. `db_slow`).
+    pub active_faults: Vec<String>,
+}
+
+/// How far a budgeted advance got.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub struct Progress {
+    /// Events processed by this call.
+    pub events: u64,
+    /// True if every event up to the target time was processed and the clock is there.
+    pub reached: bool,
+}

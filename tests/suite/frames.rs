@@ -1,0 +1,66 @@
+//! Driving the engine as a UI frame loop does: small budgeted steps, snapshots in between.
+
+use crate::common::{bundled, run};
+use outage_lab_engine::breaker::BreakerState;
+use outage_lab_engine::observe::AlertRule;
+use outage_lab_engine::{SimDuration, SimTime, Simulation};
+
+#[test]
+fn budgeted_frames_reach_exactly_the_uninterrupted_result() {
+    let config = bundled("upstream-hang-fixed");
+    let (_, whole) = run(config.clone());
+    let mut sim = Simulation::new(config);
+    let frame = SimDuration::from_millis(250);
+    let mut target = SimTime::ZERO;
+    let mut frames = 0;
+    while !sim.is_finished() {
+        let progress = sim.run_until_budget(target, 500);
+        assert!(progress.events <= 500);
+        if progress.reached {
+            target += frame;
+        }
+        frames += 1;
+    }
+    assert!(
+        frames > 960,
+        "the budget split the run into many frames ({frames})"
+    );
+    assert_eq!(sim.summary(), whole);
+}
+
+#[test]
+fn a_snapshot_shows_where_the_service_hurts() {
+    let mut sim = Simulation::new(bundled("seed-incident"));
+    sim.run_until(SimTime::from_secs(150));
+    let snap = sim.snapshot();
+    assert_eq!(snap.now_s, 150.0);
+    assert_eq!(snap.active_faults, vec!["db_slow".to_string()]);
+    assert!(snap
+        .instances
+        .iter()
+        .all(|i| i.gauges.threads_busy == snap.max_threads));
+    assert!(snap
+        .instances
+        .iter()
+        .all(|i| i.gauges.pool_active == snap.pool_max_size));
+    assert!(snap.alerts_firing.contains(&AlertRule::ErrorRate5m));
+    assert!(snap.alerts_firing.contains(&AlertRule::PoolUsePage));
+
+    let mut sim = Simulation::new(bundled("upstream-hang-fixed"));
+    sim.run_until(SimTime::from_secs(100));
+    let snap = sim.snapshot();
+    assert!(
+        snap.instances
+            .iter()
+            .all(|i| i.breaker == Some(BreakerState::Open)),
+        "{:?}",
+        snap.instances
+    );
+    sim.run_until(SimTime::from_secs(240));
+    assert!(sim
+        .snapshot()
+        .instances
+        .iter()
+        .all(|i| i.breaker == Some(BreakerState::Closed)));
+    assert!(sim.snapshot().active_faults.is_empty());
+}
