@@ -64,3 +64,51 @@ fn a_snapshot_shows_where_the_service_hurts() {
         .all(|i| i.breaker == Some(BreakerState::Closed)));
     assert!(sim.snapshot().active_faults.is_empty());
 }
+
+#[test]
+fn settings_change_live_and_the_invariants_hold_through_the_change() {
+    let original = bundled("seed-incident");
+    let mut sim = Simulation::new(original.clone());
+    sim.run_until(SimTime::from_secs(90));
+    // Mid-incident: shrink the threads and the accept queue, grow the pool, add timeouts.
+    let mut fixed = original.clone();
+    fixed.max_threads = 100;
+    fixed.accept_queue = Some(20);
+    fixed.pool_max_size = 50;
+    fixed.pool_timeout = Some(SimDuration::from_secs(5));
+    fixed.query_timeout = Some(SimDuration::from_secs(10));
+    sim.reconfigure(fixed.clone())
+        .expect("all of these change live");
+    sim.check_invariants().expect("right after the change");
+    let before = sim.summary().status;
+    while sim.step().is_some() {
+        if let Err(broken) = sim.check_invariants() {
+            panic!("at {}: {broken}", sim.now());
+        }
+    }
+    sim.run_until(sim.end());
+    let snap = sim.snapshot();
+    // The surplus threads drained away; the queue and pool fit the new sizes.
+    assert!(snap
+        .instances
+        .iter()
+        .all(|i| i.gauges.threads_busy <= 100 && i.gauges.accept_queue <= 20));
+    let after = sim.summary().status;
+    assert!(
+        after.error_500 > before.error_500,
+        "the new timeouts fail fast with 500"
+    );
+    assert!(
+        after.ok_200 > before.ok_200 + 5_000,
+        "cache hits get served again"
+    );
+
+    // Settings that cannot change during a run are named, and nothing is applied.
+    let mut other = fixed.clone();
+    other.instance_count = 5;
+    other.cache_keyspace = 7;
+    assert_eq!(
+        sim.reconfigure(other),
+        Err(vec!["instances.count", "cache.keyspace"])
+    );
+}

@@ -280,3 +280,40 @@ proptest! {
         prop_assert_eq!(rows.len() as u64, sim.end().whole_secs());
     }
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig {
+        cases: 150,
+        failure_persistence: Some(Box::new(FileFailurePersistence::Off)),
+        ..ProptestConfig::default()
+    })]
+
+    #[test]
+    fn invariants_hold_through_a_live_reconfiguration(first in scenario(), second in scenario(), at in 0.1..0.9f64) {
+        let config = Config::from_scenario(&first).map_err(|p| TestCaseError::fail(format!("{p:?}")))?;
+        let mut next = Config::from_scenario(&second).map_err(|p| TestCaseError::fail(format!("{p:?}")))?;
+        // Keep what cannot change during a run; take every live setting from the second.
+        next.seed = config.seed;
+        next.duration = config.duration;
+        next.endpoints = config.endpoints.clone();
+        next.instance_count = config.instance_count;
+        next.cache_keyspace = config.cache_keyspace;
+        next.cache_zipf_exponent = config.cache_zipf_exponent;
+        next.faults = config.faults.clone();
+        let seed = config.seed;
+        let mut sim = Simulation::new(config);
+        let switch = outage_lab_engine::SimTime::from_micros((sim.end().as_micros() as f64 * at) as u64);
+        sim.run_until(switch);
+        prop_assert!(sim.reconfigure(next).is_ok());
+        if let Err(broken) = sim.check_invariants() {
+            prop_assert!(false, "seed {seed} right after reconfiguring: {broken}");
+        }
+        while let Some(t) = sim.step() {
+            if let Err(broken) = sim.check_invariants() {
+                prop_assert!(false, "seed {seed} at {t}: {broken}");
+            }
+        }
+        let s = sim.run_to_end();
+        prop_assert_eq!(s.attempts.arrived, s.attempts.completed + s.attempts.in_flight_at_end);
+    }
+}

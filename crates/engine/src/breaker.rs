@@ -192,6 +192,13 @@ impl CircuitBreaker {
         }
     }
 
+    /// Takes a new configuration: the breaker starts afresh, CLOSED, and outcomes of calls
+    /// permitted before are ignored.
+    pub fn reconfigure(&mut self, cfg: BreakerConfig, now: SimTime) {
+        self.cfg = cfg;
+        self.transition(BreakerState::Closed, now);
+    }
+
     /// Moves an open breaker whose wait is over to HALF_OPEN (the automatic transition's timer).
     /// Returns true if it changed state.
     pub fn wake(&mut self, now: SimTime) -> bool {

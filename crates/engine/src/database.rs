@@ -50,6 +50,12 @@ impl<T: Copy> DatabaseServer<T> {
         }
     }
 
+    /// Changes the number of cores from `now` on.
+    pub fn set_cores(&mut self, now: SimTime, cores: u32) {
+        self.advance(now);
+        self.cores = cores as f64;
+    }
+
     /// Queries running now.
     pub fn running(&self) -> u32 {
         self.running.len() as u32

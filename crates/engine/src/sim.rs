@@ -228,6 +228,10 @@ struct Instance {
     in_rotation: bool,
     probe_passes: u32,
     probe_failures: u32,
+    /// Busy threads above a lowered `max_threads`: they finish their request, then exit.
+    threads_draining: u32,
+    /// Connections above a lowered pool size: closed when returned.
+    connections_draining: u32,
 }
 
 impl Default for Instance {
@@ -245,6 +249,8 @@ impl Default for Instance {
             in_rotation: true,
             probe_passes: 0,
             probe_failures: 0,
+            threads_draining: 0,
+            connections_draining: 0,
         }
     }
 }
@@ -1273,8 +1279,11 @@ impl Simulation {
             self.set_outcome(a, status, seen);
         }
         self.release_if_done(a);
-        // The worker goes to the next queued connection, or idles.
-        if let Some(next) = self.instances[i].accept_queue.pop_front() {
+        // The worker exits if the pool shrank, or goes to the next queued connection, or idles.
+        if self.instances[i].threads_draining > 0 {
+            self.instances[i].threads_draining -= 1;
+            self.instances[i].threads_busy -= 1;
+        } else if let Some(next) = self.instances[i].accept_queue.pop_front() {
             self.start_work(next);
         } else {
             self.instances[i].threads_busy -= 1;
@@ -1584,6 +1593,18 @@ impl Simulation {
 
     /// A connection comes back to instance `i`'s pool: handed to the first live waiter.
     fn release_connection(&mut self, i: usize) {
+        if self.instances[i].connections_draining > 0 {
+            // The pool shrank: this connection closes instead of going to a waiter.
+            self.instances[i].connections_draining -= 1;
+            self.instances[i].pool_active -= 1;
+        } else if !self.grant_to_next_waiter(i) {
+            self.instances[i].pool_active -= 1;
+        }
+    }
+
+    /// Hands a connection (already counted active) to instance `i`'s first live waiter;
+    /// false if nobody is waiting.
+    fn grant_to_next_waiter(&mut self, i: usize) -> bool {
         while let Some(w) = self.instances[i].pool_queue.pop_front() {
             let Some(att) = self.get_attempt(w.attempt) else {
                 continue;
@@ -1601,9 +1622,129 @@ impl Simulation {
             self.instances[i].pool_waiting -= 1;
             self.recorder.pool_grant(self.now.since(since));
             self.start_query(w.attempt, step);
+            return true;
+        }
+        false
+    }
+
+    // ---- live reconfiguration ----
+
+    /// Changes the settings of a running simulation, effective now, the way the real
+    /// software would: a lowered thread or pool size drains (busy threads finish, returned
+    /// connections close), a raised one takes waiting work at once, a shorter accept queue
+    /// refuses its newest connections (502), a new breaker configuration starts CLOSED, new
+    /// timeouts apply to new requests. Some settings cannot change during a run (the
+    /// endpoints, the number of instances, the keyspace, the fault timeline, the seed and the
+    /// duration): if `new` changes any of them, nothing is applied and their names come back.
+    pub fn reconfigure(&mut self, new: Config) -> Result<(), Vec<&'static str>> {
+        let old = &self.cfg;
+        let fixed = [
+            (old.seed != new.seed, "seed"),
+            (old.duration != new.duration, "duration_s"),
+            (old.endpoints != new.endpoints, "traffic.endpoints"),
+            (old.instance_count != new.instance_count, "instances.count"),
+            (old.cache_keyspace != new.cache_keyspace, "cache.keyspace"),
+            (
+                old.cache_zipf_exponent != new.cache_zipf_exponent,
+                "cache.zipf_exponent",
+            ),
+            (old.faults != new.faults, "faults"),
+        ];
+        let restart: Vec<&'static str> =
+            fixed.iter().filter(|(d, _)| *d).map(|(_, n)| *n).collect();
+        if !restart.is_empty() {
+            return Err(restart);
+        }
+        let now = self.now;
+        let rate_changed = old.rate != new.rate;
+        let breaker_changed = old.breaker != new.breaker;
+        let health_added = old.health_check.is_none() && new.health_check.is_some();
+        let cores_changed = old.db_cores != new.db_cores;
+        self.cfg = new;
+        if rate_changed {
+            self.profile = RateProfile::new(&self.cfg.rate, &[]);
+            self.arrival_generation += 1;
+            self.arrival_cursor_us = now.as_micros() as f64;
+            self.schedule_next_arrival();
+        }
+        if breaker_changed {
+            self.breakers = match self.cfg.breaker {
+                None => Vec::new(),
+                Some((b, _)) if self.breakers.is_empty() => {
+                    vec![CircuitBreaker::new(b); self.instances.len()]
+                }
+                Some((b, _)) => {
+                    for breaker in &mut self.breakers {
+                        breaker.reconfigure(b, now);
+                    }
+                    std::mem::take(&mut self.breakers)
+                }
+            };
+        }
+        if cores_changed {
+            self.db.set_cores(now, self.cfg.db_cores);
+            self.reschedule_db();
+        }
+        match self.cfg.health_check {
+            None => self.instances.iter_mut().for_each(|i| i.in_rotation = true),
+            Some(h) if health_added => {
+                let n = self.instances.len() as u64;
+                for i in 0..self.instances.len() {
+                    let offset =
+                        SimDuration::from_micros(h.interval.as_micros() * (i as u64 + 1) / n);
+                    self.schedule(now + offset, Event::HealthProbe(i));
+                }
+            }
+            Some(_) => {}
+        }
+        for i in 0..self.instances.len() {
+            self.resize_instance(i);
+        }
+        Ok(())
+    }
+
+    /// Fits instance `i`'s threads, accept queue and pool to the current configuration.
+    fn resize_instance(&mut self, i: usize) {
+        let (max_threads, max_pool) = (self.cfg.max_threads, self.cfg.pool_max_size);
+        let inst = &mut self.instances[i];
+        if inst.down {
             return;
         }
-        self.instances[i].pool_active -= 1;
+        // Threads: drain the excess, or put new threads to work on queued connections.
+        inst.threads_draining = inst.threads_busy.saturating_sub(max_threads);
+        while self.instances[i].threads_busy < max_threads {
+            let Some(next) = self.instances[i].accept_queue.pop_front() else {
+                break;
+            };
+            self.instances[i].threads_busy += 1;
+            self.start_work(next);
+        }
+        // Accept queue: a shorter backlog refuses its newest connections.
+        if let Some(cap) = self.cfg.accept_queue {
+            while self.instances[i].accept_queue.len() > cap as usize {
+                let Some(a) = self.instances[i].accept_queue.pop_back() else {
+                    break;
+                };
+                let message = "connect() failed (111: Connection refused) while connecting to \
+                               upstream (accept queue shortened)";
+                self.log_request_error(a, None, Status::BadGateway502, message.into());
+                self.attempt_mut(a).phase = Phase::Done;
+                if self.attempt(a).outcome.is_none() {
+                    self.set_outcome(a, Status::BadGateway502, Status::BadGateway502);
+                }
+                self.release_if_done(a);
+            }
+        }
+        // Pool: close connections as they return, or grant new ones to waiters.
+        let inst = &mut self.instances[i];
+        inst.connections_draining = inst.pool_active.saturating_sub(max_pool);
+        while self.instances[i].pool_active < max_pool && self.instances[i].pool_waiting > 0 {
+            self.instances[i].pool_active += 1;
+            if !self.grant_to_next_waiter(i) {
+                self.instances[i].pool_active -= 1;
+                break;
+            }
+        }
     }
 
     // ---- upstream ----
@@ -1788,6 +1929,8 @@ impl Simulation {
         inst.pool_active = 0;
         inst.pool_queue.clear();
         inst.pool_waiting = 0;
+        inst.threads_draining = 0;
+        inst.connections_draining = 0;
         if let Some((b, _)) = self.cfg.breaker {
             self.breakers[i] = CircuitBreaker::new(b);
         }
@@ -1863,8 +2006,9 @@ impl Simulation {
             let cap = self.cfg.accept_queue.unwrap_or(u32::MAX);
             let checks = [
                 (
-                    inst.threads_busy <= self.cfg.max_threads,
-                    "threads busy above max_threads",
+                    inst.threads_busy <= self.cfg.max_threads + inst.threads_draining
+                        && inst.threads_draining <= inst.threads_busy,
+                    "threads busy above max_threads (beyond those draining)",
                 ),
                 (
                     inst.threads_busy == working,
@@ -1875,8 +2019,9 @@ impl Simulation {
                     "accept queue above capacity",
                 ),
                 (
-                    inst.pool_active <= self.cfg.pool_max_size,
-                    "pool active above max_size",
+                    inst.pool_active <= self.cfg.pool_max_size + inst.connections_draining
+                        && inst.connections_draining <= inst.pool_active,
+                    "pool active above max_size (beyond those draining)",
                 ),
                 (
                     inst.pool_active == holding,
@@ -1891,7 +2036,8 @@ impl Simulation {
                     "more pool waiters than busy threads",
                 ),
                 (
-                    inst.accept_queue.is_empty() || inst.threads_busy == self.cfg.max_threads,
+                    inst.accept_queue.is_empty()
+                        || inst.threads_busy - inst.threads_draining == self.cfg.max_threads,
                     "requests queue while a worker is idle",
                 ),
             ];
