@@ -347,3 +347,24 @@ fn jitter_cuts_the_calls_of_contending_retries_in_the_order_aws_measured() {
     let (lo, hi) = (equal.min(full) as f64, equal.max(full) as f64);
     assert!(hi / lo < 1.1, "equal {equal} ~ full {full}");
 }
+
+#[test]
+fn backoff_and_jitter_spread_retries_but_do_not_end_an_open_loop_storm() {
+    use outage_lab_engine::scenario::Jitter;
+    use outage_lab_engine::SimDuration;
+    // Users keep arriving whatever the service does (open loop), so once every attempt times
+    // out each user still sends all of their attempts: backoff delays the extra work, it does
+    // not remove it. Only capping the retries (a budget, or fewer attempts) does.
+    let mut config = bundled("retry-storm");
+    let retry = config.retry.as_mut().expect("retries");
+    retry.backoff_base = SimDuration::from_millis(1_000);
+    retry.backoff_cap = SimDuration::from_secs(30);
+    retry.jitter = Jitter::Full;
+    let (sim, s) = run(config);
+    assert!(
+        goodput(sim.seconds(), 180, 240) < 10.0,
+        "goodput {:.1}/s",
+        goodput(sim.seconds(), 180, 240)
+    );
+    assert!(s.amplification > 3.0, "amplification {}", s.amplification);
+}
