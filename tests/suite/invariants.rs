@@ -208,7 +208,7 @@ prop_compose! {
                 endpoints: endpoints
                     .into_iter()
                     .enumerate()
-                    .map(|(i, (weight, steps))| Endpoint { name: format!("E{i}"), weight, steps })
+                    .map(|(i, (weight, steps))| Endpoint { name: format!("E{i}"), weight, critical: i == 0, steps })
                     .collect(),
             },
             client: Client { timeout_ms: client_timeout, retry },
@@ -218,6 +218,7 @@ prop_compose! {
                 health_check: health_check.map(|(deep, interval_ms, unhealthy, healthy, pool_pct)| HealthCheck {
                     kind: if deep { HealthCheckKind::Deep } else { HealthCheckKind::Shallow },
                     interval_ms,
+                    timeout_ms: interval_ms / 2.0,
                     unhealthy_threshold: unhealthy,
                     healthy_threshold: healthy,
                     deep_pool_use_max_pct: pool_pct,

@@ -368,3 +368,30 @@ fn backoff_and_jitter_spread_retries_but_do_not_end_an_open_loop_storm() {
     );
     assert!(s.amplification > 3.0, "amplification {}", s.amplification);
 }
+
+#[test]
+fn errors_of_a_non_critical_endpoint_warn_instead_of_paging() {
+    use outage_lab_engine::observe::{AlertRule, Severity};
+    let mut config = bundled("lying-200");
+    config.error_handling = ErrorHandling::Honest;
+    // Checkout failing is not critical here (say, a wish-list): its 5xx only warns, above 5 %.
+    let checkout = config
+        .endpoints
+        .iter_mut()
+        .find(|e| e.name == "POST /checkout")
+        .expect("checkout");
+    checkout.critical = false;
+    let (_, s) = run(config);
+    assert!(
+        s.alerts.iter().all(|a| a.rule != AlertRule::ErrorRate5m),
+        "{:?}",
+        s.alerts
+    );
+    let warn = s
+        .alerts
+        .iter()
+        .find(|a| a.rule == AlertRule::ErrorRate5mNonCritical)
+        .expect("warns");
+    assert_eq!(warn.severity, Severity::Warn);
+    assert!(warn.fired_s > 60, "{warn:?}");
+}

@@ -110,9 +110,10 @@ fn a_deep_check_failing_everywhere_without_fail_open_turns_degradation_into_an_o
     // Every instance's pool is over 80 %, so every instance fails the deep check: rejecting
     // then answers 503 for requests the cache could have served.
     assert!(fail_open > 0.75, "fail open: {fail_open:.3}");
+    // (Instances flap in and out as their probes time out, so the survivors also overflow.)
     assert!(
-        reject < fail_open - 0.2,
+        reject < fail_open - 0.15,
         "reject: {reject:.3} vs fail open {fail_open:.3}"
     );
-    assert!(closed.status.unavailable_503 > 10_000);
+    assert!(closed.status.unavailable_503 > 5_000, "{:?}", closed.status);
 }

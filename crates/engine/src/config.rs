@@ -204,6 +204,8 @@ pub struct EndpointConfig {
     pub name: String,
     /// Share of user requests, normalised so that all endpoints sum to 1.
     pub share: f64,
+    /// Its errors page (true) or only warn (false).
+    pub critical: bool,
     /// Handler steps in order.
     pub steps: Vec<StepConfig>,
 }
@@ -234,6 +236,8 @@ pub struct HealthCheckConfig {
     pub deep: bool,
     /// Time between probes of one instance.
     pub interval: SimDuration,
+    /// How long a probe waits for a free worker.
+    pub timeout: SimDuration,
     /// Failures that take an instance out.
     pub unhealthy_threshold: u32,
     /// Successes that bring it back.
@@ -785,6 +789,7 @@ impl Config {
                 .collect();
             endpoints.push(EndpointConfig {
                 name: ep.name.clone(),
+                critical: ep.critical,
                 share: if total_weight > 0.0 {
                     w / total_weight
                 } else {
@@ -806,6 +811,10 @@ impl Config {
             HealthCheckConfig {
                 deep: h.kind == crate::scenario::HealthCheckKind::Deep,
                 interval: SimDuration::from_millis_f64(interval.clamp(0.0, 3_600_000.0).max(1.0)),
+                timeout: {
+                    let t = c.positive(&format!("{p}.timeout_ms"), h.timeout_ms, 3_600_000.0);
+                    SimDuration::from_millis_f64(t.clamp(0.0, 3_600_000.0))
+                },
                 unhealthy_threshold: c.count(
                     &format!("{p}.unhealthy_threshold"),
                     h.unhealthy_threshold,

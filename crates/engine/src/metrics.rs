@@ -151,6 +151,12 @@ impl StatusCounts {
             *self.get_mut(status) += other.get(status);
         }
     }
+    /// Removes every count of `other` (a part of these counts).
+    pub fn subtract(&mut self, other: &StatusCounts) {
+        for status in Status::ALL {
+            *self.get_mut(status) -= other.get(status);
+        }
+    }
     /// All outcomes.
     pub fn total(&self) -> u64 {
         Status::ALL.iter().map(|s| self.get(*s)).sum()
@@ -199,6 +205,8 @@ pub struct SecondMetrics {
     pub status: StatusCounts,
     /// Outcomes by the status monitoring saw (differs from `status` when errors are swallowed).
     pub status_seen: StatusCounts,
+    /// The part of `status_seen` from non-critical endpoints (their errors only warn).
+    pub status_seen_noncritical: StatusCounts,
     /// New user requests (first attempts).
     pub requests: u64,
     /// Retry attempts sent.
@@ -507,6 +515,7 @@ pub struct Recorder {
     pub status: StatusCounts,
     status_seen: StatusCounts,
     by_endpoint: Vec<EndpointSummary>,
+    critical: Vec<bool>,
     requests: RequestSummary,
     retries: u64,
     breaker: BreakerSummary,
@@ -524,8 +533,8 @@ pub struct Recorder {
 }
 
 impl Recorder {
-    /// An empty recorder for endpoints with these names.
-    pub fn new(endpoint_names: &[String]) -> Self {
+    /// An empty recorder for endpoints with these names, critical or not.
+    pub fn new(endpoints: &[(String, bool)]) -> Self {
         Recorder {
             rows: Vec::new(),
             current: SecondMetrics::default(),
@@ -536,9 +545,10 @@ impl Recorder {
             arrived: 0,
             status: StatusCounts::default(),
             status_seen: StatusCounts::default(),
-            by_endpoint: endpoint_names
+            critical: endpoints.iter().map(|(_, critical)| *critical).collect(),
+            by_endpoint: endpoints
                 .iter()
-                .map(|name| EndpointSummary {
+                .map(|(name, _)| EndpointSummary {
                     name: name.clone(),
                     status: StatusCounts::default(),
                 })
@@ -612,6 +622,9 @@ impl Recorder {
         self.current.status.add(status);
         self.status_seen.add(seen);
         self.current.status_seen.add(seen);
+        if !self.critical[endpoint] {
+            self.current.status_seen_noncritical.add(seen);
+        }
         self.second_latency.record(latency.as_micros());
         self.run_latency.record(latency.as_micros());
         self.sojourn_us += latency.as_micros() as u128;

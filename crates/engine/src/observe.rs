@@ -5,7 +5,7 @@ use std::collections::VecDeque;
 
 use serde::Serialize;
 
-use crate::metrics::{ErrorClass, SecondMetrics, Status};
+use crate::metrics::{ErrorClass, SecondMetrics, Status, StatusCounts};
 use crate::time::{SimDuration, SimTime};
 
 /// How many log events the ring keeps.
@@ -183,8 +183,11 @@ pub enum Severity {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum AlertRule {
-    /// 5xx over 1 % of responses over the last 5 minutes (as monitoring sees them).
+    /// 5xx over 1 % of critical endpoints' responses over the last 5 minutes (as monitoring
+    /// sees them).
     ErrorRate5m,
+    /// 5xx over 5 % of non-critical endpoints' responses over the last 5 minutes.
+    ErrorRate5mNonCritical,
     /// Pool use above 80 % on some instance.
     PoolUseWarn,
     /// Pool use above 95 % on some instance.
@@ -195,8 +198,9 @@ pub enum AlertRule {
 
 impl AlertRule {
     /// Every rule.
-    pub const ALL: [AlertRule; 4] = [
+    pub const ALL: [AlertRule; 5] = [
         AlertRule::ErrorRate5m,
+        AlertRule::ErrorRate5mNonCritical,
         AlertRule::PoolUseWarn,
         AlertRule::PoolUsePage,
         AlertRule::LatencyP99,
@@ -206,7 +210,9 @@ impl AlertRule {
     pub fn severity(self) -> Severity {
         match self {
             AlertRule::ErrorRate5m | AlertRule::PoolUsePage => Severity::Page,
-            AlertRule::PoolUseWarn | AlertRule::LatencyP99 => Severity::Warn,
+            AlertRule::ErrorRate5mNonCritical | AlertRule::PoolUseWarn | AlertRule::LatencyP99 => {
+                Severity::Warn
+            }
         }
     }
 }
@@ -260,20 +266,13 @@ impl Alerts {
             self.baseline_p99_ms = Some(mean_p99(&rows[..LATENCY_WINDOW_S]));
         }
         let window = &rows[rows.len().saturating_sub(ERROR_WINDOW_S)..];
-        let (mut errors, mut total) = (0u64, 0u64);
+        let (mut critical, mut noncritical) = (StatusCounts::default(), StatusCounts::default());
         for r in window {
-            let seen = &r.status_seen;
-            errors += seen.error_500
-                + seen.bad_gateway_502
-                + seen.unavailable_503
-                + seen.gateway_timeout_504;
-            total += seen.total();
+            critical.merge(&r.status_seen);
+            noncritical.merge(&r.status_seen_noncritical);
         }
-        let error_rate = if total == 0 {
-            0.0
-        } else {
-            errors as f64 / total as f64
-        };
+        critical.subtract(&noncritical);
+        let (error_rate, noncritical_error_rate) = (critical.rate_5xx(), noncritical.rate_5xx());
         let recent = &rows[rows.len().saturating_sub(LATENCY_WINDOW_S)..];
         let latency_high = self
             .baseline_p99_ms
@@ -282,6 +281,7 @@ impl Alerts {
         for rule in AlertRule::ALL {
             let condition = match rule {
                 AlertRule::ErrorRate5m => error_rate > 0.01,
+                AlertRule::ErrorRate5mNonCritical => noncritical_error_rate > 0.05,
                 AlertRule::PoolUseWarn => pool_use_pct_max > 80.0,
                 AlertRule::PoolUsePage => pool_use_pct_max > 95.0,
                 AlertRule::LatencyP99 => latency_high,

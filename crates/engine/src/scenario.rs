@@ -119,6 +119,9 @@ pub struct Endpoint {
     pub name: String,
     /// Relative share of user requests (any positive numbers; they are normalised).
     pub weight: f64,
+    /// Whether its errors page someone (5xx over 1 %) or only warn (5xx over 5 %).
+    #[serde(default = "defaults::yes")]
+    pub critical: bool,
     /// The handler's steps, run one after another while holding the worker thread.
     pub steps: Vec<Step>,
 }
@@ -235,6 +238,10 @@ pub struct HealthCheck {
     /// Time between probes of one instance, in milliseconds.
     #[serde(default = "defaults::health_interval_ms")]
     pub interval_ms: f64,
+    /// How long a probe waits for an answer, in milliseconds (a saturated instance has no
+    /// free worker to answer it).
+    #[serde(default = "defaults::health_timeout_ms")]
+    pub timeout_ms: f64,
     /// Consecutive failed probes that take an instance out of rotation.
     #[serde(default = "defaults::unhealthy_threshold")]
     pub unhealthy_threshold: u32,
@@ -863,6 +870,10 @@ pub mod defaults {
     /// A probe every 5 s.
     pub fn health_interval_ms() -> f64 {
         5_000.0
+    }
+    /// A probe times out after 2 s.
+    pub fn health_timeout_ms() -> f64 {
+        2_000.0
     }
     /// Three failures take an instance out (Kubernetes `failureThreshold`).
     pub fn unhealthy_threshold() -> u32 {

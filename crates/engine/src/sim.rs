@@ -110,6 +110,8 @@ pub enum Event {
     BreakerWake(usize),
     /// The load balancer probes instance `i`.
     HealthProbe(usize),
+    /// A probe of instance `i` that found no free worker reaches its timeout.
+    HealthProbeTimeout(usize),
 }
 
 #[derive(Debug)]
@@ -404,7 +406,7 @@ impl Simulation {
             recorder: Recorder::new(
                 &cfg.endpoints
                     .iter()
-                    .map(|e| e.name.clone())
+                    .map(|e| (e.name.clone(), e.critical))
                     .collect::<Vec<_>>(),
             ),
             logs: LogRing::default(),
@@ -716,6 +718,7 @@ impl Simulation {
                 self.start_attempt(request);
             }
             Event::HealthProbe(i) => self.health_probe(i),
+            Event::HealthProbeTimeout(i) => self.health_probe_timeout(i),
             Event::BreakerWake(i) => {
                 if let Some(b) = self.breakers.get_mut(i) {
                     b.wake(self.now);
@@ -1834,24 +1837,58 @@ impl Simulation {
 
     // ---- health checks and instance faults ----
 
-    /// One probe of instance `i`; the next is scheduled an interval later.
+    /// One probe of instance `i`; the next is scheduled an interval later. A probe needs a
+    /// worker thread like any request: with none free it waits, up to its timeout.
     fn health_probe(&mut self, i: usize) {
         let Some(h) = self.cfg.health_check else {
             return;
         };
+        self.schedule(self.now + h.interval, Event::HealthProbe(i));
+        if self.instances[i].down {
+            self.record_probe(i, false);
+        } else if self.has_free_worker(i) {
+            let pass = self.probe_answer(i);
+            self.record_probe(i, pass);
+        } else {
+            self.schedule(self.now + h.timeout, Event::HealthProbeTimeout(i));
+        }
+    }
+
+    /// A waiting probe's timeout: answered if a worker has come free by now, else failed.
+    /// (The probe is modelled as answered at its deadline when a worker is free then.)
+    fn health_probe_timeout(&mut self, i: usize) {
+        let pass = !self.instances[i].down && self.has_free_worker(i) && self.probe_answer(i);
+        self.record_probe(i, pass);
+    }
+
+    fn has_free_worker(&self, i: usize) -> bool {
         let inst = &self.instances[i];
-        // A probe needs a worker thread like any request: a saturated pool times it out.
-        let alive = !inst.down && inst.threads_busy < self.cfg.max_threads;
+        inst.threads_busy - inst.threads_draining < self.cfg.max_threads
+    }
+
+    /// What the instance answers to a probe: shallow passes; deep checks readiness.
+    fn probe_answer(&self, i: usize) -> bool {
+        let Some(h) = self.cfg.health_check else {
+            return true;
+        };
+        let inst = &self.instances[i];
         let pool_use_pct = 100.0 * inst.pool_active as f64 / self.cfg.pool_max_size as f64;
         let breaker_open = self
             .breakers
             .get(i)
             .is_some_and(|b| b.state() == BreakerState::Open);
-        let ready = !inst.misconfigured
-            && !inst.db_unreachable
-            && pool_use_pct <= h.deep_pool_use_max_pct
-            && !breaker_open;
-        let pass = alive && (!h.deep || ready);
+        !h.deep
+            || (!inst.misconfigured
+                && !inst.db_unreachable
+                && pool_use_pct <= h.deep_pool_use_max_pct
+                && !breaker_open)
+    }
+
+    /// Counts a probe result; enough in a row move the instance in or out of rotation.
+    fn record_probe(&mut self, i: usize, pass: bool) {
+        let Some(h) = self.cfg.health_check else {
+            return;
+        };
         let inst = &mut self.instances[i];
         if pass {
             inst.probe_passes += 1;
@@ -1876,7 +1913,6 @@ impl Simulation {
                 self.log(Level::Warn, Some(i as u16), message);
             }
         }
-        self.schedule(self.now + h.interval, Event::HealthProbe(i));
     }
 
     /// Instance `i` goes down: every request on it is lost (the balancer answers 502), its
