@@ -162,14 +162,17 @@ fn run(
     0
 }
 
-/// The per-second series as CSV: totals, then each instance's gauges.
+/// The per-second series as CSV: totals, what monitoring saw, retries and breakers, then each
+/// instance's gauges.
 pub fn series_csv(rows: &[SecondMetrics]) -> String {
     let instances = rows.first().map_or(0, |r| r.instances.len());
     let mut out = String::from(
         "t_s,arrivals,status_200,status_500,status_502,status_503,status_504,client_timeout,\
          latency_p50_ms,latency_p90_ms,latency_p99_ms,latency_max_ms,threads_busy,accept_queue,\
          pool_active,pool_waiters,pool_wait_ms_mean,pool_acquire_timeouts,db_queries,db_concurrency,\
-         cache_hits,cache_misses,upstream_calls,upstream_failures,in_flight",
+         cache_hits,cache_misses,upstream_calls,upstream_failures,in_flight,\
+         seen_200,seen_500,seen_502,seen_503,seen_504,requests,retries,goodput,cache_loads,\
+         breaker_rejections,breakers_open,breakers_half_open,instances_in_rotation",
     );
     for i in 0..instances {
         let _ = write!(
@@ -208,6 +211,24 @@ pub fn series_csv(rows: &[SecondMetrics]) -> String {
             r.upstream_calls,
             r.upstream_failures,
             r.in_flight
+        );
+        let seen = &r.status_seen;
+        let _ = write!(
+            out,
+            ",{},{},{},{},{},{},{},{},{},{},{},{},{}",
+            seen.ok_200,
+            seen.error_500,
+            seen.bad_gateway_502,
+            seen.unavailable_503,
+            seen.gateway_timeout_504,
+            r.requests,
+            r.retries,
+            r.goodput,
+            r.cache_loads,
+            r.breaker_rejections,
+            r.breakers_open,
+            r.breakers_half_open,
+            r.instances_in_rotation
         );
         for g in &r.instances {
             let _ = write!(

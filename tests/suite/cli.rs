@@ -109,6 +109,19 @@ fn run_csv_writes_one_row_per_second_with_a_header() {
     let columns = lines[0].split(',').count();
     assert!(lines.iter().all(|l| l.split(',').count() == columns));
     assert!(lines[12].starts_with("12,"));
+    for column in [
+        "seen_500",
+        "retries",
+        "goodput",
+        "breakers_open",
+        "instances_in_rotation",
+        "i3_pool_waiters",
+    ] {
+        assert!(
+            lines[0].split(',').any(|c| c == column),
+            "no column {column}"
+        );
+    }
 }
 
 #[test]
