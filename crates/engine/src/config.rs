@@ -512,6 +512,31 @@ impl Checker {
         cfg
     }
 
+    /// A fault's kind-specific field `name`: required when the kind `uses` it, an error when it
+    /// does not; returns the value when it is both used and given.
+    fn fault_param<T>(
+        &mut self,
+        p: &str,
+        name: &str,
+        kind: FaultKind,
+        uses: bool,
+        given: Option<T>,
+    ) -> Option<T> {
+        match (uses, given) {
+            (true, None) => {
+                let message = format!("is required for kind {}", kind_name(kind));
+                self.fail(format!("{p}.{name}"), message);
+                None
+            }
+            (false, Some(_)) => {
+                let message = format!("is not used by kind {}", kind_name(kind));
+                self.fail(format!("{p}.{name}"), message);
+                None
+            }
+            (_, given) => given,
+        }
+    }
+
     /// Checks one fault at `p` for a service of `instance_count` instances.
     fn fault(&mut self, p: &str, f: &Fault, instance_count: u32) -> FaultConfig {
         let c = self;
@@ -534,31 +559,18 @@ impl Checker {
             f.kind,
             FaultKind::DbSlow | FaultKind::TrafficSpike | FaultKind::UpstreamSlow
         );
-        let multiplier = match (uses_multiplier, f.multiplier) {
-            (true, Some(m)) => c.positive(&format!("{p}.multiplier"), m, 1_000_000.0),
-            (true, None) => {
-                c.fail(
-                    format!("{p}.multiplier"),
-                    format!("is required for kind {}", kind_name(f.kind)),
-                );
-                1.0
-            }
-            (false, Some(_)) => {
-                c.fail(
-                    format!("{p}.multiplier"),
-                    format!("is not used by kind {}", kind_name(f.kind)),
-                );
-                1.0
-            }
-            (false, None) => 1.0,
+        let multiplier = match c.fault_param(p, "multiplier", f.kind, uses_multiplier, f.multiplier)
+        {
+            Some(m) => c.positive(&format!("{p}.multiplier"), m, 1_000_000.0),
+            None => 1.0,
         };
         let uses_instance = matches!(
             f.kind,
             FaultKind::InstanceCrash | FaultKind::InstanceDbUnreachable | FaultKind::BadDeploy
         );
-        let instance = match (uses_instance, f.instance) {
-            (true, Some(i)) => {
-                if i as usize >= instance_count.max(1) as usize {
+        let instance = match c.fault_param(p, "instance", f.kind, uses_instance, f.instance) {
+            Some(i) => {
+                if i >= instance_count.max(1) {
                     c.fail(
                         format!("{p}.instance"),
                         format!(
@@ -570,46 +582,17 @@ impl Checker {
                 }
                 i as usize
             }
-            (true, None) => {
-                c.fail(
-                    format!("{p}.instance"),
-                    format!("is required for kind {}", kind_name(f.kind)),
-                );
-                0
-            }
-            (false, Some(_)) => {
-                c.fail(
-                    format!("{p}.instance"),
-                    format!("is not used by kind {}", kind_name(f.kind)),
-                );
-                0
-            }
-            (false, None) => 0,
+            None => 0,
         };
-        if f.fail_fast.is_some() && f.kind != FaultKind::BadDeploy {
-            c.fail(
-                format!("{p}.fail_fast"),
-                format!("is not used by kind {}", kind_name(f.kind)),
-            );
+        if f.kind != FaultKind::BadDeploy {
+            // Optional for bad deploys; an error for every other kind.
+            c.fault_param(p, "fail_fast", f.kind, false, f.fail_fast);
         }
         let uses_error_rate = f.kind == FaultKind::UpstreamErrors;
-        let error_rate = match (uses_error_rate, f.error_rate) {
-            (true, Some(r)) => c.number(&format!("{p}.error_rate"), r, 0.0, 1.0),
-            (true, None) => {
-                c.fail(
-                    format!("{p}.error_rate"),
-                    "is required for kind upstream_errors",
-                );
-                0.0
-            }
-            (false, Some(_)) => {
-                c.fail(
-                    format!("{p}.error_rate"),
-                    format!("is not used by kind {}", kind_name(f.kind)),
-                );
-                0.0
-            }
-            (false, None) => 0.0,
+        let error_rate = match c.fault_param(p, "error_rate", f.kind, uses_error_rate, f.error_rate)
+        {
+            Some(r) => c.number(&format!("{p}.error_rate"), r, 0.0, 1.0),
+            None => 0.0,
         };
         FaultConfig {
             kind: f.kind,

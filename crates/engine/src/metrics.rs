@@ -477,7 +477,7 @@ pub struct Summary {
 pub struct LogSummary {
     /// Events logged.
     pub events: u64,
-    /// Incidents opened (errors after a quiet spell).
+    /// Incidents opened (bursts of errors).
     pub incidents: u64,
     /// The message of the first incident's first error: usually the root cause.
     pub first_error: Option<String>,

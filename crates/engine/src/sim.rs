@@ -179,8 +179,6 @@ enum StepPart {
 struct Attempt {
     id: u64,
     request: RequestInfo,
-    endpoint: u16,
-    key: u32,
     instance: u16,
     work: SimRng,
     arrived_at: SimTime,
@@ -533,7 +531,11 @@ impl Simulation {
             t_ms,
             level: Level::Error,
             instance: att.routed.then_some(att.instance),
-            endpoint: Some(self.cfg.endpoints[att.endpoint as usize].name.clone()),
+            endpoint: Some(
+                self.cfg.endpoints[att.request.endpoint as usize]
+                    .name
+                    .clone(),
+            ),
             error_id: Some(format!("ERR-{}-{}", t_ms as u64, att.id)),
             error_class: class,
             message,
@@ -906,8 +908,6 @@ impl Simulation {
         let attempt = Attempt {
             id,
             request,
-            endpoint: request.endpoint,
-            key: request.key,
             instance: 0,
             work: SimRng::derived(
                 self.cfg.seed,
@@ -1040,7 +1040,7 @@ impl Simulation {
 
     fn run_step(&mut self, a: AttemptRef, step: u8) {
         let now = self.now;
-        let endpoint = self.attempt(a).endpoint as usize;
+        let endpoint = self.attempt(a).request.endpoint as usize;
         let Some(cfg) = self.cfg.endpoints[endpoint].steps.get(step as usize) else {
             self.finish_server(a, Status::Ok200);
             return;
@@ -1123,7 +1123,7 @@ impl Simulation {
     /// The cache answered the lookup of step `step`.
     fn cache_lookup_done(&mut self, a: AttemptRef, step: u8) {
         let now = self.now;
-        let key = self.attempt(a).key as usize;
+        let key = self.attempt(a).request.key as usize;
         if self.effects.cache_down {
             // A cache that is down answers nothing: every lookup is a miss, and fills are lost.
             self.recorder.cache_lookup(false);
@@ -1474,7 +1474,7 @@ impl Simulation {
     /// multiplied by an active missing-index fault.
     fn query_cost(&mut self, a: AttemptRef, step: u8) -> SimDuration {
         let multiplier = self.effects.db_cost_multiplier;
-        let endpoint = self.attempt(a).endpoint as usize;
+        let endpoint = self.attempt(a).request.endpoint as usize;
         let dist = match self.cfg.endpoints[endpoint].steps[step as usize] {
             StepConfig::CacheRead(d) | StepConfig::DbQuery(d) => d,
             _ => unreachable!("queries start only from cache-read and db-query steps"),
@@ -1531,7 +1531,11 @@ impl Simulation {
                 }
             };
             let att = self.attempt(a);
-            let (i, key, endpoint) = (att.instance as usize, att.key, att.endpoint as usize);
+            let (i, key, endpoint) = (
+                att.instance as usize,
+                att.request.key,
+                att.request.endpoint as usize,
+            );
             let Phase::Step { step, .. } = att.phase else {
                 unreachable!("query without a step")
             };
