@@ -2,8 +2,6 @@
 
 #[cfg(not(target_arch = "wasm32"))]
 mod cli;
-#[cfg(target_arch = "wasm32")]
-mod web;
 
 #[cfg(not(target_arch = "wasm32"))]
 fn main() {
@@ -12,5 +10,5 @@ fn main() {
 
 #[cfg(target_arch = "wasm32")]
 fn main() {
-    web::start();
+    outage_lab::web::start();
 }

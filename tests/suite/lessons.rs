@@ -1,7 +1,7 @@
 //! The failure-mode lessons as scenario tests: each compares the broken configuration with the
 //! fixed one by the numbers.
 
-use crate::common::{bundled, run};
+use crate::common::{bundled, run, scenario_text};
 use outage_lab_engine::config::StampedeConfig;
 use outage_lab_engine::metrics::StatusCounts;
 use outage_lab_engine::scenario::ErrorHandling;
@@ -222,21 +222,18 @@ fn swallowed_errors_fire_no_alert_honest_ones_do() {
 
 #[test]
 fn faults_injected_at_run_time_act_like_scheduled_ones() {
+    use outage_lab_engine::config::Config;
     use outage_lab_engine::scenario::{Fault, FaultKind};
-    use outage_lab_engine::{SimTime, Simulation};
-    let scheduled = bundled("upstream-hang-fixed");
-    let mut unscheduled = scheduled.clone();
-    unscheduled.faults.clear();
-    let mut sim = Simulation::new(unscheduled);
-    sim.run_until(SimTime::from_secs(60));
+    use outage_lab_engine::{parse_scenario, SimTime, Simulation};
+    let mut scenario = parse_scenario(&scenario_text("upstream-hang-fixed")).expect("reads");
+    let planned_fault = scenario.faults.remove(0);
+    assert_eq!(planned_fault.kind, FaultKind::UpstreamHang);
+    let mut sim = Simulation::new(Config::from_scenario(&scenario).expect("valid"));
+    // Stop between two arbitrary events, as a UI frame does.
+    sim.run_until_budget(SimTime::from_secs(60), 123_457);
     let hang = Fault {
-        kind: FaultKind::UpstreamHang,
         start_s: 0.0,
-        duration_s: 120.0,
-        multiplier: None,
-        error_rate: None,
-        instance: None,
-        fail_fast: None,
+        ..planned_fault.clone()
     };
     let bad = Fault {
         multiplier: Some(3.0),
@@ -246,11 +243,23 @@ fn faults_injected_at_run_time_act_like_scheduled_ones() {
         .inject_fault(&bad)
         .expect_err("multiplier is not used by upstream_hang");
     assert_eq!(problems[0].path, "fault.multiplier");
-    sim.inject_fault(&hang).expect("valid");
+    let start = sim.inject_fault(&hang).expect("valid");
+    assert!(
+        start > sim.now(),
+        "an injected fault starts after what is already done"
+    );
     let injected = sim.run_to_end();
-    let (_, planned) = run(scheduled);
-    assert_eq!(injected.status, planned.status);
-    assert_eq!(injected.breaker, planned.breaker);
+
+    // The same fault written on the timeline at the start the injection reported (as a shared
+    // link records it) gives the same run, bit for bit.
+    scenario.faults.push(Fault {
+        start_s: start.as_micros() as f64 / 1e6,
+        ..hang
+    });
+    let (planned_sim, planned) = run(Config::from_scenario(&scenario).expect("valid"));
+    assert_eq!(injected, planned);
+    assert_eq!(sim.seconds(), planned_sim.seconds());
+    assert!(planned.breaker.opened > 0, "the hang opens the breakers");
 }
 
 /// Goodput (user requests that succeeded) per second, averaged over rows ending in `from..=to`.

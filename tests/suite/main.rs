@@ -1,5 +1,6 @@
 //! Outage Lab's native test suite: one binary, topical modules.
 
+mod app;
 mod cli;
 mod common;
 mod determinism;

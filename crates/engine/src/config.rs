@@ -20,6 +20,8 @@ pub const SCENARIO_BYTES_MAX: usize = 1 << 20;
 pub const DURATION_S_MAX: f64 = 86_400.0;
 /// The longest duration any setting may name, in milliseconds (one day).
 pub const SETTING_MS_MAX: f64 = 86_400_000.0;
+/// The most faults a run may have, on the timeline and injected together.
+pub const FAULTS_MAX: usize = 64;
 /// The highest arrival rate the profile may reach, in requests per second.
 pub const RATE_RPS_MAX: f64 = 1_000_000.0;
 
@@ -870,8 +872,8 @@ impl Config {
         let breaker = up.breaker.as_ref().map(|b| (c.breaker(b), b.when_open));
         let retry = scenario.client.retry.as_ref().and_then(|r| c.retry(r));
 
-        if scenario.faults.len() > 64 {
-            c.fail("faults", "may have at most 64 faults");
+        if scenario.faults.len() > FAULTS_MAX {
+            c.fail("faults", format!("may have at most {FAULTS_MAX} faults"));
         }
         let mut faults = Vec::with_capacity(scenario.faults.len());
         for (i, f) in scenario.faults.iter().enumerate() {

@@ -57,6 +57,34 @@ pub struct LogEvent {
     pub first_of_incident: bool,
     /// Position in the log, counting from 0 (evicted events included).
     pub seq: u64,
+    /// For a request's error: the path it took and its timings.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub trace: Option<RequestTrace>,
+}
+
+/// The path and timings of one failed attempt, for a log line's detail view.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct RequestTrace {
+    /// The user request's id.
+    pub request_id: u64,
+    /// Which attempt of that request this was, 1 for the first.
+    pub attempt_no: u32,
+    /// When the user request first arrived, in milliseconds since the start.
+    pub request_started_ms: f64,
+    /// When this attempt reached the load balancer, in milliseconds since the start.
+    pub arrived_ms: f64,
+    /// When an instance accepted its connection (`None`: it never reached one).
+    pub accepted_ms: Option<f64>,
+    /// When a worker thread picked it up (`None`: it never got one).
+    pub thread_ms: Option<f64>,
+    /// The handler step it was in when it ended, counting from 0 (`None`: not in a handler).
+    pub step: Option<u8>,
+    /// What it was doing then, e.g. `waiting for a pool connection`.
+    pub doing: &'static str,
+    /// Since when it had been doing that, in milliseconds since the start, if known.
+    pub doing_since_ms: Option<f64>,
+    /// When it ended, in milliseconds since the start.
+    pub ended_ms: f64,
 }
 
 /// The log ring.
@@ -336,6 +364,7 @@ mod tests {
             status: None,
             first_of_incident: false,
             seq: 0,
+            trace: None,
         }
     }
 

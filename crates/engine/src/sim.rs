@@ -117,13 +117,22 @@ pub enum Event {
 #[derive(Debug)]
 struct Scheduled {
     at: SimTime,
+    /// 0 for a fault's start or end, 1 for everything else: at equal times faults act first,
+    /// so a fault injected while running and the same fault on the timeline act alike.
+    rank: u8,
     seq: u64,
     event: Event,
 }
 
+impl Scheduled {
+    fn key(&self) -> (SimTime, u8, u64) {
+        (self.at, self.rank, self.seq)
+    }
+}
+
 impl PartialEq for Scheduled {
     fn eq(&self, other: &Self) -> bool {
-        (self.at, self.seq) == (other.at, other.seq)
+        self.key() == other.key()
     }
 }
 impl Eq for Scheduled {}
@@ -133,9 +142,9 @@ impl PartialOrd for Scheduled {
     }
 }
 impl Ord for Scheduled {
-    // Reversed: BinaryHeap is a max-heap and the earliest (time, seq) must come first.
+    // Reversed: BinaryHeap is a max-heap and the earliest (time, rank, seq) must come first.
     fn cmp(&self, other: &Self) -> Ordering {
-        (other.at, other.seq).cmp(&(self.at, self.seq))
+        other.key().cmp(&self.key())
     }
 }
 
@@ -474,20 +483,31 @@ impl Simulation {
     }
 
     /// Injects a fault now (the UI's fault buttons). It is validated like a scenario's fault,
-    /// its `start_s` ignored: it starts at the current time and lasts `duration_s`. Returns
-    /// its index among the run's faults.
+    /// its `start_s` ignored: it starts one microsecond from now (after everything already
+    /// processed) and lasts `duration_s`, so the same fault written on the timeline at that
+    /// start gives the same run, bit for bit. Returns when it starts.
     pub fn inject_fault(
         &mut self,
         fault: &crate::scenario::Fault,
-    ) -> Result<usize, Vec<crate::Problem>> {
+    ) -> Result<SimTime, Vec<crate::Problem>> {
+        if self.cfg.faults.len() >= crate::config::FAULTS_MAX {
+            return Err(vec![crate::Problem {
+                path: "faults".into(),
+                message: format!(
+                    "may have at most {} faults; this run has that many",
+                    crate::config::FAULTS_MAX
+                ),
+            }]);
+        }
         let at_zero = crate::scenario::Fault {
             start_s: 0.0,
             ..fault.clone()
         };
         let mut f = crate::config::validate_fault(&at_zero, self.cfg.instance_count as u32)?;
         let duration = f.end.since(f.start);
-        f.start = self.now;
-        f.end = self.now + duration;
+        let start = self.now + SimDuration::from_micros(1);
+        f.start = start;
+        f.end = start + duration;
         let index = self.cfg.faults.len();
         self.cfg.faults.push(f);
         self.active_faults.push(false);
@@ -495,7 +515,7 @@ impl Simulation {
         if f.end > f.start {
             self.schedule(f.end, Event::FaultEnd(index));
         }
-        Ok(index)
+        Ok(start)
     }
 
     /// Logs an event at the current time.
@@ -512,6 +532,7 @@ impl Simulation {
             status: None,
             first_of_incident: false,
             seq: 0,
+            trace: None,
         };
         self.logs.push(self.now, event);
     }
@@ -527,6 +548,40 @@ impl Simulation {
         let now = self.now;
         let att = self.attempt(a);
         let t_ms = now.as_micros() as f64 / 1000.0;
+        let ms = |t: SimTime| t.as_micros() as f64 / 1000.0;
+        let (step, doing, doing_since) = match att.phase {
+            Phase::Queued => (None, "waiting in the accept queue", Some(att.accepted_at)),
+            Phase::Done => (None, "not in a handler", None),
+            Phase::Step { step, part } => {
+                let (doing, since) = match part {
+                    StepPart::Cpu => ("working on the thread", None),
+                    StepPart::CacheLookup => ("asking the cache", None),
+                    StepPart::PoolWait { since, .. } => {
+                        ("waiting for a pool connection", Some(since))
+                    }
+                    StepPart::Query { .. } => ("running a database query", None),
+                    StepPart::Upstream { started, .. } => {
+                        ("calling the payment gateway", Some(started))
+                    }
+                    StepPart::UpstreamHung => ("waiting on a hung payment gateway", None),
+                    StepPart::CoalesceWait => ("waiting for another request's cache load", None),
+                    StepPart::Failing(_) => ("failing", None),
+                };
+                (Some(step), doing, since)
+            }
+        };
+        let trace = crate::observe::RequestTrace {
+            request_id: att.request.id,
+            attempt_no: att.request.attempt_no,
+            request_started_ms: ms(att.request.started),
+            arrived_ms: ms(att.arrived_at),
+            accepted_ms: att.routed.then(|| ms(att.accepted_at)),
+            thread_ms: att.started_at.map(ms),
+            step,
+            doing,
+            doing_since_ms: doing_since.map(ms),
+            ended_ms: t_ms,
+        };
         let event = LogEvent {
             t_ms,
             level: Level::Error,
@@ -543,6 +598,7 @@ impl Simulation {
             status: Some(status),
             first_of_incident: false,
             seq: 0,
+            trace: Some(trace),
         };
         self.logs.push(now, event);
     }
@@ -555,7 +611,13 @@ impl Simulation {
         );
         let seq = self.next_seq;
         self.next_seq += 1;
-        self.queue.push(Scheduled { at, seq, event });
+        let rank = u8::from(!matches!(event, Event::FaultStart(_) | Event::FaultEnd(_)));
+        self.queue.push(Scheduled {
+            at,
+            rank,
+            seq,
+            event,
+        });
     }
 
     /// When the next event is due, if any.

@@ -1,0 +1,229 @@
+//! The one place that drives the engine: it owns the simulation and the scenario it was
+//! built from, advances virtual time frame by frame within a wall-time budget, applies
+//! settings live, and injects faults. Views only read what it exposes.
+
+use outage_lab_engine::config::{Config, Problem};
+use outage_lab_engine::scenario::Fault;
+use outage_lab_engine::{Scenario, SimTime, Simulation};
+
+use super::knobs::Knob;
+use super::pacing::Speed;
+
+/// Events processed between two looks at the wall clock.
+pub const EVENTS_PER_CHUNK: u64 = 2_048;
+/// The longest wall-clock gap one frame makes up for, in milliseconds: after a stall (a hidden
+/// tab, a long garbage collection) the run goes on instead of jumping ahead.
+pub const FRAME_GAP_MS_MAX: f64 = 100.0;
+
+/// How a setting change took effect.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Applied {
+    /// The running simulation uses it from now on.
+    Live,
+    /// The running simulation cannot change it: it applies when the run is reset.
+    OnReset,
+}
+
+/// What one frame did.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct FrameReport {
+    /// Events processed.
+    pub events: u64,
+    /// Virtual seconds advanced.
+    pub virtual_s: f64,
+    /// The run fell short of the speed asked for (the budget ran out first).
+    pub lagging: bool,
+}
+
+/// Owns and paces one simulation.
+pub struct Driver {
+    scenario: Scenario,
+    sim: Simulation,
+    /// The playback speed.
+    pub speed: Speed,
+    playing: bool,
+    pending_restart: Vec<&'static str>,
+    achieved_speed: f64,
+    lagging: bool,
+}
+
+impl Driver {
+    /// A paused driver at time zero of `scenario`, or every problem the scenario has.
+    pub fn new(scenario: Scenario, speed: Speed) -> Result<Driver, Vec<Problem>> {
+        let sim = Simulation::new(Config::from_scenario(&scenario)?);
+        Ok(Driver {
+            scenario,
+            sim,
+            speed,
+            playing: false,
+            pending_restart: Vec::new(),
+            achieved_speed: 0.0,
+            lagging: false,
+        })
+    }
+
+    /// The scenario a reset starts from: the loaded one with every change made since,
+    /// injected faults included (what a shared link carries).
+    pub fn scenario(&self) -> &Scenario {
+        &self.scenario
+    }
+
+    /// The running simulation, to read.
+    pub fn sim(&self) -> &Simulation {
+        &self.sim
+    }
+
+    /// Whether time is moving.
+    pub fn is_playing(&self) -> bool {
+        self.playing
+    }
+
+    /// Settings changed that wait for a reset, by knob id.
+    pub fn pending_restart(&self) -> &[&'static str] {
+        &self.pending_restart
+    }
+
+    /// Virtual seconds per wall second over the last frames (smoothed).
+    pub fn achieved_speed(&self) -> f64 {
+        self.achieved_speed
+    }
+
+    /// Whether the last frame fell short of the speed asked for.
+    pub fn is_lagging(&self) -> bool {
+        self.lagging
+    }
+
+    /// Starts or resumes time; from the end, it starts the run again.
+    pub fn play(&mut self) {
+        if self.sim.is_finished() {
+            self.reset();
+        }
+        self.playing = true;
+    }
+
+    /// Stops time.
+    pub fn pause(&mut self) {
+        self.playing = false;
+        self.lagging = false;
+    }
+
+    /// Back to time zero with the current scenario (pending settings included), paused.
+    pub fn reset(&mut self) {
+        let config = Config::from_scenario(&self.scenario)
+            .expect("the driver's scenario was validated when it was changed");
+        self.sim = Simulation::new(config);
+        self.pending_restart.clear();
+        self.playing = false;
+        self.lagging = false;
+        self.achieved_speed = 0.0;
+    }
+
+    /// Replaces the scenario (a preset, a link) and resets, paused.
+    pub fn load(&mut self, scenario: Scenario) -> Result<(), Vec<Problem>> {
+        Config::from_scenario(&scenario)?;
+        self.scenario = scenario;
+        self.reset();
+        Ok(())
+    }
+
+    /// A new seed starts a new run (same settings, other random draws).
+    pub fn set_seed(&mut self, seed: u64) {
+        self.scenario.seed = seed;
+        self.reset();
+    }
+
+    /// Advances one frame: `wall_dt_ms` since the last frame, at the chosen speed, until
+    /// `out_of_time` says the frame's budget is spent (it is asked between chunks of
+    /// [`EVENTS_PER_CHUNK`] events). Does nothing while paused.
+    pub fn frame(&mut self, wall_dt_ms: f64, mut out_of_time: impl FnMut() -> bool) -> FrameReport {
+        if !self.playing {
+            return FrameReport::default();
+        }
+        let dt_ms = wall_dt_ms.clamp(0.0, FRAME_GAP_MS_MAX);
+        let before = self.sim.now();
+        let target = match self.speed {
+            Speed::Times(x) => {
+                before + outage_lab_engine::SimDuration::from_micros((dt_ms * x * 1000.0) as u64)
+            }
+            Speed::Max => self.sim.end(),
+        };
+        let mut events = 0;
+        let reached = loop {
+            let progress = self.sim.run_until_budget(target, EVENTS_PER_CHUNK);
+            events += progress.events;
+            if progress.reached {
+                break true;
+            }
+            if out_of_time() {
+                break false;
+            }
+        };
+        let virtual_s = self.sim.now().since(before).as_secs_f64();
+        self.lagging = !reached && matches!(self.speed, Speed::Times(_));
+        if dt_ms > 0.0 {
+            let speed = virtual_s / (dt_ms / 1000.0);
+            self.achieved_speed = if self.achieved_speed == 0.0 {
+                speed
+            } else {
+                0.9 * self.achieved_speed + 0.1 * speed
+            };
+        }
+        if self.sim.is_finished() {
+            self.playing = false;
+            self.lagging = false;
+        }
+        FrameReport {
+            events,
+            virtual_s,
+            lagging: self.lagging,
+        }
+    }
+
+    /// Advances to the next whole virtual second (one row of the charts), paused or not.
+    pub fn step_second(&mut self) {
+        let next = SimTime::from_secs(self.sim.now().whole_secs() + 1);
+        self.sim.run_until(next);
+    }
+
+    /// Changes one setting to what `text` says. Live settings take effect now; the others
+    /// wait for a reset (and say so). On a problem nothing changes.
+    pub fn set_knob(&mut self, knob: &Knob, text: &str) -> Result<Applied, Vec<Problem>> {
+        let next = knob.apply(&self.scenario, text)?;
+        self.scenario = next;
+        if !knob.live {
+            if !self.pending_restart.contains(&knob.id) {
+                self.pending_restart.push(knob.id);
+            }
+            return Ok(Applied::OnReset);
+        }
+        let mut config =
+            Config::from_scenario(&self.scenario).expect("knob.apply validated the scenario");
+        keep_restart_only(&mut config, self.sim.config());
+        self.sim
+            .reconfigure(config)
+            .expect("restart-only settings were kept as they run");
+        Ok(Applied::Live)
+    }
+
+    /// Injects a fault now; it is also written on the scenario's timeline at the time it
+    /// starts, so a reset or a shared link replays it.
+    pub fn inject(&mut self, fault: &Fault) -> Result<SimTime, Vec<Problem>> {
+        let start = self.sim.inject_fault(fault)?;
+        self.scenario.faults.push(Fault {
+            start_s: start.as_micros() as f64 / 1e6,
+            ..fault.clone()
+        });
+        Ok(start)
+    }
+}
+
+/// Copies into `new` the settings a running simulation cannot change, from `running`.
+fn keep_restart_only(new: &mut Config, running: &Config) {
+    new.seed = running.seed;
+    new.duration = running.duration;
+    new.endpoints = running.endpoints.clone();
+    new.instance_count = running.instance_count;
+    new.cache_keyspace = running.cache_keyspace;
+    new.cache_zipf_exponent = running.cache_zipf_exponent;
+    new.faults = running.faults.clone();
+}

@@ -1,0 +1,285 @@
+//! The page's state in its address: a preset, the changes made to it, the seed and the speed.
+//!
+//! Format version 1 is a query string: `v=1&preset=<id>&seed=<n>&speed=<x>` and, when the
+//! scenario differs from the preset's, `d=<base64url of a JSON merge patch (RFC 7386) from the
+//! preset's scenario to this one>`. Only the changes travel, so typical links stay short.
+//! Reading is bounded and reports what is wrong with a link rather than guessing.
+
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine as _;
+use outage_lab_engine::config::Config;
+use outage_lab_engine::{parse_scenario, Scenario};
+use serde_json::{Map, Value as Json};
+
+use super::pacing::Speed;
+use super::presets::{preset, DEFAULT_PRESET};
+
+/// The link format this build writes (and the newest it reads).
+pub const LINK_VERSION: u32 = 1;
+/// The longest query string read, in characters.
+pub const LINK_CHARS_MAX: usize = 16_384;
+
+/// What a link opens.
+#[derive(Clone, Debug, PartialEq)]
+pub struct LinkState {
+    /// The preset the scenario starts from.
+    pub preset: String,
+    /// The scenario, changes and seed included.
+    pub scenario: Scenario,
+    /// The playback speed.
+    pub speed: Speed,
+}
+
+impl LinkState {
+    /// A preset as it ships, at normal speed.
+    pub fn from_preset(id: &str) -> Option<LinkState> {
+        let p = preset(id)?;
+        Some(LinkState {
+            preset: p.id.into(),
+            scenario: parse_scenario(p.scenario_json).ok()?,
+            speed: Speed::Times(1.0),
+        })
+    }
+
+    /// The default page: the default preset.
+    pub fn default_state() -> LinkState {
+        LinkState::from_preset(DEFAULT_PRESET).expect("the default preset is bundled and valid")
+    }
+}
+
+/// Why a link could not be opened.
+#[derive(Clone, Debug, PartialEq)]
+pub struct LinkError {
+    /// The parameter at fault (`v`, `preset`, `d`, ...), or a scenario field path.
+    pub field: String,
+    /// What is wrong.
+    pub message: String,
+}
+
+impl std::fmt::Display for LinkError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}: {}", self.field, self.message)
+    }
+}
+
+fn error(field: &str, message: impl Into<String>) -> LinkError {
+    LinkError {
+        field: field.into(),
+        message: message.into(),
+    }
+}
+
+/// Writes a state as a query string (without the leading `?`).
+pub fn encode(state: &LinkState) -> String {
+    let mut query = format!(
+        "v={LINK_VERSION}&preset={}&seed={}&speed={}",
+        state.preset,
+        state.scenario.seed,
+        state.speed.as_param()
+    );
+    if let Some(base) = LinkState::from_preset(&state.preset) {
+        let mut scenario = state.scenario.clone();
+        scenario.seed = base.scenario.seed;
+        if scenario != base.scenario {
+            let from = serde_json::to_value(&base.scenario).unwrap_or(Json::Null);
+            let to = serde_json::to_value(&scenario).unwrap_or(Json::Null);
+            let patch = merge_diff(&from, &to);
+            query.push_str("&d=");
+            query.push_str(&URL_SAFE_NO_PAD.encode(patch.to_string()));
+        }
+    }
+    query
+}
+
+/// Reads a query string (with or without the leading `?`). An empty one is the default page;
+/// unknown parameters are ignored (embedding pages add their own).
+pub fn decode(query: &str) -> Result<LinkState, LinkError> {
+    let query = query.strip_prefix('?').unwrap_or(query);
+    if query.len() > LINK_CHARS_MAX {
+        return Err(error(
+            "link",
+            format!(
+                "is {} characters long; at most {LINK_CHARS_MAX} are read",
+                query.len()
+            ),
+        ));
+    }
+    let params = parse_query(query)?;
+    let get = |name: &str| {
+        params
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+    };
+    if params
+        .iter()
+        .all(|(k, _)| !["v", "preset", "seed", "speed", "d"].contains(&k.as_str()))
+    {
+        return Ok(LinkState::default_state());
+    }
+    match get("v") {
+        None => return Err(error("v", "is missing: the link does not say its format version")),
+        Some(v) if v == LINK_VERSION.to_string() => {}
+        Some(v) => {
+            return Err(match v.parse::<u32>() {
+                Ok(n) if n > LINK_VERSION => error(
+                    "v",
+                    format!("is {n}: the link comes from a newer version of Outage Lab (this one reads version {LINK_VERSION})"),
+                ),
+                _ => error("v", format!("is \"{v}\"; this version reads link format {LINK_VERSION}")),
+            })
+        }
+    }
+    let preset_id = get("preset").unwrap_or(DEFAULT_PRESET);
+    let mut state = LinkState::from_preset(preset_id).ok_or_else(|| {
+        error(
+            "preset",
+            format!("\"{preset_id}\" is not a preset of this version"),
+        )
+    })?;
+    if let Some(speed) = get("speed") {
+        state.speed = Speed::from_param(speed).ok_or_else(|| {
+            error(
+                "speed",
+                format!("\"{speed}\" is not one of {}", Speed::param_list()),
+            )
+        })?;
+    }
+    if let Some(d) = get("d") {
+        state.scenario = apply_diff(&state.scenario, d)?;
+    }
+    if let Some(seed) = get("seed") {
+        state.scenario.seed = seed.parse().map_err(|_| {
+            error(
+                "seed",
+                format!("\"{seed}\" is not a whole number from 0 to {}", u64::MAX),
+            )
+        })?;
+    }
+    Config::from_scenario(&state.scenario).map_err(|problems| {
+        let first = &problems[0];
+        error(
+            &first.path,
+            format!(
+                "{}{}",
+                first.message,
+                if problems.len() > 1 {
+                    format!(" (and {} more problems)", problems.len() - 1)
+                } else {
+                    String::new()
+                }
+            ),
+        )
+    })?;
+    Ok(state)
+}
+
+/// The decoded size limit of the `d` parameter, in bytes.
+const DIFF_BYTES_MAX: usize = 64 * 1024;
+
+fn apply_diff(base: &Scenario, d: &str) -> Result<Scenario, LinkError> {
+    let bytes = URL_SAFE_NO_PAD
+        .decode(d.trim_end_matches('='))
+        .map_err(|e| error("d", format!("is not base64url: {e}")))?;
+    if bytes.len() > DIFF_BYTES_MAX {
+        return Err(error(
+            "d",
+            format!("decodes to {} bytes; at most {DIFF_BYTES_MAX}", bytes.len()),
+        ));
+    }
+    let text = String::from_utf8(bytes).map_err(|_| error("d", "is not UTF-8 text"))?;
+    let patch: Json =
+        serde_json::from_str(&text).map_err(|e| error("d", format!("is not JSON: {e}")))?;
+    if !patch.is_object() {
+        return Err(error("d", "must be a JSON object of changes"));
+    }
+    let mut doc = serde_json::to_value(base).map_err(|e| error("d", e.to_string()))?;
+    merge_apply(&mut doc, &patch);
+    parse_scenario(&doc.to_string()).map_err(|problems| {
+        let first = &problems[0];
+        error(&first.path, first.message.clone())
+    })
+}
+
+/// Splits `a=b&c=d`, percent-decoding values.
+fn parse_query(query: &str) -> Result<Vec<(String, String)>, LinkError> {
+    query
+        .split('&')
+        .filter(|part| !part.is_empty())
+        .map(|part| {
+            let (k, v) = part.split_once('=').unwrap_or((part, ""));
+            let value = percent_decode(v).ok_or_else(|| error(k, "has a broken %-escape"))?;
+            Ok((k.to_string(), value))
+        })
+        .collect()
+}
+
+fn percent_decode(s: &str) -> Option<String> {
+    let bytes = s.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'%' => {
+                let hex = s.get(i + 1..i + 3)?;
+                out.push(u8::from_str_radix(hex, 16).ok()?);
+                i += 3;
+            }
+            b'+' => {
+                out.push(b' ');
+                i += 1;
+            }
+            b => {
+                out.push(b);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8(out).ok()
+}
+
+/// The JSON merge patch (RFC 7386) that turns `from` into `to`.
+pub fn merge_diff(from: &Json, to: &Json) -> Json {
+    match (from, to) {
+        (Json::Object(a), Json::Object(b)) => {
+            let mut patch = Map::new();
+            for (k, vb) in b {
+                match a.get(k) {
+                    Some(va) if va == vb => {}
+                    Some(va) if va.is_object() && vb.is_object() => {
+                        patch.insert(k.clone(), merge_diff(va, vb));
+                    }
+                    _ => {
+                        patch.insert(k.clone(), vb.clone());
+                    }
+                }
+            }
+            for k in a.keys() {
+                if !b.contains_key(k) {
+                    patch.insert(k.clone(), Json::Null);
+                }
+            }
+            Json::Object(patch)
+        }
+        _ => to.clone(),
+    }
+}
+
+/// Applies a JSON merge patch (RFC 7386) to `doc`.
+pub fn merge_apply(doc: &mut Json, patch: &Json) {
+    let Json::Object(changes) = patch else {
+        *doc = patch.clone();
+        return;
+    };
+    if !doc.is_object() {
+        *doc = Json::Object(Map::new());
+    }
+    let Json::Object(target) = doc else { return };
+    for (k, v) in changes {
+        if v.is_null() {
+            target.remove(k);
+        } else {
+            merge_apply(target.entry(k.clone()).or_insert(Json::Null), v);
+        }
+    }
+}

@@ -1,0 +1,142 @@
+//! The presets: the bundled scenarios, each with a short text of what to watch and which
+//! setting fixes it.
+
+/// A ready-made scenario and its lesson.
+#[derive(Debug)]
+pub struct Preset {
+    /// Its id, as in links and file names (`scenarios/<id>.json`).
+    pub id: &'static str,
+    /// Its name in the picker.
+    pub title: &'static str,
+    /// The scenario file.
+    pub scenario_json: &'static str,
+    /// What to watch while it runs.
+    pub watch: &'static str,
+    /// What fixes it (or what it shows, for the healthy ones).
+    pub fix: &'static str,
+    /// The settings the fix is about, by knob id: the page highlights them.
+    pub fix_knobs: &'static [&'static str],
+    /// The preset showing the other side of the lesson, if any (broken and fixed).
+    pub counterpart: Option<&'static str>,
+}
+
+/// The preset a page without a link opens.
+pub const DEFAULT_PRESET: &str = "baseline";
+
+/// Every preset, in the picker's order.
+pub static PRESETS: &[Preset] = &[
+    Preset {
+        id: "baseline",
+        title: "Healthy baseline",
+        scenario_json: include_str!("../../scenarios/baseline.json"),
+        watch: "Everything is green: about 300 requests/s, p99 well under a second, threads and pool connections mostly free. Learn what normal looks like, then inject a fault.",
+        fix: "Nothing to fix. Try the fault buttons: a missing index, a hung gateway, a cache flush.",
+        fix_knobs: &[],
+        counterpart: None,
+    },
+    Preset {
+        id: "seed-incident",
+        title: "Black Friday: pool exhaustion",
+        scenario_json: include_str!("../../scenarios/seed-incident.json"),
+        watch: "At 60 s queries slow to 30 s. Pool waiters pile up behind 10 connections, then every worker thread blocks, the accept queues overflow and almost every request fails, product pages included. The first logged error is the root cause; the flood after it only shows symptoms.",
+        fix: "Pool size 50, connection timeout 5 000 ms, statement timeout 10 000 ms, and a deep health check failing above 80 % pool use (the fixed preset).",
+        fix_knobs: &[
+            "db_pool.max_size",
+            "db_pool.connection_timeout_ms",
+            "database.query_timeout_ms",
+            "load_balancer.health_check",
+        ],
+        counterpart: Some("seed-incident-fixed"),
+    },
+    Preset {
+        id: "seed-incident-fixed",
+        title: "Black Friday: pool exhaustion, fixed",
+        scenario_json: include_str!("../../scenarios/seed-incident-fixed.json"),
+        watch: "The same slow queries. Requests that need the database fail fast with 500 after 5 s, threads stay free, and cache hits keep being served: most requests still succeed.",
+        fix: "Set the connection timeout back to none to see the wall of failures return.",
+        fix_knobs: &[
+            "db_pool.max_size",
+            "db_pool.connection_timeout_ms",
+            "database.query_timeout_ms",
+            "load_balancer.health_check.kind",
+        ],
+        counterpart: Some("seed-incident"),
+    },
+    Preset {
+        id: "upstream-hang",
+        title: "Upstream hang, no timeout: the cascade",
+        scenario_json: include_str!("../../scenarios/upstream-hang.json"),
+        watch: "At 60 s the payment gateway stops answering. Checkouts hold their threads forever; within seconds every thread is stuck and product pages, which never call the gateway, fail too.",
+        fix: "A read timeout (2 000 ms) and a circuit breaker: checkouts fail fast with 503 and the rest of the service lives.",
+        fix_knobs: &["upstream.read_timeout_ms", "upstream.breaker"],
+        counterpart: Some("upstream-hang-fixed"),
+    },
+    Preset {
+        id: "upstream-hang-fixed",
+        title: "Upstream hang, with timeout and breaker",
+        scenario_json: include_str!("../../scenarios/upstream-hang-fixed.json"),
+        watch: "The same hang. Checkouts time out after 2 s, the breakers open (the lights turn red) and answer 503 at once; product pages never notice. After the gateway recovers, half-open trial calls close the breakers.",
+        fix: "Turn the read timeout to none to see the cascade come back.",
+        fix_knobs: &["upstream.read_timeout_ms", "upstream.breaker"],
+        counterpart: Some("upstream-hang"),
+    },
+    Preset {
+        id: "cache-stampede",
+        title: "Cache stampede on a hot key",
+        scenario_json: include_str!("../../scenarios/cache-stampede.json"),
+        watch: "Every 10 s the hot key expires and about 200 requests reload it from the database at once: watch the cache loads and DB queries spike on each expiry.",
+        fix: "Stampede protection: coalescing or stale-while-revalidate cut each expiry to one load; probabilistic early refresh to a few.",
+        fix_knobs: &["cache.stampede_protection"],
+        counterpart: None,
+    },
+    Preset {
+        id: "retry-storm",
+        title: "Retry storm that outlives its trigger",
+        scenario_json: include_str!("../../scenarios/retry-storm.json"),
+        watch: "A 30 s spike overloads the server; clients time out and retry at once. After the spike ends the retries keep the queue full: goodput stays at zero, amplification above 3.",
+        fix: "A retry budget (or fewer attempts) ends the storm. Backoff with jitter spreads retries out, but with open-loop traffic every retry is still sent.",
+        fix_knobs: &["client.retry.budget", "client.retry.max_attempts"],
+        counterpart: None,
+    },
+    Preset {
+        id: "retry-contention",
+        title: "Retries in contention: backoff and jitter",
+        scenario_json: include_str!("../../scenarios/retry-contention.json"),
+        watch: "Bursts of clients contend for one lock. Without backoff they hammer it and most run out of attempts.",
+        fix: "Exponential backoff, then jitter (full, equal or decorrelated): far fewer calls, almost everyone succeeds.",
+        fix_knobs: &["client.retry.backoff_base_ms", "client.retry.jitter"],
+        counterpart: None,
+    },
+    Preset {
+        id: "sick-instance",
+        title: "Shallow vs deep health check",
+        scenario_json: include_str!("../../scenarios/sick-instance.json"),
+        watch: "At 30 s instance 2 loses its database. The shallow check keeps passing, so it keeps getting a quarter of the traffic and failing it.",
+        fix: "Switch the check depth to deep: three failed probes later the instance leaves rotation and the errors stop.",
+        fix_knobs: &["load_balancer.health_check.kind"],
+        counterpart: None,
+    },
+    Preset {
+        id: "lying-200",
+        title: "Lying 200s: swallowed errors",
+        scenario_json: include_str!("../../scenarios/lying-200.json"),
+        watch: "From 60 s the gateway fails 30 % of payments, but every error is answered with 200: the monitoring readout stays at 0 % 5xx and no alert fires, while the true 5xx rate is not zero.",
+        fix: "Honest status codes: the 500s appear and the alert pages.",
+        fix_knobs: &["error_handling"],
+        counterpart: None,
+    },
+    Preset {
+        id: "mmc",
+        title: "M/M/c queue (queueing theory)",
+        scenario_json: include_str!("../../scenarios/mmc.json"),
+        watch: "A textbook M/M/8 at 75 % utilisation: the mean queue wait matches Erlang C (about 1.8 ms).",
+        fix: "Raise the load towards 800 requests/s and watch the queue grow without bound as utilisation nears 100 %.",
+        fix_knobs: &["traffic.rate", "instances.max_threads"],
+        counterpart: None,
+    },
+];
+
+/// A preset by id.
+pub fn preset(id: &str) -> Option<&'static Preset> {
+    PRESETS.iter().find(|p| p.id == id)
+}

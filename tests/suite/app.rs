@@ -1,0 +1,342 @@
+//! The web app's logic, natively: its settings agree with the engine's validation, links
+//! round-trip and refuse what is broken, and the driver paces runs without changing them.
+
+use outage_lab::app::driver::{Applied, Driver};
+use outage_lab::app::knobs::{knob, Input, Value, KNOBS};
+use outage_lab::app::link::{decode, encode, LinkState, LINK_VERSION};
+use outage_lab::app::pacing::Speed;
+use outage_lab::app::presets::PRESETS;
+use outage_lab_engine::config::Config;
+use outage_lab_engine::scenario::{Fault, FaultKind};
+use outage_lab_engine::{parse_scenario, Scenario, Simulation};
+use proptest::prelude::*;
+use proptest::test_runner::FileFailurePersistence;
+
+fn preset_scenario(id: &str) -> Scenario {
+    LinkState::from_preset(id).expect("bundled").scenario
+}
+
+fn value_text(v: &Value, off: Option<&str>) -> String {
+    match v {
+        Value::Number(n) => format!("{n}"),
+        Value::Off => off.unwrap_or("none").into(),
+        Value::Choice(c) => c.clone(),
+        Value::Flag(b) => b.to_string(),
+    }
+}
+
+#[test]
+fn every_preset_is_valid_and_its_fix_names_real_settings() {
+    assert!(PRESETS.len() >= 10);
+    for p in PRESETS {
+        let scenario =
+            parse_scenario(p.scenario_json).unwrap_or_else(|e| panic!("{}: {e:?}", p.id));
+        Config::from_scenario(&scenario).unwrap_or_else(|e| panic!("{}: {e:?}", p.id));
+        for id in p.fix_knobs {
+            assert!(knob(id).is_some(), "{}: no setting {id}", p.id);
+        }
+        if let Some(other) = p.counterpart {
+            assert!(PRESETS.iter().any(|q| q.id == other), "{}: {other}", p.id);
+        }
+    }
+}
+
+#[test]
+fn every_setting_reads_back_what_it_writes_on_every_preset() {
+    for p in PRESETS {
+        let scenario = preset_scenario(p.id);
+        for k in KNOBS {
+            let Some(value) = k.get(&scenario) else {
+                continue;
+            };
+            let off = match k.input {
+                Input::Number { off, .. } => off,
+                _ => None,
+            };
+            let again = k
+                .apply(&scenario, &value_text(&value, off))
+                .unwrap_or_else(|e| panic!("{} on {}: {e:?}", k.id, p.id));
+            assert_eq!(k.get(&again), Some(value.clone()), "{} on {}", k.id, p.id);
+            if let Input::Choice(options) = k.input {
+                for (option, _) in options {
+                    let changed = k.apply(&scenario, option);
+                    if let Ok(changed) = changed {
+                        assert_eq!(
+                            k.get(&changed),
+                            Some(Value::Choice((*option).into())),
+                            "{}",
+                            k.id
+                        );
+                    }
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn out_of_range_and_unreadable_values_are_refused_naming_the_setting() {
+    // Every setting shows on some preset once its section is switched on.
+    let mut scenario = preset_scenario("upstream-hang-fixed");
+    for id in [
+        "client.retry",
+        "client.retry.budget",
+        "load_balancer.health_check",
+    ] {
+        scenario = knob(id).unwrap().apply(&scenario, "on").expect(id);
+    }
+    for k in KNOBS {
+        if k.get(&scenario).is_none() {
+            assert!(
+                [
+                    "cache.stampede_protection.stale_ms",
+                    "cache.stampede_protection.beta"
+                ]
+                .contains(&k.id),
+                "{} does not apply",
+                k.id
+            );
+            continue;
+        }
+        let bad = k.apply(&scenario, "twelve").expect_err(k.id);
+        assert_eq!(bad.len(), 1);
+        assert!(k.owns(&bad[0].path), "{}: {:?}", k.id, bad[0]);
+        if let Input::Number {
+            min,
+            min_exclusive,
+            max,
+            integer,
+            ..
+        } = k.input
+        {
+            let above = if integer { max + 1.0 } else { max * 1.5 + 1.0 };
+            let problems = k.apply(&scenario, &format!("{above}")).expect_err(k.id);
+            assert!(
+                problems.iter().any(|p| k.owns(&p.path)),
+                "{} above max: {problems:?}",
+                k.id
+            );
+            let below = if min_exclusive { min } else { min - 1.0 };
+            let problems = k.apply(&scenario, &format!("{below}")).expect_err(k.id);
+            assert!(
+                problems.iter().any(|p| k.owns(&p.path)),
+                "{} below min: {problems:?}",
+                k.id
+            );
+            if integer {
+                let problems = k
+                    .apply(&scenario, &format!("{}.5", min.max(1.0)))
+                    .expect_err(k.id);
+                assert!(problems[0].message.contains("whole number"), "{problems:?}");
+            }
+        }
+    }
+}
+
+#[test]
+fn links_round_trip_every_preset_and_changes() {
+    for p in PRESETS {
+        let state = LinkState::from_preset(p.id).unwrap();
+        let query = encode(&state);
+        assert!(
+            !query.contains("&d="),
+            "an unchanged preset needs no diff: {query}"
+        );
+        assert_eq!(decode(&query).unwrap(), state);
+    }
+    let mut state = LinkState::from_preset("seed-incident").unwrap();
+    state.scenario = knob("db_pool.max_size")
+        .unwrap()
+        .apply(&state.scenario, "50")
+        .unwrap();
+    state.scenario = knob("db_pool.connection_timeout_ms")
+        .unwrap()
+        .apply(&state.scenario, "5000")
+        .unwrap();
+    state.scenario = knob("load_balancer.health_check")
+        .unwrap()
+        .apply(&state.scenario, "on")
+        .unwrap();
+    state.scenario.seed = 77;
+    state.speed = Speed::Times(25.0);
+    let query = encode(&state);
+    assert!(query.len() < 600, "{} characters: {query}", query.len());
+    assert!(query.starts_with(&format!("v={LINK_VERSION}&")));
+    assert_eq!(decode(&format!("?{query}")).unwrap(), state);
+    // Switching a section off travels too (a null in the merge patch).
+    let mut off = LinkState::from_preset("upstream-hang-fixed").unwrap();
+    off.scenario = knob("upstream.breaker")
+        .unwrap()
+        .apply(&off.scenario, "off")
+        .unwrap();
+    assert_eq!(decode(&encode(&off)).unwrap(), off);
+}
+
+#[test]
+fn broken_links_say_what_is_wrong() {
+    let cases = [
+        ("v=9&preset=baseline", "v", "newer"),
+        ("v=x&preset=baseline", "v", "link format 1"),
+        ("preset=baseline", "v", "missing"),
+        ("v=1&preset=nope", "preset", "not a preset"),
+        ("v=1&preset=baseline&speed=3", "speed", "not one of"),
+        ("v=1&preset=baseline&seed=-4", "seed", "whole number"),
+        ("v=1&preset=baseline&d=!!!", "d", "base64"),
+        ("v=1&preset=baseline&d=bm90IGpzb24", "d", "not JSON"),
+        ("v=1&preset=baseline&d=WzFd", "d", "object"),
+        // {"db_pool":{"max_size":0}}
+        (
+            "v=1&preset=baseline&d=eyJkYl9wb29sIjp7Im1heF9zaXplIjowfX0",
+            "db_pool.max_size",
+            "from 1",
+        ),
+        // {"db_pool":{"max_sise":3}}
+        (
+            "v=1&preset=baseline&d=eyJkYl9wb29sIjp7Im1heF9zaXNlIjozfX0",
+            "db_pool.max_sise",
+            "unknown",
+        ),
+        ("v=1&preset=%zz", "preset", "%-escape"),
+    ];
+    for (query, field, words) in cases {
+        let e = decode(query).expect_err(query);
+        assert_eq!(e.field, field, "{query}: {e}");
+        assert!(e.message.contains(words), "{query}: {e}");
+    }
+    let long = format!("v=1&d={}", "A".repeat(20_000));
+    assert_eq!(decode(&long).expect_err("long").field, "link");
+    // No link parameters at all: the default page (other parameters are the host's business).
+    assert_eq!(decode("").unwrap(), LinkState::default_state());
+    assert_eq!(decode("?utm_source=x").unwrap(), LinkState::default_state());
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig {
+        cases: 500,
+        failure_persistence: Some(Box::new(FileFailurePersistence::Off)),
+        ..ProptestConfig::default()
+    })]
+
+    #[test]
+    fn no_link_makes_decoding_panic(tail in ".{0,200}", d in "[A-Za-z0-9_=-]{0,120}") {
+        let _ = decode(&tail);
+        let _ = decode(&format!("v=1&preset=baseline&d={d}"));
+        let _ = decode(&format!("v=1&{tail}"));
+    }
+}
+
+fn run_driver_to_end(driver: &mut Driver, budget_chunks: u32) -> u32 {
+    driver.play();
+    let mut frames = 0;
+    while driver.is_playing() {
+        let mut chunks = 0;
+        driver.frame(16.0, || {
+            chunks += 1;
+            chunks >= budget_chunks
+        });
+        frames += 1;
+    }
+    frames
+}
+
+#[test]
+fn the_driver_paces_a_run_without_changing_it() {
+    let scenario = preset_scenario("seed-incident");
+    let mut uninterrupted = Simulation::new(Config::from_scenario(&scenario).unwrap());
+    let expected = uninterrupted.run_to_end();
+
+    let mut driver = Driver::new(scenario.clone(), Speed::Max).unwrap();
+    let frames = run_driver_to_end(&mut driver, 4);
+    assert!(frames > 10, "{frames} frames: the budget splits the run");
+    assert_eq!(driver.sim().summary(), expected);
+
+    // At 100x a frame of 16 ms asks for 1.6 virtual seconds; with one chunk per frame the
+    // busy incident cannot keep up, and the driver says so instead of blocking.
+    let mut slow = Driver::new(scenario, Speed::Times(100.0)).unwrap();
+    slow.play();
+    let mut lagged = false;
+    for _ in 0..400 {
+        let report = slow.frame(16.0, || true);
+        lagged |= report.lagging;
+    }
+    assert!(lagged);
+    assert!(slow.achieved_speed() < 100.0, "{}", slow.achieved_speed());
+    // At 1x, 16 ms of wall time is 16 ms of virtual time.
+    let mut real_time = Driver::new(preset_scenario("baseline"), Speed::Times(1.0)).unwrap();
+    real_time.play();
+    for _ in 0..10 {
+        assert!(!real_time.frame(16.0, || false).lagging);
+    }
+    assert_eq!(real_time.sim().now().as_micros(), 160_000);
+    // Paused, nothing moves; a step is one virtual second.
+    real_time.pause();
+    real_time.frame(16.0, || false);
+    assert_eq!(real_time.sim().now().as_micros(), 160_000);
+    real_time.step_second();
+    assert_eq!(real_time.sim().now().as_micros(), 1_000_000);
+}
+
+#[test]
+fn live_settings_act_now_and_restart_only_ones_wait_for_a_reset() {
+    let mut driver = Driver::new(preset_scenario("seed-incident"), Speed::Max).unwrap();
+    driver.play();
+    while driver.sim().now().whole_secs() < 90 {
+        driver.frame(16.0, || true);
+    }
+    let pool = knob("db_pool.max_size").unwrap();
+    assert_eq!(driver.set_knob(pool, "50"), Ok(Applied::Live));
+    assert_eq!(driver.sim().config().pool_max_size, 50);
+    let count = knob("instances.count").unwrap();
+    assert_eq!(driver.set_knob(count, "6"), Ok(Applied::OnReset));
+    assert_eq!(driver.pending_restart(), ["instances.count"]);
+    assert_eq!(driver.sim().config().instance_count, 4);
+    // A live change after a pending one still applies live.
+    let timeout = knob("db_pool.connection_timeout_ms").unwrap();
+    assert_eq!(driver.set_knob(timeout, "5000"), Ok(Applied::Live));
+    // A refused value changes nothing.
+    let before = driver.scenario().clone();
+    let problems = driver.set_knob(pool, "0").expect_err("0 connections");
+    assert_eq!(problems[0].path, "db_pool.max_size");
+    assert_eq!(driver.scenario(), &before);
+    assert_eq!(driver.sim().config().pool_max_size, 50);
+    driver.reset();
+    assert!(driver.pending_restart().is_empty());
+    assert_eq!(driver.sim().config().instance_count, 6);
+    assert_eq!(driver.sim().now().as_micros(), 0);
+}
+
+#[test]
+fn a_link_copied_after_injecting_a_fault_replays_the_same_run() {
+    let mut driver = Driver::new(preset_scenario("baseline"), Speed::Max).unwrap();
+    driver.play();
+    while driver.sim().now().whole_secs() < 40 {
+        driver.frame(16.0, || true);
+    }
+    let fault = Fault {
+        kind: FaultKind::DbSlow,
+        start_s: 0.0,
+        duration_s: 60.0,
+        multiplier: Some(2_000.0),
+        error_rate: None,
+        instance: None,
+        fail_fast: None,
+    };
+    driver.inject(&fault).unwrap();
+    run_driver_to_end(&mut driver, 3);
+    let live = driver.sim().summary();
+    assert!(
+        live.status.error_500 + live.status.bad_gateway_502 + live.status.gateway_timeout_504 > 0
+    );
+
+    let state = LinkState {
+        preset: "baseline".into(),
+        scenario: driver.scenario().clone(),
+        speed: driver.speed,
+    };
+    let reopened = decode(&encode(&state)).unwrap();
+    assert_eq!(reopened, state);
+    let mut again = Driver::new(reopened.scenario, reopened.speed).unwrap();
+    run_driver_to_end(&mut again, 7);
+    assert_eq!(again.sim().summary(), live);
+    assert_eq!(again.sim().seconds(), driver.sim().seconds());
+}
