@@ -1,62 +1,200 @@
-//! The web app (compiled to wasm only): a Yew shell over the engine.
-//!
-//! It runs a bundled scenario to its end in the browser and shows the summary, the same
-//! summary the native `outage-lab run --json` prints: the browser test compares the two to
-//! prove that the engine gives the same bits natively and in wasm.
+//! The web app (wasm only): a Yew page over [`Driver`], which alone advances the simulation,
+//! once per animation frame within a time budget. Views read snapshots, rows and logs.
 
-use outage_lab_engine::{load_scenario, Simulation, Summary};
+mod architecture;
+mod charts;
+mod controls;
+mod panels;
+
+use std::rc::Rc;
+
+use crate::app::driver::{Applied, Driver};
+use crate::app::knobs::knob;
+use crate::app::link::{decode, encode, LinkState};
+use crate::app::pacing::{Speed, SPEEDS};
+use crate::app::presets::{preset, Preset, PRESETS};
+use outage_lab_engine::breaker::BreakerState;
+use outage_lab_engine::config::Problem;
+use outage_lab_engine::metrics::StatusCounts;
+use outage_lab_engine::observe::{AlertEvent, LogEvent};
+use outage_lab_engine::scenario::{Fault, FaultKind};
+use outage_lab_engine::{Scenario, SecondMetrics};
+use wasm_bindgen::closure::Closure;
+use wasm_bindgen::JsCast;
+use web_sys::{HtmlCanvasElement, HtmlInputElement, HtmlSelectElement};
 use yew::prelude::*;
 
-/// The scenarios bundled with the app: (id, file text).
-pub const BUNDLED: [(&str, &str); 11] = [
-    ("baseline", include_str!("../../scenarios/baseline.json")),
-    (
-        "seed-incident",
-        include_str!("../../scenarios/seed-incident.json"),
-    ),
-    (
-        "seed-incident-fixed",
-        include_str!("../../scenarios/seed-incident-fixed.json"),
-    ),
-    (
-        "upstream-hang",
-        include_str!("../../scenarios/upstream-hang.json"),
-    ),
-    (
-        "upstream-hang-fixed",
-        include_str!("../../scenarios/upstream-hang-fixed.json"),
-    ),
-    (
-        "cache-stampede",
-        include_str!("../../scenarios/cache-stampede.json"),
-    ),
-    (
-        "retry-storm",
-        include_str!("../../scenarios/retry-storm.json"),
-    ),
-    (
-        "retry-contention",
-        include_str!("../../scenarios/retry-contention.json"),
-    ),
-    (
-        "sick-instance",
-        include_str!("../../scenarios/sick-instance.json"),
-    ),
-    ("lying-200", include_str!("../../scenarios/lying-200.json")),
-    ("mmc", include_str!("../../scenarios/mmc.json")),
-];
+use architecture::Flow;
+use charts::CHARTS;
+use controls::Controls;
+use panels::{AlertsPanel, LogsPanel};
+
+/// Wall time the simulation may use per frame, in milliseconds: the rest of a 16.7 ms frame
+/// is left for drawing.
+const SIM_BUDGET_MS: f64 = 8.0;
+/// How often the log and alert panels refresh while running, in milliseconds of wall time.
+const PANEL_REFRESH_MS: f64 = 250.0;
+/// Rows the readouts average over (the last ten virtual seconds).
+const READOUT_ROWS: usize = 10;
 
 /// Mounts the app on the page's body.
 pub fn start() {
     yew::Renderer::<App>::new().render();
 }
 
-/// What a finished run shows.
-#[derive(Clone, PartialEq)]
-struct RunResult {
-    scenario: &'static str,
-    summary: Summary,
-    wall_ms: f64,
+/// A fault button.
+struct FaultButton {
+    kind: FaultKind,
+    label: &'static str,
+    detail: &'static str,
+    multiplier: Option<f64>,
+    error_rate: Option<f64>,
+    per_instance: bool,
+    fail_fast: Option<bool>,
+}
+
+static FAULT_BUTTONS: &[FaultButton] = &[
+    FaultButton {
+        kind: FaultKind::UpstreamDownFast,
+        label: "Gateway down (fast)",
+        detail: "the payment gateway refuses connections at once",
+        multiplier: None,
+        error_rate: None,
+        per_instance: false,
+        fail_fast: None,
+    },
+    FaultButton {
+        kind: FaultKind::UpstreamHang,
+        label: "Gateway hangs",
+        detail: "the gateway accepts connections and never answers",
+        multiplier: None,
+        error_rate: None,
+        per_instance: false,
+        fail_fast: None,
+    },
+    FaultButton {
+        kind: FaultKind::UpstreamSlow,
+        label: "Gateway slow",
+        detail: "gateway latency x10",
+        multiplier: Some(10.0),
+        error_rate: None,
+        per_instance: false,
+        fail_fast: None,
+    },
+    FaultButton {
+        kind: FaultKind::DbSlow,
+        label: "Missing index",
+        detail: "every query costs x1000 (5 ms becomes 5 s)",
+        multiplier: Some(1000.0),
+        error_rate: None,
+        per_instance: false,
+        fail_fast: None,
+    },
+    FaultButton {
+        kind: FaultKind::CacheFlush,
+        label: "Cache flush",
+        detail: "every cache entry dropped now",
+        multiplier: None,
+        error_rate: None,
+        per_instance: false,
+        fail_fast: None,
+    },
+    FaultButton {
+        kind: FaultKind::TrafficSpike,
+        label: "Traffic spike",
+        detail: "arrival rate x3",
+        multiplier: Some(3.0),
+        error_rate: None,
+        per_instance: false,
+        fail_fast: None,
+    },
+    FaultButton {
+        kind: FaultKind::InstanceCrash,
+        label: "Instance crash",
+        detail: "the chosen instance dies (in-flight requests get 502) and restarts at the end",
+        multiplier: None,
+        error_rate: None,
+        per_instance: true,
+        fail_fast: None,
+    },
+    FaultButton {
+        kind: FaultKind::BadDeploy,
+        label: "Bad deploy",
+        detail:
+            "the chosen instance runs without its configuration and answers 500 until rolled back",
+        multiplier: None,
+        error_rate: None,
+        per_instance: true,
+        fail_fast: Some(false),
+    },
+];
+
+/// The app's messages.
+pub enum Msg {
+    /// An animation frame at this timestamp (ms).
+    Frame(f64),
+    /// Play or pause.
+    PlayPause,
+    /// One virtual second forward.
+    Step,
+    /// Back to time zero.
+    Reset,
+    /// Run to the end as fast as possible.
+    RunToEnd,
+    /// A speed from the picker.
+    Speed(String),
+    /// A seed typed.
+    Seed(String),
+    /// A preset picked.
+    Preset(String),
+    /// A setting changed: (knob id, text).
+    Knob(&'static str, String),
+    /// A fault button pressed (index into the buttons).
+    Fault(usize),
+    /// The fault duration typed.
+    FaultDuration(String),
+    /// The instance faults target.
+    FaultInstance(String),
+    /// The log filter changed.
+    LogFilter(String),
+    /// A log line picked.
+    SelectLog(u64),
+    /// Copy the link of this state.
+    CopyLink,
+    /// The window was resized.
+    Resized,
+}
+
+/// The page.
+pub struct App {
+    driver: Driver,
+    preset: &'static Preset,
+    scenario: Rc<Scenario>,
+    problems: Rc<Vec<Problem>>,
+    pending: Rc<Vec<&'static str>>,
+    notice: Option<String>,
+    frame_callback: Closure<dyn FnMut(f64)>,
+    _resize_callback: Closure<dyn FnMut()>,
+    frame_requested: bool,
+    last_frame_ts: Option<f64>,
+    chart_refs: Vec<NodeRef>,
+    charts_drawn: Option<(usize, u64)>,
+    generation: u64,
+    logs: Rc<Vec<LogEvent>>,
+    logs_total: u64,
+    panels_refreshed_ms: f64,
+    alerts: Rc<Vec<AlertEvent>>,
+    log_filter: String,
+    selected_log: Option<u64>,
+    fault_duration: String,
+    fault_instance: u32,
+    fault_problem: Option<String>,
+    announcement: String,
+    breaker_states: Vec<Option<BreakerState>>,
+    alerts_seen: usize,
+    summary_json: Option<Rc<String>>,
+    link_text: String,
+    copied: bool,
 }
 
 fn now_ms() -> f64 {
@@ -65,108 +203,620 @@ fn now_ms() -> f64 {
         .map_or(0.0, |p| p.now())
 }
 
-fn run_bundled(id: &'static str) -> Result<RunResult, String> {
-    let (_, text) = BUNDLED
-        .iter()
-        .find(|(name, _)| *name == id)
-        .ok_or_else(|| format!("no bundled scenario named {id}"))?;
-    let (_, config) = load_scenario(text).map_err(|problems| {
-        problems
-            .iter()
-            .map(ToString::to_string)
-            .collect::<Vec<_>>()
-            .join("; ")
-    })?;
-    let started = now_ms();
-    let summary = Simulation::new(config).run_to_end();
-    Ok(RunResult {
-        scenario: id,
-        summary,
-        wall_ms: now_ms() - started,
-    })
+fn read_query() -> String {
+    web_sys::window()
+        .and_then(|w| w.location().search().ok())
+        .unwrap_or_default()
 }
 
-#[function_component(App)]
-fn app() -> Html {
-    let selected = use_state(|| BUNDLED[0].0);
-    let result = use_state(|| None::<Result<RunResult, String>>);
-
-    let on_select = {
-        let selected = selected.clone();
-        Callback::from(move |e: Event| {
-            let value = e
-                .target_unchecked_into::<web_sys::HtmlSelectElement>()
-                .value();
-            if let Some((id, _)) = BUNDLED.iter().find(|(id, _)| *id == value) {
-                selected.set(id);
-            }
-        })
-    };
-    let on_run = {
-        let selected = selected.clone();
-        let result = result.clone();
-        Callback::from(move |_| result.set(Some(run_bundled(*selected))))
-    };
-
-    html! {
-        <main class="shell">
-            <header>
-                <h1>{ "Outage Lab" }</h1>
-                <p class="tagline">{ "Watch a web service fail under load, and learn what fixes it." }</p>
-            </header>
-            <section class="controls" aria-label="Run a scenario">
-                <label for="scenario">{ "Scenario" }</label>
-                <select id="scenario" data-testid="scenario" onchange={on_select}>
-                    { for BUNDLED.iter().map(|(id, _)| html! {
-                        <option value={*id} selected={*id == *selected}>{ *id }</option>
-                    }) }
-                </select>
-                <button data-testid="run" onclick={on_run}>{ "Run to the end" }</button>
-            </section>
-            { match &*result {
-                None => html! { <p data-testid="idle">{ "Pick a scenario and run it." }</p> },
-                Some(Err(message)) => html! { <p role="alert" class="error">{ message }</p> },
-                Some(Ok(run)) => view_result(run),
-            } }
-        </main>
+fn write_query(query: &str) {
+    if let Some(w) = web_sys::window() {
+        let path = w.location().pathname().unwrap_or_default();
+        if let Ok(history) = w.history() {
+            let _ = history.replace_state_with_url(
+                &wasm_bindgen::JsValue::NULL,
+                "",
+                Some(&format!("{path}?{query}")),
+            );
+        }
     }
 }
 
-fn view_result(run: &RunResult) -> Html {
-    let s = &run.summary;
-    let json = serde_json::to_string(s).unwrap_or_default();
-    let share = |n: u64| {
-        if s.attempts.completed == 0 {
+fn sum_rows(
+    rows: &[SecondMetrics],
+    pick: impl Fn(&SecondMetrics) -> &StatusCounts,
+) -> StatusCounts {
+    let mut total = StatusCounts::default();
+    for r in rows {
+        total.merge(pick(r));
+    }
+    total
+}
+
+impl App {
+    fn link_state(&self) -> LinkState {
+        LinkState {
+            preset: self.preset.id.into(),
+            scenario: self.driver.scenario().clone(),
+            speed: self.driver.speed,
+        }
+    }
+
+    /// After any change of state (not frames): the address, the props of the panels.
+    fn state_changed(&mut self) {
+        self.scenario = Rc::new(self.driver.scenario().clone());
+        self.pending = Rc::new(self.driver.pending_restart().to_vec());
+        let query = encode(&self.link_state());
+        write_query(&query);
+        self.link_text = web_sys::window()
+            .and_then(|w| {
+                let l = w.location();
+                Some(format!(
+                    "{}{}?{query}",
+                    l.origin().ok()?,
+                    l.pathname().ok()?
+                ))
+            })
+            .unwrap_or(query);
+        self.copied = false;
+        self.refresh_panels();
+    }
+
+    fn restarted(&mut self) {
+        self.generation += 1;
+        self.summary_json = None;
+        self.selected_log = None;
+        self.breaker_states.clear();
+        self.alerts_seen = 0;
+        self.last_frame_ts = None;
+    }
+
+    fn refresh_panels(&mut self) {
+        let sim = self.driver.sim();
+        if sim.logs().total != self.logs_total || self.logs.is_empty() != (sim.logs().total == 0) {
+            self.logs = Rc::new(sim.logs().events().cloned().collect());
+            self.logs_total = sim.logs().total;
+        }
+        if sim.alerts().history.len() != self.alerts.len()
+            || sim.alerts().history.as_slice() != self.alerts.as_slice()
+        {
+            self.alerts = Rc::new(sim.alerts().history.clone());
+        }
+        self.panels_refreshed_ms = now_ms();
+        if sim.is_finished() && self.summary_json.is_none() {
+            self.summary_json = Some(Rc::new(
+                serde_json::to_string(&sim.summary()).unwrap_or_default(),
+            ));
+        }
+    }
+
+    /// Announces breaker openings and alerts in the live region.
+    fn announce_changes(&mut self) {
+        let snap = self.driver.sim().snapshot();
+        let mut said = Vec::new();
+        for (i, inst) in snap.instances.iter().enumerate() {
+            let before = self.breaker_states.get(i).copied().flatten();
+            if inst.breaker == Some(BreakerState::Open) && before != Some(BreakerState::Open) {
+                said.push(format!("Circuit breaker opened on instance {i}."));
+            }
+            if inst.breaker == Some(BreakerState::Closed) && before == Some(BreakerState::HalfOpen)
+            {
+                said.push(format!("Circuit breaker closed again on instance {i}."));
+            }
+        }
+        self.breaker_states = snap.instances.iter().map(|i| i.breaker).collect();
+        let history = &self.driver.sim().alerts().history;
+        for a in history.iter().skip(self.alerts_seen) {
+            said.push(format!("Alert fired: {}.", panels::rule_text(a.rule)));
+        }
+        self.alerts_seen = history.len();
+        if !said.is_empty() {
+            self.announcement = said.join(" ");
+        }
+    }
+
+    fn request_frame(&mut self) {
+        if self.frame_requested {
+            return;
+        }
+        if let Some(w) = web_sys::window() {
+            if w.request_animation_frame(self.frame_callback.as_ref().unchecked_ref())
+                .is_ok()
+            {
+                self.frame_requested = true;
+            }
+        }
+    }
+
+    fn load_preset(&mut self, p: &'static Preset) {
+        let state = LinkState::from_preset(p.id).expect("bundled presets are valid");
+        self.preset = p;
+        let _ = self.driver.load(state.scenario);
+        self.problems = Rc::new(Vec::new());
+        self.notice = None;
+        self.restarted();
+        self.state_changed();
+    }
+
+    fn draw_charts(&mut self) {
+        let sim = self.driver.sim();
+        let rows = sim.seconds();
+        let key = (rows.len(), self.generation);
+        if self.charts_drawn == Some(key) {
+            return;
+        }
+        let bands = charts::fault_bands(&sim.config().faults);
+        let duration = sim.end().as_secs_f64();
+        let now = sim.now().as_secs_f64();
+        for (spec, node) in CHARTS.iter().zip(&self.chart_refs) {
+            if let Some(canvas) = node.cast::<HtmlCanvasElement>() {
+                let _ = charts::draw(&canvas, spec, rows, duration, &bands, now);
+            }
+        }
+        self.charts_drawn = Some(key);
+    }
+}
+
+impl Component for App {
+    type Message = Msg;
+    type Properties = ();
+
+    fn create(ctx: &Context<Self>) -> Self {
+        let (state, notice) = match decode(&read_query()) {
+            Ok(state) => (state, None),
+            Err(e) => (
+                LinkState::default_state(),
+                Some(format!(
+                    "This link could not be opened ({e}). The default scenario is open instead."
+                )),
+            ),
+        };
+        let preset = preset(&state.preset).unwrap_or(&PRESETS[0]);
+        let driver = Driver::new(state.scenario.clone(), state.speed)
+            .or_else(|_| Driver::new(LinkState::default_state().scenario, Speed::Times(1.0)))
+            .expect("the default scenario is valid");
+        let link = ctx.link().clone();
+        let frame_callback =
+            Closure::wrap(
+                Box::new(move |ts: f64| link.send_message(Msg::Frame(ts))) as Box<dyn FnMut(f64)>
+            );
+        let link = ctx.link().clone();
+        let resize_callback =
+            Closure::wrap(Box::new(move || link.send_message(Msg::Resized)) as Box<dyn FnMut()>);
+        if let Some(w) = web_sys::window() {
+            w.set_onresize(Some(resize_callback.as_ref().unchecked_ref()));
+        }
+        let mut app = App {
+            driver,
+            preset,
+            scenario: Rc::new(state.scenario),
+            problems: Rc::new(Vec::new()),
+            pending: Rc::new(Vec::new()),
+            notice,
+            frame_callback,
+            _resize_callback: resize_callback,
+            frame_requested: false,
+            last_frame_ts: None,
+            chart_refs: CHARTS.iter().map(|_| NodeRef::default()).collect(),
+            charts_drawn: None,
+            generation: 0,
+            logs: Rc::new(Vec::new()),
+            logs_total: 0,
+            panels_refreshed_ms: 0.0,
+            alerts: Rc::new(Vec::new()),
+            log_filter: String::new(),
+            selected_log: None,
+            fault_duration: "60".into(),
+            fault_instance: 0,
+            fault_problem: None,
+            announcement: String::new(),
+            breaker_states: Vec::new(),
+            alerts_seen: 0,
+            summary_json: None,
+            link_text: String::new(),
+            copied: false,
+        };
+        if app.notice.is_none() {
+            app.state_changed();
+        }
+        app
+    }
+
+    fn update(&mut self, _ctx: &Context<Self>, msg: Msg) -> bool {
+        match msg {
+            Msg::Frame(ts) => {
+                self.frame_requested = false;
+                if !self.driver.is_playing() {
+                    self.last_frame_ts = None;
+                    return false;
+                }
+                let dt = self.last_frame_ts.map_or(1000.0 / 60.0, |last| ts - last);
+                self.last_frame_ts = Some(ts);
+                let started = now_ms();
+                self.driver.frame(dt, || now_ms() - started > SIM_BUDGET_MS);
+                self.announce_changes();
+                if !self.driver.is_playing()
+                    || now_ms() - self.panels_refreshed_ms > PANEL_REFRESH_MS
+                {
+                    self.refresh_panels();
+                }
+                if self.driver.is_playing() {
+                    self.request_frame();
+                } else {
+                    self.last_frame_ts = None;
+                }
+                return true;
+            }
+            Msg::PlayPause => {
+                if self.driver.is_playing() {
+                    self.driver.pause();
+                    self.refresh_panels();
+                } else {
+                    if self.driver.sim().is_finished() {
+                        self.restarted();
+                    }
+                    self.driver.play();
+                    self.request_frame();
+                }
+            }
+            Msg::Step => {
+                self.driver.pause();
+                self.driver.step_second();
+                self.announce_changes();
+                self.refresh_panels();
+            }
+            Msg::Reset => {
+                self.driver.reset();
+                self.restarted();
+                self.state_changed();
+            }
+            Msg::RunToEnd => {
+                if self.driver.sim().is_finished() {
+                    self.restarted();
+                }
+                self.driver.speed = Speed::Max;
+                self.driver.play();
+                self.request_frame();
+                self.state_changed();
+            }
+            Msg::Speed(text) => {
+                if let Some(speed) = Speed::from_param(&text) {
+                    self.driver.speed = speed;
+                    self.state_changed();
+                }
+            }
+            Msg::Seed(text) => match text.trim().parse::<u64>() {
+                Ok(seed) => {
+                    self.driver.set_seed(seed);
+                    self.problems = Rc::new(Vec::new());
+                    self.restarted();
+                    self.state_changed();
+                }
+                Err(_) => {
+                    self.problems = Rc::new(vec![Problem {
+                        path: "seed".into(),
+                        message: format!(
+                            "\"{}\" is not a whole number from 0 to {}",
+                            text.trim(),
+                            u64::MAX
+                        ),
+                    }]);
+                }
+            },
+            Msg::Preset(id) => {
+                if let Some(p) = preset(&id) {
+                    self.load_preset(p);
+                }
+            }
+            Msg::Knob(id, text) => {
+                let Some(k) = knob(id) else { return false };
+                match self.driver.set_knob(k, &text) {
+                    Ok(applied) => {
+                        self.problems = Rc::new(Vec::new());
+                        if applied == Applied::OnReset {
+                            self.announcement =
+                                format!("{} applies when the run is reset.", k.label);
+                        }
+                        self.generation += 1;
+                        self.state_changed();
+                    }
+                    Err(problems) => self.problems = Rc::new(problems),
+                }
+            }
+            Msg::FaultDuration(text) => self.fault_duration = text,
+            Msg::FaultInstance(text) => self.fault_instance = text.parse().unwrap_or(0),
+            Msg::Fault(i) => {
+                let button = &FAULT_BUTTONS[i];
+                let duration_s = match self.fault_duration.trim().parse::<f64>() {
+                    Ok(d) if d.is_finite() && d > 0.0 => d,
+                    _ => {
+                        self.fault_problem = Some(format!(
+                            "fault duration: \"{}\" is not a number of seconds above 0",
+                            self.fault_duration.trim()
+                        ));
+                        return true;
+                    }
+                };
+                let fault = Fault {
+                    kind: button.kind,
+                    start_s: 0.0,
+                    duration_s: if button.kind == FaultKind::CacheFlush {
+                        0.0
+                    } else {
+                        duration_s
+                    },
+                    multiplier: button.multiplier,
+                    error_rate: button.error_rate,
+                    instance: button.per_instance.then_some(self.fault_instance),
+                    fail_fast: button.fail_fast,
+                };
+                match self.driver.inject(&fault) {
+                    Ok(start) => {
+                        self.fault_problem = None;
+                        self.announcement =
+                            format!("{} injected at {:.1} s.", button.label, start.as_secs_f64());
+                        self.generation += 1;
+                        self.state_changed();
+                    }
+                    Err(problems) => {
+                        self.fault_problem = Some(
+                            problems
+                                .iter()
+                                .map(ToString::to_string)
+                                .collect::<Vec<_>>()
+                                .join("; "),
+                        );
+                    }
+                }
+            }
+            Msg::LogFilter(f) => self.log_filter = f,
+            Msg::SelectLog(seq) => self.selected_log = Some(seq),
+            Msg::CopyLink => {
+                if let Some(w) = web_sys::window() {
+                    let _ = w.navigator().clipboard().write_text(&self.link_text);
+                }
+                self.copied = true;
+            }
+            Msg::Resized => self.charts_drawn = None,
+        }
+        true
+    }
+
+    fn rendered(&mut self, _ctx: &Context<Self>, _first_render: bool) {
+        self.draw_charts();
+    }
+
+    fn view(&self, ctx: &Context<Self>) -> Html {
+        let link = ctx.link();
+        let sim = self.driver.sim();
+        let snap = sim.snapshot();
+        let rows = sim.seconds();
+        let recent = &rows[rows.len().saturating_sub(READOUT_ROWS)..];
+        let true_status = sum_rows(recent, |r| &r.status);
+        let seen_status = sum_rows(recent, |r| &r.status_seen);
+        let last = rows.last();
+        let p99 = recent.iter().map(|r| r.latency_p99_ms).fold(0.0, f64::max);
+        let goodput = if recent.is_empty() {
             0.0
         } else {
-            100.0 * n as f64 / s.attempts.completed as f64
+            recent.iter().map(|r| r.goodput).sum::<u64>() as f64 / recent.len() as f64
+        };
+        let flow = Flow {
+            arrivals_per_s: last.map_or(0.0, |r| r.arrivals as f64),
+            cache_hit_ratio: last.and_then(|r| {
+                let n = r.cache_hits + r.cache_misses;
+                (n > 0).then(|| r.cache_hits as f64 / n as f64)
+            }),
+            db_queries_per_s: last.map_or(0.0, |r| r.db_queries as f64),
+            upstream: last.map_or((0, 0), |r| (r.upstream_calls, r.upstream_failures)),
+        };
+        let playing = self.driver.is_playing();
+        let speed = self.driver.speed;
+        let achieved = self.driver.achieved_speed();
+        let speed_note = if playing && self.driver.is_lagging() {
+            format!("running at {achieved:.1}x: the simulation needs more CPU than a frame allows, so it runs slower than asked")
+        } else if playing {
+            format!("running at {achieved:.1}x")
+        } else if sim.is_finished() {
+            "finished".into()
+        } else {
+            "paused".into()
+        };
+        let on_preset = link.callback(|e: Event| {
+            Msg::Preset(e.target_unchecked_into::<HtmlSelectElement>().value())
+        });
+        let on_speed = link.callback(|e: Event| {
+            Msg::Speed(e.target_unchecked_into::<HtmlSelectElement>().value())
+        });
+        let on_seed = link
+            .callback(|e: Event| Msg::Seed(e.target_unchecked_into::<HtmlInputElement>().value()));
+        let on_knob = link.callback(|(id, text)| Msg::Knob(id, text));
+        let seed_problem = self.problems.iter().find(|p| p.path == "seed");
+        let counterpart = self.preset.counterpart.and_then(preset);
+        let pct = |c: &StatusCounts| 100.0 * c.rate_5xx();
+        html! {
+            <div class="app">
+                <a class="skip" href="#stage">{ "Skip to the simulation" }</a>
+                <header class="topbar">
+                    <div class="brand">
+                        <h1>{ "Outage Lab" }</h1>
+                        <p class="tagline">{ "Watch a web service fail under load, and learn what fixes it." }</p>
+                    </div>
+                    <div class="preset-picker">
+                        <label for="preset">{ "Scenario" }</label>
+                        <select id="preset" data-testid="preset" onchange={on_preset}>
+                            { for PRESETS.iter().map(|p| html! {
+                                <option value={p.id} selected={p.id == self.preset.id}>{ p.title }</option>
+                            }) }
+                        </select>
+                    </div>
+                    <div class="transport" role="group" aria-label="Playback">
+                        <button type="button" data-testid="play" onclick={link.callback(|_| Msg::PlayPause)}
+                                aria-pressed={playing.to_string()}>
+                            { if playing { "⏸ Pause" } else if sim.is_finished() { "↻ Play again" } else { "▶ Play" } }
+                        </button>
+                        <button type="button" data-testid="step" onclick={link.callback(|_| Msg::Step)} disabled={sim.is_finished()}>{ "Step 1 s" }</button>
+                        <button type="button" data-testid="reset" class={classes!((!self.pending.is_empty()).then_some("attention"))}
+                                onclick={link.callback(|_| Msg::Reset)}>
+                            { if self.pending.is_empty() { "Reset" } else { "Reset to apply" } }
+                        </button>
+                        <button type="button" data-testid="run-to-end" onclick={link.callback(|_| Msg::RunToEnd)}>{ "Run to the end" }</button>
+                        <label for="speed">{ "Speed" }</label>
+                        <select id="speed" data-testid="speed" onchange={on_speed}>
+                            { for SPEEDS.iter().map(|s| html! {
+                                <option value={s.as_param()} selected={*s == speed}>{ s.label() }</option>
+                            }) }
+                        </select>
+                        <label for="seed">{ "Seed" }</label>
+                        <input id="seed" data-testid="seed" class="seed" type="text" inputmode="numeric"
+                               value={self.scenario.seed.to_string()} onchange={on_seed}
+                               aria-invalid={seed_problem.is_some().to_string()}
+                               aria-describedby="seed-help" />
+                        <span id="seed-help" class="sr-only">{ "A new seed restarts the run with other random draws." }</span>
+                    </div>
+                    <div class="clock" data-testid="clock" data-now-s={format!("{:.3}", snap.now_s)} data-playing={playing.to_string()}
+                         data-achieved-speed={format!("{achieved:.3}")} data-lagging={self.driver.is_lagging().to_string()}>
+                        <span class="clock-time">{ format!("t = {:.1} s", snap.now_s) }</span>
+                        <span class="quiet">{ format!(" of {:.0} s", snap.end_s) }</span>
+                        <span class="speed-note" data-testid="speed-note">{ format!(" · asked {} · {speed_note}", speed.label()) }</span>
+                    </div>
+                </header>
+                if let Some(p) = seed_problem {
+                    <p class="banner error" role="alert" data-testid="seed-error">{ p.to_string() }</p>
+                }
+                if let Some(notice) = &self.notice {
+                    <p class="banner error" role="alert" data-testid="link-error">{ notice }</p>
+                }
+                <div class="sr-only" aria-live="assertive" data-testid="announcer">{ &self.announcement }</div>
+                <div class="layout">
+                    <aside class="settings" aria-label="Settings">
+                        <h2>{ "Settings" }</h2>
+                        <p class="quiet small">{ "Changes act on the running simulation at once, unless marked “applies on reset”." }</p>
+                        <Controls scenario={self.scenario.clone()} problems={self.problems.clone()} pending={self.pending.clone()}
+                                  highlight={self.preset.fix_knobs} on_change={on_knob} />
+                    </aside>
+                    <main id="stage" class="stage">
+                        <section class="lesson" aria-labelledby="lesson-title" data-testid="lesson">
+                            <h2 id="lesson-title">{ self.preset.title }</h2>
+                            <p><strong>{ "Watch: " }</strong>{ self.preset.watch }</p>
+                            <p><strong>{ "Fix: " }</strong>{ self.preset.fix }</p>
+                            if let Some(other) = counterpart {
+                                <button type="button" class="secondary" onclick={link.callback(move |_| Msg::Preset(other.id.into()))}>
+                                    { format!("Open “{}”", other.title) }
+                                </button>
+                            }
+                        </section>
+                        <section class="readouts" aria-label="Last ten seconds">
+                            <div class="readout" data-testid="readout-5xx" data-value={format!("{:.6}", true_status.rate_5xx())}>
+                                <span class="label">{ "5xx (true)" }</span>
+                                <span class={classes!("value", (true_status.rate_5xx() > 0.01).then_some("bad"))}>{ format!("{:.1} %", pct(&true_status)) }</span>
+                            </div>
+                            <div class="readout" data-testid="readout-seen-5xx" data-value={format!("{:.6}", seen_status.rate_5xx())}>
+                                <span class="label">{ "5xx (monitoring)" }</span>
+                                <span class="value">{ format!("{:.1} %", pct(&seen_status)) }</span>
+                            </div>
+                            <div class="readout" data-testid="readout-p99">
+                                <span class="label">{ "p99" }</span>
+                                <span class="value">{ if p99 >= 1000.0 { format!("{:.1} s", p99 / 1000.0) } else { format!("{p99:.0} ms") } }</span>
+                            </div>
+                            <div class="readout" data-testid="readout-goodput">
+                                <span class="label">{ "goodput" }</span>
+                                <span class="value">{ format!("{goodput:.0}/s") }</span>
+                            </div>
+                            <div class="readout" data-testid="readout-inflight">
+                                <span class="label">{ "in flight" }</span>
+                                <span class="value">{ snap.in_flight }</span>
+                            </div>
+                            <div class="readout" data-testid="readout-alerts" data-value={snap.alerts_firing.len().to_string()}>
+                                <span class="label">{ "alerts firing" }</span>
+                                <span class={classes!("value", (!snap.alerts_firing.is_empty()).then_some("bad"))}>{ snap.alerts_firing.len() }</span>
+                            </div>
+                        </section>
+                        <section class="architecture-view" aria-label="Architecture">
+                            { architecture::view(&snap, &flow) }
+                            <p class="legend small">
+                                { "Bars fill as queues, threads and pool connections are used (green < 80 %, amber ≥ 80 %, red ≥ 95 %). Breaker light: C closed, O open, H half-open." }
+                            </p>
+                        </section>
+                        <section class="faults" aria-labelledby="faults-title">
+                            <h2 id="faults-title">{ "Inject a fault now" }</h2>
+                            <div class="fault-options">
+                                <label for="fault-duration">{ "lasting" }</label>
+                                <input id="fault-duration" data-testid="fault-duration" type="text" inputmode="decimal" class="number"
+                                       value={self.fault_duration.clone()}
+                                       onchange={link.callback(|e: Event| Msg::FaultDuration(e.target_unchecked_into::<HtmlInputElement>().value()))} />
+                                <span class="unit">{ "s" }</span>
+                                <label for="fault-instance">{ "instance" }</label>
+                                <select id="fault-instance" onchange={link.callback(|e: Event| Msg::FaultInstance(e.target_unchecked_into::<HtmlSelectElement>().value()))}>
+                                    { for (0..snap.instances.len()).map(|i| html! {
+                                        <option value={i.to_string()} selected={i as u32 == self.fault_instance}>{ i }</option>
+                                    }) }
+                                </select>
+                            </div>
+                            <div class="fault-buttons">
+                                { for FAULT_BUTTONS.iter().enumerate().map(|(i, b)| html! {
+                                    <button type="button" class="fault" title={b.detail} aria-describedby={format!("fault-{i}-detail")}
+                                            data-testid={format!("fault-{}", outage_lab_engine::config::kind_name(b.kind))}
+                                            disabled={sim.is_finished()}
+                                            onclick={link.callback(move |_| Msg::Fault(i))}>
+                                        { b.label }
+                                        <span id={format!("fault-{i}-detail")} class="sr-only">{ b.detail }</span>
+                                    </button>
+                                }) }
+                            </div>
+                            if let Some(p) = &self.fault_problem {
+                                <p class="error" role="alert" data-testid="fault-error">{ p }</p>
+                            }
+                            if !snap.active_faults.is_empty() {
+                                <p class="small" data-testid="active-faults">{ format!("Active now: {}", snap.active_faults.join(", ")) }</p>
+                            }
+                        </section>
+                        <section class="charts" aria-label="Charts">
+                            { for CHARTS.iter().zip(&self.chart_refs).map(|(spec, node)| html! {
+                                <figure class="chart" data-testid={format!("chart-{}", spec.id)}>
+                                    <figcaption>
+                                        <span class="chart-title">{ spec.title }</span>
+                                        <span class="quiet small">{ format!(" ({}{})", spec.left_unit, spec.right.map(|(u, _)| format!("; right axis: {u}")).unwrap_or_default()) }</span>
+                                        <span class="chart-legend">
+                                            { for spec.series.iter().map(|s| html! {
+                                                <span class="key">
+                                                    <svg width="22" height="8" aria-hidden="true">
+                                                        <line x1="0" y1="4" x2="22" y2="4" stroke={s.color} stroke-width={s.width.to_string()}
+                                                              stroke-dasharray={s.dash.iter().map(|d| d.to_string()).collect::<Vec<_>>().join(" ")} />
+                                                    </svg>
+                                                    { s.label }
+                                                </span>
+                                            }) }
+                                        </span>
+                                    </figcaption>
+                                    <canvas ref={node.clone()} role="img"
+                                            aria-label={format!("{} over time; shaded bands mark faults", spec.title)}></canvas>
+                                </figure>
+                            }) }
+                        </section>
+                        <div class="panels">
+                            <AlertsPanel history={self.alerts.clone()} />
+                            <LogsPanel events={self.logs.clone()} total={self.logs_total} filter={self.log_filter.clone()}
+                                       selected={self.selected_log}
+                                       on_filter={link.callback(Msg::LogFilter)} on_select={link.callback(Msg::SelectLog)} />
+                        </div>
+                        <section class="share" aria-label="Share">
+                            <label for="share-link">{ "Link to this scenario" }</label>
+                            <input id="share-link" data-testid="share-link" type="text" readonly=true value={self.link_text.clone()} />
+                            <button type="button" data-testid="copy-link" onclick={link.callback(|_| Msg::CopyLink)}>
+                                { if self.copied { "Copied" } else { "Copy link" } }
+                            </button>
+                            <p class="quiet small">{ "The link opens these settings, seed, speed and injected faults from time zero." }</p>
+                        </section>
+                        if let Some(json) = &self.summary_json {
+                            <details class="summary" data-testid="result" data-preset={self.preset.id}>
+                                <summary>{ "Run summary (JSON)" }</summary>
+                                <pre data-testid="summary-json">{ json.as_str() }</pre>
+                            </details>
+                        }
+                    </main>
+                </div>
+            </div>
         }
-    };
-    let rows = [
-        ("200", s.status.ok_200),
-        ("500", s.status.error_500),
-        ("502", s.status.bad_gateway_502),
-        ("503", s.status.unavailable_503),
-        ("504", s.status.gateway_timeout_504),
-        ("client timeout", s.status.client_timeout),
-    ];
-    html! {
-        <section class="result" aria-live="polite" data-testid="result" data-scenario={run.scenario}>
-            <h2>{ format!("{}: {:.0} virtual seconds", run.scenario, s.sim_seconds) }</h2>
-            <p>{ format!("{} events in {:.0} ms of wall time", s.events, run.wall_ms) }</p>
-            <table>
-                <thead><tr><th scope="col">{ "Status" }</th><th scope="col">{ "Responses" }</th><th scope="col">{ "Share" }</th></tr></thead>
-                <tbody>
-                    { for rows.iter().map(|(label, n)| html! {
-                        <tr><th scope="row">{ *label }</th><td>{ n }</td><td>{ format!("{:.2}%", share(*n)) }</td></tr>
-                    }) }
-                </tbody>
-            </table>
-            <p>{ format!("Latency p50 {:.1} ms, p99 {:.1} ms, max {:.1} ms", s.latency_ms.p50, s.latency_ms.p99, s.latency_ms.max) }</p>
-            <details>
-                <summary>{ "Summary as JSON" }</summary>
-                <pre data-testid="summary-json">{ json }</pre>
-            </details>
-        </section>
     }
 }

@@ -27,25 +27,25 @@ function nativeSummary(scenario) {
   return summary;
 }
 
-test('the page renders its title and controls', async () => {
+test('the page renders its title, presets and controls', async () => {
   const errors = [];
   const page = await openPage(browser.context, server.url, errors);
   await page.getByRole('heading', { name: 'Outage Lab' }).waitFor();
-  // Every bundled scenario is offered.
-  assert.equal(await page.getByTestId('scenario').locator('option').count(), SCENARIOS.length);
-  assert.ok(await page.getByTestId('idle').isVisible());
+  // Every bundled scenario is offered as a preset.
+  assert.equal(await page.getByTestId('preset').locator('option').count(), SCENARIOS.length);
+  assert.equal(await page.getByTestId('preset').inputValue(), 'baseline');
+  assert.equal(await page.getByTestId('clock').getAttribute('data-now-s'), '0.000');
   assert.deepEqual(errors, []);
   await page.close();
 });
 
 for (const scenario of SCENARIOS) {
-  test(`${scenario}: the wasm run matches the native run bit for bit`, async () => {
+  test(`${scenario}: the wasm run, paced frame by frame, matches the native run bit for bit`, async () => {
     const errors = [];
-    const page = await openPage(browser.context, server.url, errors);
-    await page.getByTestId('scenario').selectOption(scenario);
-    await page.getByTestId('run').click();
-    const result = page.locator(`[data-testid="result"][data-scenario="${scenario}"]`);
-    await result.waitFor({ timeout: 60_000 });
+    const page = await openPage(browser.context, `${server.url}?v=1&preset=${scenario}`, errors);
+    await page.getByTestId('run-to-end').click();
+    const result = page.locator(`[data-testid="result"][data-preset="${scenario}"]`);
+    await result.waitFor({ state: 'attached', timeout: 120_000 });
     const wasm = JSON.parse(await page.getByTestId('summary-json').textContent());
     assert.deepEqual(wasm, nativeSummary(scenario));
     assert.ok(wasm.attempts.arrived > 50, 'the run simulated real traffic');

@@ -1,0 +1,218 @@
+//! The animated architecture view: clients, load balancer, instances (accept queue, thread
+//! slots, pool connections and waiters, breaker light), cache, database and payment gateway.
+//! Where requests pile up is where the picture fills; every colour also comes with words.
+
+use outage_lab_engine::breaker::BreakerState;
+use outage_lab_engine::snapshot::Snapshot;
+use yew::prelude::*;
+
+/// What the view needs besides the snapshot.
+#[derive(Clone, PartialEq)]
+pub struct Flow {
+    /// Requests per second into the load balancer over the last second.
+    pub arrivals_per_s: f64,
+    /// Cache hit ratio over the last second, if there were lookups.
+    pub cache_hit_ratio: Option<f64>,
+    /// Database queries over the last second.
+    pub db_queries_per_s: f64,
+    /// Gateway calls over the last second, and how many failed.
+    pub upstream: (u64, u64),
+}
+
+fn level(fraction: f64) -> &'static str {
+    if fraction >= 0.95 {
+        "full"
+    } else if fraction >= 0.8 {
+        "high"
+    } else {
+        "ok"
+    }
+}
+
+/// A horizontal gauge: `used` of `capacity` (a `None` capacity is unbounded: the bar shows
+/// `used` on a log scale up to 10 000). Up to 50 slots are drawn one by one, more as a bar.
+fn gauge(x: f64, y: f64, w: f64, h: f64, used: u32, capacity: Option<u32>, label: &str) -> Html {
+    let (fraction, text) = match capacity {
+        Some(0) => (
+            if used > 0 { 1.0 } else { 0.0 },
+            format!("{label} {used}/0"),
+        ),
+        Some(c) => (
+            (used as f64 / c as f64).min(1.0),
+            format!("{label} {used}/{c}"),
+        ),
+        None => (
+            ((1.0 + used as f64).log10() / 4.0).min(1.0),
+            format!("{label} {used} (unbounded)"),
+        ),
+    };
+    let class = format!("gauge-fill {}", level(fraction));
+    let slots = match capacity {
+        Some(c) if (2..=50).contains(&c) => {
+            let slot_w = w / c as f64;
+            html! {
+                <g class="slots">
+                    { for (0..c).map(|i| html! {
+                        <rect x={(x + i as f64 * slot_w + 0.5).to_string()} y={(y + 0.5).to_string()}
+                              width={(slot_w - 1.0).max(0.5).to_string()} height={(h - 1.0).to_string()}
+                              class={if i < used { class.clone() } else { "slot-free".to_string() }} />
+                    }) }
+                </g>
+            }
+        }
+        _ => html! {
+            <>
+                <rect x={x.to_string()} y={y.to_string()} width={w.to_string()} height={h.to_string()} class="slot-free" />
+                <rect x={x.to_string()} y={y.to_string()} width={(w * fraction).to_string()} height={h.to_string()} class={class} />
+            </>
+        },
+    };
+    html! {
+        <g>
+            <title>{ text.clone() }</title>
+            { slots }
+            <text x={(x + w + 4.0).to_string()} y={(y + h - 1.0).to_string()} class="gauge-text">{ text }</text>
+        </g>
+    }
+}
+
+fn flow_line(x1: f64, y1: f64, x2: f64, y2: f64, rate: f64, failing: bool) -> Html {
+    let width = if rate <= 0.0 {
+        1.0
+    } else {
+        (1.0 + rate.log10()).clamp(1.0, 6.0)
+    };
+    let class = match (rate > 0.0, failing) {
+        (false, _) => "flow idle",
+        (true, false) => "flow",
+        (true, true) => "flow failing",
+    };
+    html! {
+        <line x1={x1.to_string()} y1={y1.to_string()} x2={x2.to_string()} y2={y2.to_string()}
+              class={class} stroke-width={width.to_string()} />
+    }
+}
+
+fn boxed(x: f64, y: f64, w: f64, h: f64, title: &str, class: &str, lines: Vec<String>) -> Html {
+    html! {
+        <g class={format!("node {class}")}>
+            <rect x={x.to_string()} y={y.to_string()} width={w.to_string()} height={h.to_string()} rx="6" />
+            <text x={(x + 8.0).to_string()} y={(y + 16.0).to_string()} class="node-title">{ title.to_string() }</text>
+            { for lines.into_iter().enumerate().map(|(i, l)| html! {
+                <text x={(x + 8.0).to_string()} y={(y + 31.0 + 13.0 * i as f64).to_string()} class="node-line">{ l }</text>
+            }) }
+        </g>
+    }
+}
+
+/// The architecture view of `snap`.
+pub fn view(snap: &Snapshot, flow: &Flow) -> Html {
+    let n = snap.instances.len().max(1);
+    let height = 380.0_f64.max(24.0 + n as f64 * 14.0);
+    let inst_h = ((height - 20.0) / n as f64 - 6.0).min(84.0);
+    let compact = inst_h < 56.0;
+    let faults = &snap.active_faults;
+    let has = |name: &str| faults.iter().any(|f| f == name);
+    let upstream_state = if has("upstream_hang") {
+        "hanging (accepts, never answers)"
+    } else if has("upstream_down_fast") {
+        "down (refusing connections)"
+    } else if has("upstream_unreachable") {
+        "unreachable (packets dropped)"
+    } else if has("upstream_slow") {
+        "slow"
+    } else if has("upstream_errors") {
+        "failing some calls"
+    } else {
+        "up"
+    };
+    let (calls, failures) = flow.upstream;
+    let db_busy = snap.db_concurrency as f64 / snap.db_cores.max(1) as f64;
+    let db_state = if has("db_slow") {
+        "slow queries (missing index)"
+    } else {
+        "healthy"
+    };
+    let cache_state = if has("cache_down") {
+        "down".to_string()
+    } else {
+        match flow.cache_hit_ratio {
+            Some(r) => format!("{:.0} % hits", r * 100.0),
+            None => "idle".into(),
+        }
+    };
+    let lb_x = 120.0;
+    let inst_x = 250.0;
+    let inst_w = 400.0;
+    let right_x = 760.0;
+    let instances = snap.instances.iter().enumerate().map(|(i, inst)| {
+        let y = 10.0 + i as f64 * (inst_h + 6.0);
+        let g = inst.gauges;
+        let state = if g.down {
+            "down"
+        } else if !g.in_rotation {
+            "out of rotation"
+        } else {
+            "in rotation"
+        };
+        let class = if g.down { "instance down" } else if !g.in_rotation { "instance out" } else { "instance" };
+        let (light_class, light_letter, light_words) = match inst.breaker {
+            None => ("light none", "", "no breaker"),
+            Some(BreakerState::Closed) => ("light closed", "C", "breaker closed"),
+            Some(BreakerState::Open) => ("light open", "O", "breaker OPEN"),
+            Some(BreakerState::HalfOpen) => ("light half", "H", "breaker half-open"),
+        };
+        let row = if compact { inst_h / 3.0 - 2.0 } else { 12.0 };
+        let gx = inst_x + 92.0;
+        let gw = 150.0;
+        html! {
+            <g class={class} data-testid={format!("instance-{i}")} data-breaker={light_words}>
+                <title>{ format!("instance {i}: {state}, {light_words}") }</title>
+                <rect x={inst_x.to_string()} y={y.to_string()} width={inst_w.to_string()} height={inst_h.to_string()} rx="6" class="instance-box" />
+                <text x={(inst_x + 8.0).to_string()} y={(y + 14.0).to_string()} class="node-title">{ format!("instance {i}") }</text>
+                if !compact {
+                    <text x={(inst_x + 8.0).to_string()} y={(y + 28.0).to_string()} class="node-line">{ state }</text>
+                }
+                { gauge(gx, y + 3.0, gw, row, g.accept_queue, snap.accept_queue, "queue") }
+                { gauge(gx, y + 3.0 + (row + 3.0), gw, row, g.threads_busy, Some(snap.max_threads), "threads") }
+                { gauge(gx, y + 3.0 + 2.0 * (row + 3.0), gw, row, g.pool_active, Some(snap.pool_max_size), "pool") }
+                if !compact && g.pool_waiters > 0 {
+                    <text x={gx.to_string()} y={(y + 3.0 + 4.0 * (row + 3.0)).to_string()} class="gauge-text waiters">{ format!("{} waiting for a connection", g.pool_waiters) }</text>
+                }
+                if inst.breaker.is_some() {
+                    <g class={light_class}>
+                        <circle cx={(inst_x + inst_w - 16.0).to_string()} cy={(y + inst_h / 2.0).to_string()} r="10" />
+                        <text x={(inst_x + inst_w - 16.0).to_string()} y={(y + inst_h / 2.0 + 4.0).to_string()} text-anchor="middle" class="light-letter">{ light_letter }</text>
+                    </g>
+                }
+            </g>
+        }
+    });
+    let mid = height / 2.0;
+    let failing = snap.status.total() > 0 && snap.status.rate_5xx() > 0.05;
+    html! {
+        <svg class="architecture" viewBox={format!("0 0 1000 {height}")} role="img"
+             aria-label="Architecture: clients, load balancer, instances, cache, database and payment gateway">
+            { flow_line(90.0, mid, lb_x, mid, flow.arrivals_per_s, false) }
+            { for (0..n).map(|i| {
+                let y = 10.0 + i as f64 * (inst_h + 6.0) + inst_h / 2.0;
+                flow_line(lb_x + 100.0, mid, inst_x, y, flow.arrivals_per_s / n as f64, failing)
+            }) }
+            { flow_line(inst_x + inst_w, mid, right_x, 50.0, flow.arrivals_per_s, false) }
+            { flow_line(inst_x + inst_w, mid, right_x, mid, flow.db_queries_per_s, has("db_slow")) }
+            { flow_line(inst_x + inst_w, mid, right_x, height - 60.0, calls as f64, failures > 0) }
+            { boxed(4.0, mid - 30.0, 86.0, 60.0, "Clients", "clients", vec![format!("{:.0} req/s", flow.arrivals_per_s)]) }
+            { boxed(lb_x, mid - 30.0, 100.0, 60.0, "Load balancer", "lb",
+                vec![format!("{} in rotation", snap.instances.iter().filter(|i| i.gauges.in_rotation && !i.gauges.down).count())]) }
+            { for instances }
+            { boxed(right_x, 20.0, 230.0, 60.0, "Cache", if has("cache_down") { "bad" } else { "" }, vec![cache_state]) }
+            <g data-testid="database">
+                { boxed(right_x, mid - 40.0, 230.0, 80.0, "Database", if has("db_slow") || db_busy >= 1.0 { "bad" } else { "" },
+                    vec![db_state.to_string(), format!("{:.0} queries/s", flow.db_queries_per_s)]) }
+                { gauge(right_x + 8.0, mid + 20.0, 120.0, 10.0, snap.db_concurrency, Some(snap.db_cores), "running/cores") }
+            </g>
+            { boxed(right_x, height - 90.0, 230.0, 60.0, "Payment gateway", if upstream_state == "up" { "" } else { "bad" },
+                vec![upstream_state.to_string(), format!("{calls} calls/s, {failures} failed")]) }
+        </svg>
+    }
+}

@@ -1,0 +1,548 @@
+//! Live charts of the per-second rows, drawn on canvases by hand: a redraw of all six takes
+//! well under a millisecond of script time, and no charting library fits the bundle budget.
+
+use outage_lab_engine::config::FaultConfig;
+use outage_lab_engine::SecondMetrics;
+use wasm_bindgen::{JsCast, JsValue};
+use web_sys::{CanvasRenderingContext2d, HtmlCanvasElement};
+
+/// Which vertical axis a series uses.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Axis {
+    /// The left axis (the chart's main unit).
+    Left,
+    /// The right axis: a percentage or a ratio.
+    Right,
+}
+
+/// One line of a chart.
+pub struct Series {
+    /// Its legend text.
+    pub label: &'static str,
+    /// Its colour (Okabe-Ito palette: distinguishable with colour-blindness).
+    pub color: &'static str,
+    /// Its dash pattern, in pixels (empty: solid); lines differ by pattern too.
+    pub dash: &'static [f64],
+    /// Line width, in CSS pixels.
+    pub width: f64,
+    /// Its axis.
+    pub axis: Axis,
+    /// Its value for a row.
+    pub value: fn(&SecondMetrics) -> f64,
+}
+
+/// One chart.
+pub struct ChartSpec {
+    /// Its id (used in test ids and file names).
+    pub id: &'static str,
+    /// Its title.
+    pub title: &'static str,
+    /// The left axis' unit.
+    pub left_unit: &'static str,
+    /// The left axis is logarithmic.
+    pub left_log: bool,
+    /// The right axis' unit and fixed maximum, if the chart has one.
+    pub right: Option<(&'static str, Option<f64>)>,
+    /// Its lines.
+    pub series: &'static [Series],
+}
+
+const OK: &str = "#009E73";
+const RED: &str = "#D55E00";
+const ORANGE: &str = "#E69F00";
+const SKY: &str = "#56B4E9";
+const PURPLE: &str = "#CC79A7";
+const GREY: &str = "#555555";
+const BLUE: &str = "#0072B2";
+const YELLOW: &str = "#B8A000";
+
+fn ratio(n: u64, d: u64) -> f64 {
+    if d == 0 {
+        0.0
+    } else {
+        n as f64 / d as f64
+    }
+}
+
+/// The charts, top to bottom.
+pub static CHARTS: &[ChartSpec] = &[
+    ChartSpec {
+        id: "status",
+        title: "Responses by status",
+        left_unit: "responses/s",
+        left_log: false,
+        right: Some(("% 5xx", Some(100.0))),
+        series: &[
+            Series {
+                label: "200",
+                color: OK,
+                dash: &[],
+                width: 1.5,
+                axis: Axis::Left,
+                value: |r| r.status.ok_200 as f64,
+            },
+            Series {
+                label: "500",
+                color: RED,
+                dash: &[6.0, 3.0],
+                width: 1.5,
+                axis: Axis::Left,
+                value: |r| r.status.error_500 as f64,
+            },
+            Series {
+                label: "502",
+                color: ORANGE,
+                dash: &[2.0, 2.0],
+                width: 1.5,
+                axis: Axis::Left,
+                value: |r| r.status.bad_gateway_502 as f64,
+            },
+            Series {
+                label: "503",
+                color: SKY,
+                dash: &[8.0, 3.0, 2.0, 3.0],
+                width: 1.5,
+                axis: Axis::Left,
+                value: |r| r.status.unavailable_503 as f64,
+            },
+            Series {
+                label: "504",
+                color: PURPLE,
+                dash: &[1.0, 3.0],
+                width: 2.0,
+                axis: Axis::Left,
+                value: |r| r.status.gateway_timeout_504 as f64,
+            },
+            Series {
+                label: "client timeout",
+                color: GREY,
+                dash: &[10.0, 4.0],
+                width: 1.5,
+                axis: Axis::Left,
+                value: |r| r.status.client_timeout as f64,
+            },
+            Series {
+                label: "5xx rate (%)",
+                color: BLUE,
+                dash: &[],
+                width: 3.0,
+                axis: Axis::Right,
+                value: |r| 100.0 * r.status.rate_5xx(),
+            },
+        ],
+    },
+    ChartSpec {
+        id: "latency",
+        title: "Latency (log scale)",
+        left_unit: "ms",
+        left_log: true,
+        right: None,
+        series: &[
+            Series {
+                label: "p50",
+                color: OK,
+                dash: &[],
+                width: 2.0,
+                axis: Axis::Left,
+                value: |r| r.latency_p50_ms,
+            },
+            Series {
+                label: "p99",
+                color: RED,
+                dash: &[6.0, 3.0],
+                width: 2.0,
+                axis: Axis::Left,
+                value: |r| r.latency_p99_ms,
+            },
+        ],
+    },
+    ChartSpec {
+        id: "saturation",
+        title: "Saturation (all instances)",
+        left_unit: "count",
+        left_log: false,
+        right: None,
+        series: &[
+            Series {
+                label: "threads busy",
+                color: BLUE,
+                dash: &[],
+                width: 2.0,
+                axis: Axis::Left,
+                value: |r| r.threads_busy as f64,
+            },
+            Series {
+                label: "accept queue",
+                color: ORANGE,
+                dash: &[2.0, 2.0],
+                width: 2.0,
+                axis: Axis::Left,
+                value: |r| r.accept_queue as f64,
+            },
+            Series {
+                label: "DB pool active",
+                color: OK,
+                dash: &[6.0, 3.0],
+                width: 2.0,
+                axis: Axis::Left,
+                value: |r| r.pool_active as f64,
+            },
+            Series {
+                label: "DB pool waiters",
+                color: RED,
+                dash: &[8.0, 3.0, 2.0, 3.0],
+                width: 2.0,
+                axis: Axis::Left,
+                value: |r| r.pool_waiters as f64,
+            },
+        ],
+    },
+    ChartSpec {
+        id: "cache",
+        title: "Cache and database",
+        left_unit: "per second",
+        left_log: false,
+        right: Some(("% hits", Some(100.0))),
+        series: &[
+            Series {
+                label: "DB queries/s",
+                color: BLUE,
+                dash: &[],
+                width: 2.0,
+                axis: Axis::Left,
+                value: |r| r.db_queries as f64,
+            },
+            Series {
+                label: "cache loads/s",
+                color: RED,
+                dash: &[2.0, 2.0],
+                width: 2.0,
+                axis: Axis::Left,
+                value: |r| r.cache_loads as f64,
+            },
+            Series {
+                label: "hit ratio (%)",
+                color: OK,
+                dash: &[6.0, 3.0],
+                width: 2.0,
+                axis: Axis::Right,
+                value: |r| 100.0 * ratio(r.cache_hits, r.cache_hits + r.cache_misses),
+            },
+        ],
+    },
+    ChartSpec {
+        id: "breaker",
+        title: "Circuit breakers",
+        left_unit: "instances",
+        left_log: false,
+        right: Some(("rejected/s", None)),
+        series: &[
+            Series {
+                label: "open",
+                color: RED,
+                dash: &[],
+                width: 2.5,
+                axis: Axis::Left,
+                value: |r| r.breakers_open as f64,
+            },
+            Series {
+                label: "half-open",
+                color: YELLOW,
+                dash: &[6.0, 3.0],
+                width: 2.5,
+                axis: Axis::Left,
+                value: |r| r.breakers_half_open as f64,
+            },
+            Series {
+                label: "rejected calls/s",
+                color: GREY,
+                dash: &[2.0, 2.0],
+                width: 1.5,
+                axis: Axis::Right,
+                value: |r| r.breaker_rejections as f64,
+            },
+        ],
+    },
+    ChartSpec {
+        id: "retries",
+        title: "Retries and amplification",
+        left_unit: "per second",
+        left_log: false,
+        right: Some(("amplification", None)),
+        series: &[
+            Series {
+                label: "user requests/s",
+                color: OK,
+                dash: &[],
+                width: 2.0,
+                axis: Axis::Left,
+                value: |r| r.requests as f64,
+            },
+            Series {
+                label: "retries/s",
+                color: RED,
+                dash: &[6.0, 3.0],
+                width: 2.0,
+                axis: Axis::Left,
+                value: |r| r.retries as f64,
+            },
+            Series {
+                label: "goodput/s",
+                color: BLUE,
+                dash: &[2.0, 2.0],
+                width: 2.0,
+                axis: Axis::Left,
+                value: |r| r.goodput as f64,
+            },
+            Series {
+                label: "amplification (x)",
+                color: PURPLE,
+                dash: &[8.0, 3.0, 2.0, 3.0],
+                width: 2.0,
+                axis: Axis::Right,
+                value: |r| {
+                    if r.requests == 0 {
+                        1.0
+                    } else {
+                        (r.requests + r.retries) as f64 / r.requests as f64
+                    }
+                },
+            },
+        ],
+    },
+];
+
+/// A chart's data for one redraw: per pixel column, the largest value of each series among
+/// the rows that fall in it (peaks survive downsampling).
+fn columns(
+    rows: &[SecondMetrics],
+    series: &Series,
+    width: usize,
+    duration_s: f64,
+) -> Vec<(f64, f64)> {
+    if rows.is_empty() || width == 0 {
+        return Vec::new();
+    }
+    let per_px = duration_s / width as f64;
+    let mut out: Vec<(f64, f64)> = Vec::with_capacity(width.min(rows.len()));
+    for r in rows {
+        let x = ((r.t_s as f64) / per_px).floor();
+        let v = (series.value)(r);
+        match out.last_mut() {
+            Some(last) if last.0 == x => last.1 = last.1.max(v),
+            _ => out.push((x, v)),
+        }
+    }
+    out
+}
+
+fn nice_max(v: f64) -> f64 {
+    if v <= 0.0 {
+        return 1.0;
+    }
+    let magnitude = 10f64.powf(v.log10().floor());
+    for step in [1.0, 2.0, 2.5, 5.0, 10.0] {
+        if step * magnitude >= v {
+            return step * magnitude;
+        }
+    }
+    10.0 * magnitude
+}
+
+/// A fault window on the time axis: (start s, end s, label).
+pub type FaultBand = (f64, f64, String);
+
+/// The fault windows of a run.
+pub fn fault_bands(faults: &[FaultConfig]) -> Vec<FaultBand> {
+    faults
+        .iter()
+        .map(|f| {
+            (
+                f.start.as_secs_f64(),
+                f.end.as_secs_f64(),
+                outage_lab_engine::config::kind_name(f.kind),
+            )
+        })
+        .collect()
+}
+
+/// Draws one chart on `canvas` (sized to its CSS box at the device's pixel ratio).
+pub fn draw(
+    canvas: &HtmlCanvasElement,
+    spec: &ChartSpec,
+    rows: &[SecondMetrics],
+    duration_s: f64,
+    bands: &[FaultBand],
+    now_s: f64,
+) -> Result<(), JsValue> {
+    let ratio = web_sys::window().map_or(1.0, |w| w.device_pixel_ratio());
+    let css_w = canvas.client_width().max(100) as f64;
+    let css_h = canvas.client_height().max(80) as f64;
+    let (w, h) = ((css_w * ratio) as u32, (css_h * ratio) as u32);
+    if canvas.width() != w || canvas.height() != h {
+        canvas.set_width(w);
+        canvas.set_height(h);
+    }
+    let ctx: CanvasRenderingContext2d = canvas
+        .get_context("2d")?
+        .ok_or_else(|| JsValue::from_str("no 2d context"))?
+        .dyn_into()?;
+    ctx.set_transform(ratio, 0.0, 0.0, ratio, 0.0, 0.0)?;
+    ctx.clear_rect(0.0, 0.0, css_w, css_h);
+    let (left, right, top, bottom) = (
+        44.0,
+        if spec.right.is_some() { 44.0 } else { 10.0 },
+        8.0,
+        20.0,
+    );
+    let plot_w = (css_w - left - right).max(10.0);
+    let plot_h = (css_h - top - bottom).max(10.0);
+    let x_of = |t: f64| left + plot_w * (t / duration_s.max(1.0)).clamp(0.0, 1.0);
+
+    // Fault windows (hatched bands, labelled) and the clock.
+    for (start, end, label) in bands {
+        let (x0, x1) = (
+            x_of(*start),
+            x_of(if end > start {
+                *end
+            } else {
+                start + duration_s / plot_w
+            }),
+        );
+        ctx.set_fill_style_str("rgba(213, 94, 0, 0.10)");
+        ctx.fill_rect(x0, top, (x1 - x0).max(2.0), plot_h);
+        ctx.set_fill_style_str("#8a3a00");
+        ctx.set_font("10px system-ui, sans-serif");
+        ctx.fill_text(label, x0 + 2.0, top + 10.0)?;
+    }
+    ctx.set_stroke_style_str("#888");
+    ctx.set_line_width(1.0);
+    ctx.set_line_dash(&js_sys::Array::new())?;
+    ctx.begin_path();
+    ctx.move_to(x_of(now_s), top);
+    ctx.line_to(x_of(now_s), top + plot_h);
+    ctx.stroke();
+
+    let px = plot_w.round() as usize;
+    let data: Vec<Vec<(f64, f64)>> = spec
+        .series
+        .iter()
+        .map(|s| columns(rows, s, px, duration_s.max(1.0)))
+        .collect();
+    let max_of = |axis: Axis| {
+        spec.series
+            .iter()
+            .zip(&data)
+            .filter(|(s, _)| s.axis == axis)
+            .flat_map(|(_, d)| d.iter().map(|p| p.1))
+            .fold(0.0, f64::max)
+    };
+    let left_max = if spec.left_log {
+        10f64.powf(max_of(Axis::Left).max(10.0).log10().ceil())
+    } else {
+        nice_max(max_of(Axis::Left))
+    };
+    let left_min = if spec.left_log { 0.1 } else { 0.0 };
+    let right_max = match spec.right {
+        Some((_, Some(fixed))) => fixed,
+        Some((_, None)) => nice_max(max_of(Axis::Right)),
+        None => 1.0,
+    };
+    let y_left = |v: f64| {
+        let f = if spec.left_log {
+            (v.max(left_min).log10() - left_min.log10()) / (left_max.log10() - left_min.log10())
+        } else {
+            v / left_max
+        };
+        top + plot_h * (1.0 - f.clamp(0.0, 1.0))
+    };
+    let y_right = |v: f64| top + plot_h * (1.0 - (v / right_max).clamp(0.0, 1.0));
+
+    // Axes and grid.
+    ctx.set_fill_style_str("#5a6478");
+    ctx.set_font("10px system-ui, sans-serif");
+    ctx.set_stroke_style_str("#e3e6ee");
+    let ticks: Vec<f64> = if spec.left_log {
+        let mut v = left_min;
+        let mut out = vec![];
+        while v <= left_max * 1.001 {
+            out.push(v);
+            v *= 10.0;
+        }
+        out
+    } else {
+        (0..=4).map(|i| left_max * i as f64 / 4.0).collect()
+    };
+    for t in &ticks {
+        let y = y_left(*t);
+        ctx.begin_path();
+        ctx.move_to(left, y);
+        ctx.line_to(left + plot_w, y);
+        ctx.stroke();
+        ctx.fill_text(&short(*t), 2.0, y + 3.0)?;
+    }
+    if let Some((unit, _)) = spec.right {
+        for i in 0..=4 {
+            let v = right_max * i as f64 / 4.0;
+            ctx.fill_text(&short(v), left + plot_w + 4.0, y_right(v) + 3.0)?;
+        }
+        ctx.fill_text(unit, left + plot_w - 60.0, top + plot_h + 16.0)?;
+    }
+    let step = nice_max(duration_s / 6.0);
+    let mut t = 0.0;
+    while t <= duration_s + 0.001 {
+        ctx.fill_text(
+            &format!("{}s", short(t)),
+            x_of(t) - 8.0,
+            top + plot_h + 14.0,
+        )?;
+        t += step;
+    }
+
+    // The lines.
+    for (s, points) in spec.series.iter().zip(&data) {
+        if points.is_empty() {
+            continue;
+        }
+        ctx.set_stroke_style_str(s.color);
+        ctx.set_line_width(s.width);
+        let dash = js_sys::Array::new();
+        for d in s.dash {
+            dash.push(&JsValue::from_f64(*d));
+        }
+        ctx.set_line_dash(&dash)?;
+        ctx.begin_path();
+        for (i, (x, v)) in points.iter().enumerate() {
+            let y = match s.axis {
+                Axis::Left => y_left(*v),
+                Axis::Right => y_right(*v),
+            };
+            let x = left + x + 0.5;
+            if i == 0 {
+                ctx.move_to(x, y);
+            } else {
+                ctx.line_to(x, y);
+            }
+        }
+        ctx.stroke();
+    }
+    ctx.set_line_dash(&js_sys::Array::new())?;
+    Ok(())
+}
+
+/// A short axis label: 1.2k, 3M, 0.5.
+fn short(v: f64) -> String {
+    let a = v.abs();
+    if a >= 1e6 {
+        format!("{}M", trim(v / 1e6))
+    } else if a >= 1e3 {
+        format!("{}k", trim(v / 1e3))
+    } else {
+        trim(v)
+    }
+}
+
+fn trim(v: f64) -> String {
+    let s = format!("{v:.1}");
+    s.strip_suffix(".0").map(str::to_owned).unwrap_or(s)
+}

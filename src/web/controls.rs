@@ -1,0 +1,280 @@
+//! The settings panel: every knob of the model grouped by component, each with its unit,
+//! range, the production default it mirrors and what it does. A refused value stays in its
+//! field with the reason next to it; the run keeps its previous value.
+
+use std::collections::HashMap;
+use std::rc::Rc;
+
+use crate::app::knobs::{fmt_number, Group, Input, Knob, Value, KNOBS};
+use outage_lab_engine::config::Problem;
+use outage_lab_engine::Scenario;
+use web_sys::{HtmlInputElement, HtmlSelectElement};
+use yew::prelude::*;
+
+/// The panel's inputs.
+#[derive(Properties, PartialEq)]
+pub struct ControlsProps {
+    /// The scenario whose values the controls show.
+    pub scenario: Rc<Scenario>,
+    /// Problems of the last refused change, by field path.
+    pub problems: Rc<Vec<Problem>>,
+    /// Settings waiting for a reset.
+    pub pending: Rc<Vec<&'static str>>,
+    /// Settings the current preset's lesson is about.
+    pub highlight: &'static [&'static str],
+    /// A control changed: (knob id, text).
+    pub on_change: Callback<(&'static str, String)>,
+    /// Controls cannot be changed (a locked embed).
+    #[prop_or_default]
+    pub locked: bool,
+}
+
+/// The panel.
+pub struct Controls {
+    drafts: HashMap<&'static str, String>,
+}
+
+/// A message: a control's text changed.
+pub struct Draft(&'static str, String);
+
+fn slider_position(input: &Input, value: f64) -> f64 {
+    if let Input::Number {
+        slider: (lo, hi),
+        log,
+        ..
+    } = *input
+    {
+        let f = if log && lo > 0.0 {
+            (value.max(lo).ln() - lo.ln()) / (hi.ln() - lo.ln())
+        } else {
+            (value - lo) / (hi - lo)
+        };
+        (f.clamp(0.0, 1.0) * 1000.0).round()
+    } else {
+        0.0
+    }
+}
+
+fn slider_value(input: &Input, position: f64) -> f64 {
+    if let Input::Number {
+        slider: (lo, hi),
+        log,
+        integer,
+        ..
+    } = *input
+    {
+        let f = position / 1000.0;
+        let v = if log && lo > 0.0 {
+            (lo.ln() + f * (hi.ln() - lo.ln())).exp()
+        } else {
+            lo + f * (hi - lo)
+        };
+        // Slider positions snap to readable values; typed values are taken as typed.
+        let digits = if v >= 100.0 || integer {
+            0
+        } else if v >= 1.0 {
+            1
+        } else {
+            3
+        };
+        let scale = 10f64.powi(digits);
+        (v * scale).round() / scale
+    } else {
+        0.0
+    }
+}
+
+fn value_text(v: &Value, input: &Input) -> String {
+    match v {
+        Value::Number(n) => fmt_number(*n),
+        Value::Off => match input {
+            Input::Number {
+                off: Some(word), ..
+            } => (*word).to_string(),
+            _ => String::new(),
+        },
+        Value::Choice(c) => c.clone(),
+        Value::Flag(b) => if *b { "on" } else { "off" }.into(),
+    }
+}
+
+impl Component for Controls {
+    type Message = Draft;
+    type Properties = ControlsProps;
+
+    fn create(_ctx: &Context<Self>) -> Self {
+        Controls {
+            drafts: HashMap::new(),
+        }
+    }
+
+    fn update(&mut self, ctx: &Context<Self>, Draft(id, text): Draft) -> bool {
+        self.drafts.insert(id, text.clone());
+        ctx.props().on_change.emit((id, text));
+        false
+    }
+
+    fn view(&self, ctx: &Context<Self>) -> Html {
+        let props = ctx.props();
+        html! {
+            <div class="controls-panel">
+                { for Group::ALL.iter().map(|group| {
+                    let knobs: Vec<&'static Knob> = KNOBS
+                        .iter()
+                        .filter(|k| k.group == *group && k.get(&props.scenario).is_some())
+                        .collect();
+                    let open = *group == Group::Traffic
+                        || knobs.iter().any(|k| props.highlight.contains(&k.id));
+                    html! {
+                        <details class="group" open={open}>
+                            <summary>{ group.title() }</summary>
+                            { for knobs.into_iter().map(|k| self.view_knob(ctx, k)) }
+                        </details>
+                    }
+                }) }
+            </div>
+        }
+    }
+}
+
+impl Controls {
+    fn view_knob(&self, ctx: &Context<Self>, k: &'static Knob) -> Html {
+        let props = ctx.props();
+        let Some(value) = k.get(&props.scenario) else {
+            return html! {};
+        };
+        let problems: Vec<&Problem> = props.problems.iter().filter(|p| k.owns(&p.path)).collect();
+        let invalid = !problems.is_empty();
+        let text = match (invalid, self.drafts.get(k.id)) {
+            (true, Some(draft)) => draft.clone(),
+            _ => value_text(&value, &k.input),
+        };
+        let dom_id = format!("knob-{}", k.id.replace('.', "-"));
+        let help_id = format!("{dom_id}-help");
+        let error_id = format!("{dom_id}-error");
+        let described = if invalid {
+            format!("{help_id} {error_id}")
+        } else {
+            help_id.clone()
+        };
+        let link = ctx.link();
+        let id = k.id;
+        let disabled = props.locked;
+        let input = match k.input {
+            Input::Number { off, .. } => {
+                let on_text = link.callback(move |e: Event| {
+                    Draft(id, e.target_unchecked_into::<HtmlInputElement>().value())
+                });
+                let input_kind = k.input;
+                let on_slide = link.callback(move |e: InputEvent| {
+                    let pos: f64 = e
+                        .target_unchecked_into::<HtmlInputElement>()
+                        .value()
+                        .parse()
+                        .unwrap_or(0.0);
+                    Draft(id, fmt_number(slider_value(&input_kind, pos)))
+                });
+                let is_off = value == Value::Off;
+                let number = match value {
+                    Value::Number(n) => n,
+                    _ => 0.0,
+                };
+                let off_toggle = off.map(|word| {
+                    let on_off = link.callback(move |e: Event| {
+                        let checked = e.target_unchecked_into::<HtmlInputElement>().checked();
+                        Draft(id, if checked { word.to_string() } else { default_on_value(id) })
+                    });
+                    html! {
+                        <label class="off-toggle">
+                            <input type="checkbox" checked={is_off} onchange={on_off} disabled={disabled}
+                                   data-testid={format!("{dom_id}-off")} />
+                            { word }
+                        </label>
+                    }
+                });
+                html! {
+                    <div class="number-row">
+                        <input type="range" min="0" max="1000" step="1"
+                               value={slider_position(&k.input, number).to_string()}
+                               aria-label={format!("{} slider", k.label)} aria-describedby={described.clone()}
+                               disabled={disabled || is_off} oninput={on_slide} tabindex="-1" />
+                        <input id={dom_id.clone()} type="text" inputmode="decimal" class="number"
+                               value={text} onchange={on_text} disabled={disabled}
+                               aria-invalid={invalid.to_string()} aria-describedby={described}
+                               data-testid={dom_id.clone()} />
+                        <span class="unit">{ k.unit }</span>
+                        { for off_toggle }
+                    </div>
+                }
+            }
+            Input::Choice(options) => {
+                let on_pick = link.callback(move |e: Event| {
+                    Draft(id, e.target_unchecked_into::<HtmlSelectElement>().value())
+                });
+                html! {
+                    <select id={dom_id.clone()} onchange={on_pick} disabled={disabled}
+                            aria-describedby={described} data-testid={dom_id.clone()}>
+                        { for options.iter().map(|(v, label)| html! {
+                            <option value={*v} selected={text == *v}>{ *label }</option>
+                        }) }
+                    </select>
+                }
+            }
+            Input::Toggle => {
+                let checked = value == Value::Flag(true);
+                let on_flip = link.callback(move |e: Event| {
+                    let on = e.target_unchecked_into::<HtmlInputElement>().checked();
+                    Draft(id, if on { "on" } else { "off" }.into())
+                });
+                html! {
+                    <input id={dom_id.clone()} type="checkbox" role="switch" checked={checked}
+                           onchange={on_flip} disabled={disabled}
+                           aria-describedby={described} data-testid={dom_id.clone()} />
+                }
+            }
+        };
+        let pending = props.pending.contains(&k.id);
+        let class = classes!(
+            "knob",
+            props.highlight.contains(&k.id).then_some("lesson"),
+            invalid.then_some("invalid")
+        );
+        html! {
+            <div class={class}>
+                <label for={dom_id.clone()} class="knob-label">
+                    { k.label }
+                    if props.highlight.contains(&k.id) { <span class="badge lesson-badge">{ "the fix" }</span> }
+                    if !k.live { <span class="badge">{ "applies on reset" }</span> }
+                    if pending { <span class="badge pending" role="status">{ "waiting for reset" }</span> }
+                </label>
+                { input }
+                <p id={help_id} class="knob-help">
+                    { k.help }
+                    <span class="knob-meta">
+                        { format!(" Range {}{}.", k.range_text(), if k.unit.is_empty() { String::new() } else { format!(" {}", k.unit) }) }
+                        if !k.mirrors.is_empty() { { format!(" Mirrors: {}.", k.mirrors) } }
+                    </span>
+                </p>
+                if invalid {
+                    <p id={error_id} class="knob-error" role="alert" data-testid={format!("{dom_id}-error")}>
+                        { for problems.iter().map(|p| html! { <span>{ format!("{}: {}", p.path, p.message) }</span> }) }
+                    </p>
+                }
+            </div>
+        }
+    }
+}
+
+/// The value a "no limit" box returns to when unchecked: the knob's production default.
+fn default_on_value(id: &str) -> String {
+    match id {
+        "instances.accept_queue" => "100",
+        "db_pool.connection_timeout_ms" | "client.timeout_ms" => "30000",
+        "load_balancer.gateway_timeout_ms" => "60000",
+        "database.query_timeout_ms" => "10000",
+        "upstream.connect_timeout_ms" => "1000",
+        "upstream.read_timeout_ms" => "2000",
+        _ => "1000",
+    }
+    .into()
+}

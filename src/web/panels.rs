@@ -1,0 +1,221 @@
+//! The alerts panel and the log panel.
+
+use std::rc::Rc;
+
+use outage_lab_engine::metrics::Status;
+use outage_lab_engine::observe::{AlertEvent, AlertRule, Level, LogEvent, Severity};
+use web_sys::HtmlSelectElement;
+use yew::prelude::*;
+
+/// The rule's name and threshold, as an on-call engineer reads it.
+pub fn rule_text(rule: AlertRule) -> &'static str {
+    match rule {
+        AlertRule::ErrorRate5m => "5xx above 1 % of critical endpoints' responses over 5 min",
+        AlertRule::ErrorRate5mNonCritical => {
+            "5xx above 5 % of non-critical endpoints' responses over 5 min"
+        }
+        AlertRule::PoolUseWarn => "DB pool use above 80 % on an instance",
+        AlertRule::PoolUsePage => "DB pool use above 95 % on an instance",
+        AlertRule::LatencyP99 => "p99 latency above 5x its first-minute baseline",
+    }
+}
+
+/// The alerts panel's inputs.
+#[derive(Properties, PartialEq)]
+pub struct AlertsProps {
+    /// Every firing so far.
+    pub history: Rc<Vec<AlertEvent>>,
+}
+
+/// Alerts with their thresholds, fire and resolve times; firing ones first.
+#[function_component(AlertsPanel)]
+pub fn alerts_panel(props: &AlertsProps) -> Html {
+    let mut alerts: Vec<&AlertEvent> = props.history.iter().collect();
+    alerts.sort_by_key(|a| (a.resolved_s.is_some(), std::cmp::Reverse(a.fired_s)));
+    html! {
+        <section class="panel alerts" aria-labelledby="alerts-title" data-testid="alerts">
+            <h2 id="alerts-title">{ "Alerts" }</h2>
+            if alerts.is_empty() {
+                <p class="quiet">{ "No alert has fired." }</p>
+            } else {
+                <ul>
+                    { for alerts.iter().map(|a| {
+                        let severity = match a.severity { Severity::Page => "PAGE", Severity::Warn => "WARN" };
+                        let state = match a.resolved_s {
+                            None => format!("firing since {} s", a.fired_s),
+                            Some(r) => format!("fired {} s, resolved {} s", a.fired_s, r),
+                        };
+                        html! {
+                            <li class={classes!("alert", a.resolved_s.is_none().then_some("firing"), severity.to_lowercase())}
+                                data-rule={serde_json::to_string(&a.rule).unwrap_or_default().trim_matches('"').to_string()}>
+                                <span class="badge sev">{ severity }</span>
+                                <span>{ rule_text(a.rule) }</span>
+                                <span class="when">{ state }</span>
+                            </li>
+                        }
+                    }) }
+                </ul>
+            }
+            <p class="quiet small">{ "Rules: 5xx > 1 % over 5 min pages; pool use > 80 % warns, > 95 % pages; p99 > 5x baseline warns." }</p>
+        </section>
+    }
+}
+
+/// The log panel's inputs.
+#[derive(Properties, PartialEq)]
+pub struct LogsProps {
+    /// The ring's events, oldest first.
+    pub events: Rc<Vec<LogEvent>>,
+    /// Events logged in total (the ring keeps the newest).
+    pub total: u64,
+    /// The class filter: `""` for everything, `errors` for every error, or a class name.
+    pub filter: String,
+    /// The selected line's sequence number.
+    pub selected: Option<u64>,
+    /// The filter changed.
+    pub on_filter: Callback<String>,
+    /// A line was picked.
+    pub on_select: Callback<u64>,
+}
+
+/// Lines shown at most, newest first.
+const LINES_SHOWN: usize = 200;
+
+fn class_name(e: &LogEvent) -> Option<String> {
+    e.error_class
+        .and_then(|c| serde_json::to_value(c).ok())
+        .and_then(|v| v.as_str().map(str::to_owned))
+}
+
+fn status_text(s: Status) -> &'static str {
+    match s {
+        Status::ClientTimeout => "client gave up",
+        other => other.label(),
+    }
+}
+
+/// The structured log: newest first, the first error of each incident marked, filterable by
+/// error class; picking a line shows that request's path and timings.
+#[function_component(LogsPanel)]
+pub fn logs_panel(props: &LogsProps) -> Html {
+    let mut classes: Vec<String> = props.events.iter().filter_map(class_name).collect();
+    classes.sort();
+    classes.dedup();
+    let matches = |e: &LogEvent| match props.filter.as_str() {
+        "" => true,
+        "errors" => e.level == Level::Error,
+        "info" => e.level != Level::Error,
+        class => class_name(e).as_deref() == Some(class),
+    };
+    let shown: Vec<&LogEvent> = props
+        .events
+        .iter()
+        .rev()
+        .filter(|e| matches(e))
+        .take(LINES_SHOWN)
+        .collect();
+    let on_filter = {
+        let cb = props.on_filter.clone();
+        Callback::from(move |e: Event| {
+            cb.emit(e.target_unchecked_into::<HtmlSelectElement>().value())
+        })
+    };
+    let selected = props
+        .selected
+        .and_then(|seq| props.events.iter().find(|e| e.seq == seq));
+    html! {
+        <section class="panel logs" aria-labelledby="logs-title" data-testid="logs">
+            <h2 id="logs-title">{ "Log" }</h2>
+            <div class="logs-bar">
+                <label for="log-filter">{ "Show" }</label>
+                <select id="log-filter" onchange={on_filter} data-testid="log-filter">
+                    <option value="" selected={props.filter.is_empty()}>{ "everything" }</option>
+                    <option value="errors" selected={props.filter == "errors"}>{ "errors" }</option>
+                    <option value="info" selected={props.filter == "info"}>{ "info and warnings" }</option>
+                    { for classes.iter().map(|c| html! {
+                        <option value={c.clone()} selected={props.filter == *c}>{ format!("errors: {c}") }</option>
+                    }) }
+                </select>
+                <span class="quiet small">{ format!("{} lines logged; the newest {} kept", props.total, props.events.len()) }</span>
+            </div>
+            <ol class="log-lines" aria-label="Log lines, newest first">
+                { for shown.iter().map(|e| {
+                    let seq = e.seq;
+                    let on_select = props.on_select.reform(move |_| seq);
+                    let level = match e.level { Level::Error => "ERROR", Level::Warn => "WARN", Level::Info => "INFO" };
+                    let who = e.instance.map(|i| format!("instance {i}")).unwrap_or_else(|| "lb".into());
+                    html! {
+                        <li class={classes!("log", level.to_lowercase(), e.first_of_incident.then_some("first"), (props.selected == Some(seq)).then_some("selected"))}>
+                            <button type="button" onclick={on_select} aria-pressed={(props.selected == Some(seq)).to_string()}
+                                    data-first={e.first_of_incident.to_string()}>
+                                <span class="t">{ format!("{:>9.3}s", e.t_ms / 1000.0) }</span>
+                                <span class="lvl">{ level }</span>
+                                <span class="who">{ who }</span>
+                                if let Some(ep) = &e.endpoint { <span class="ep">{ ep }</span> }
+                                if let Some(s) = e.status { <span class="st">{ status_text(s) }</span> }
+                                if e.first_of_incident { <span class="badge first-badge">{ "first error of the incident" }</span> }
+                                <span class="msg">{ &e.message }</span>
+                            </button>
+                        </li>
+                    }
+                }) }
+            </ol>
+            if let Some(e) = selected { { view_trace(e) } }
+        </section>
+    }
+}
+
+fn view_trace(e: &LogEvent) -> Html {
+    let Some(t) = &e.trace else {
+        return html! {
+            <div class="trace" data-testid="trace"><p>{ format!("{:.3} s: {}", e.t_ms / 1000.0, e.message) }</p></div>
+        };
+    };
+    let mut steps: Vec<(String, f64)> = vec![("request started".into(), t.request_started_ms)];
+    if t.attempt_no > 1 {
+        steps.push((
+            format!("attempt {} reached the load balancer", t.attempt_no),
+            t.arrived_ms,
+        ));
+    } else {
+        steps.push(("reached the load balancer".into(), t.arrived_ms));
+    }
+    if let Some(a) = t.accepted_ms {
+        steps.push((
+            format!(
+                "accepted by instance {}",
+                e.instance.map_or("?".into(), |i| i.to_string())
+            ),
+            a,
+        ));
+    }
+    if let Some(th) = t.thread_ms {
+        steps.push(("got a worker thread".into(), th));
+    }
+    if let Some(since) = t.doing_since_ms {
+        steps.push((format!("began {}", t.doing), since));
+    }
+    steps.push((
+        format!("ended: {}", e.status.map_or("error", status_text)),
+        t.ended_ms,
+    ));
+    let mut prev = t.request_started_ms;
+    html! {
+        <div class="trace" data-testid="trace" aria-live="polite">
+            <h3>{ format!("{} — {}", e.error_id.clone().unwrap_or_default(), e.endpoint.clone().unwrap_or_default()) }</h3>
+            <p>{ format!("Request {} attempt {}; when it ended it was {}{}.", t.request_id, t.attempt_no, t.doing,
+                t.step.map(|s| format!(" (handler step {})", s + 1)).unwrap_or_default()) }</p>
+            <table>
+                <thead><tr><th scope="col">{ "What" }</th><th scope="col">{ "At (s)" }</th><th scope="col">{ "After (ms)" }</th></tr></thead>
+                <tbody>
+                    { for steps.into_iter().map(|(what, at)| {
+                        let gap = at - prev;
+                        prev = at;
+                        html! { <tr><th scope="row">{ what }</th><td>{ format!("{:.3}", at / 1000.0) }</td><td>{ format!("{gap:.1}") }</td></tr> }
+                    }) }
+                </tbody>
+            </table>
+            <p class="msg">{ &e.message }</p>
+        </div>
+    }
+}
