@@ -6,7 +6,7 @@
 use outage_lab_engine::breaker::{BreakerConfig, Window};
 use outage_lab_engine::config::{Config, Problem, RATE_RPS_MAX, SETTING_MS_MAX};
 use outage_lab_engine::scenario::{
-    Breaker, BreakerPreset, BreakerWindow, Capacity, Dist, ErrorHandling, HealthCheck,
+    defaults, Breaker, BreakerPreset, BreakerWindow, Capacity, Dist, ErrorHandling, HealthCheck,
     HealthCheckKind, Jitter, LbPolicy, QueueOverflow, RateComponent, Retry, RetryBudget,
     StampedeProtection, Timeout, WhenAllUnhealthy, WhenOpen,
 };
@@ -306,15 +306,38 @@ fn choice_of(v: &Value) -> &str {
     }
 }
 
-fn choice<T: serde::Serialize>(value: T) -> Option<Value> {
-    match serde_json::to_value(value) {
-        Ok(serde_json::Value::String(s)) => Some(Value::Choice(s)),
-        _ => None,
-    }
+/// The enums a choice control edits, with their names as in the scenario file.
+trait Named: Copy + PartialEq + 'static {
+    const NAMES: &'static [(Self, &'static str)];
 }
 
-fn from_choice<T: serde::de::DeserializeOwned>(v: &Value) -> Option<T> {
-    serde_json::from_value(serde_json::Value::String(choice_of(v).into())).ok()
+macro_rules! named {
+    ($t:ty: $($v:expr => $n:literal),+ $(,)?) => {
+        impl Named for $t {
+            const NAMES: &'static [(Self, &'static str)] = &[$(($v, $n)),+];
+        }
+    };
+}
+
+named!(Jitter: Jitter::None => "none", Jitter::Full => "full", Jitter::Equal => "equal", Jitter::Decorrelated => "decorrelated");
+named!(LbPolicy: LbPolicy::RoundRobin => "round_robin", LbPolicy::LeastOutstanding => "least_outstanding");
+named!(HealthCheckKind: HealthCheckKind::Shallow => "shallow", HealthCheckKind::Deep => "deep");
+named!(WhenAllUnhealthy: WhenAllUnhealthy::Reject503 => "reject_503", WhenAllUnhealthy::FailOpen => "fail_open");
+named!(QueueOverflow: QueueOverflow::Refuse => "refuse", QueueOverflow::Shed503 => "shed_503");
+named!(BreakerPreset: BreakerPreset::Resilience4j => "resilience4j", BreakerPreset::Hystrix => "hystrix");
+named!(WhenOpen: WhenOpen::Unavailable503 => "unavailable_503", WhenOpen::Degraded200 => "degraded_200");
+named!(ErrorHandling: ErrorHandling::Honest => "honest", ErrorHandling::Swallow => "swallow");
+
+fn choice<T: Named>(value: T) -> Option<Value> {
+    T::NAMES
+        .iter()
+        .find(|(v, _)| *v == value)
+        .map(|(_, name)| Value::Choice((*name).into()))
+}
+
+fn from_choice<T: Named>(v: &Value) -> Option<T> {
+    let name = choice_of(v);
+    T::NAMES.iter().find(|(_, n)| *n == name).map(|(v, _)| *v)
 }
 
 const fn ms(min_exclusive: bool, off: Option<&'static str>, slider: (f64, f64)) -> Input {
@@ -381,7 +404,16 @@ fn retry_mut(s: &mut Scenario) -> &mut Retry {
 }
 
 fn default_retry() -> Retry {
-    serde_json::from_str("{}").expect("every retry field has a default")
+    Retry {
+        max_attempts: defaults::max_attempts(),
+        backoff_base_ms: defaults::backoff_base_ms(),
+        backoff_cap_ms: defaults::backoff_cap_ms(),
+        jitter: defaults::jitter(),
+        retry_on_5xx: true,
+        retry_on_timeout: true,
+        honor_retry_after: true,
+        budget: None,
+    }
 }
 
 fn health(s: &Scenario) -> Option<&HealthCheck> {
@@ -391,7 +423,15 @@ fn health(s: &Scenario) -> Option<&HealthCheck> {
 fn health_mut(s: &mut Scenario) -> &mut HealthCheck {
     s.load_balancer
         .health_check
-        .get_or_insert_with(|| serde_json::from_str(r#"{"kind":"shallow"}"#).expect("defaults"))
+        .get_or_insert_with(|| HealthCheck {
+            kind: HealthCheckKind::Shallow,
+            interval_ms: defaults::health_interval_ms(),
+            timeout_ms: defaults::health_timeout_ms(),
+            unhealthy_threshold: defaults::unhealthy_threshold(),
+            healthy_threshold: defaults::healthy_threshold(),
+            deep_pool_use_max_pct: defaults::deep_pool_use_max_pct(),
+            when_all_unhealthy: defaults::when_all_unhealthy(),
+        })
 }
 
 fn breaker(s: &Scenario) -> Option<&Breaker> {
@@ -399,9 +439,18 @@ fn breaker(s: &Scenario) -> Option<&Breaker> {
 }
 
 fn breaker_mut(s: &mut Scenario) -> &mut Breaker {
-    s.upstream
-        .breaker
-        .get_or_insert_with(|| serde_json::from_str("{}").expect("defaults"))
+    s.upstream.breaker.get_or_insert_with(|| Breaker {
+        preset: defaults::breaker_preset(),
+        window: None,
+        minimum_calls: None,
+        failure_rate_threshold_pct: None,
+        slow_call_rate_threshold_pct: None,
+        slow_call_duration_ms: None,
+        wait_in_open_ms: None,
+        permitted_calls_in_half_open: None,
+        automatic_half_open: None,
+        when_open: defaults::when_open(),
+    })
 }
 
 /// The preset values a breaker's unset fields take.

@@ -209,7 +209,7 @@ pub fn view(snap: &Snapshot, flow: &Flow) -> Html {
             <g data-testid="database">
                 { boxed(right_x, mid - 40.0, 230.0, 80.0, "Database", if has("db_slow") || db_busy >= 1.0 { "bad" } else { "" },
                     vec![db_state.to_string(), format!("{:.0} queries/s", flow.db_queries_per_s)]) }
-                { gauge(right_x + 8.0, mid + 20.0, 120.0, 10.0, snap.db_concurrency, Some(snap.db_cores), "running/cores") }
+                { gauge(right_x + 8.0, mid + 22.0, 90.0, 10.0, snap.db_concurrency, Some(snap.db_cores), "queries/cores") }
             </g>
             { boxed(right_x, height - 90.0, 230.0, 60.0, "Payment gateway", if upstream_state == "up" { "" } else { "bad" },
                 vec![upstream_state.to_string(), format!("{calls} calls/s, {failures} failed")]) }

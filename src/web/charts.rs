@@ -482,11 +482,13 @@ pub fn draw(
         ctx.fill_text(&short(*t), 2.0, y + 3.0)?;
     }
     if let Some((unit, _)) = spec.right {
-        for i in 0..=4 {
+        for i in 0..4 {
             let v = right_max * i as f64 / 4.0;
             ctx.fill_text(&short(v), left + plot_w + 4.0, y_right(v) + 3.0)?;
         }
-        ctx.fill_text(unit, left + plot_w - 60.0, top + plot_h + 16.0)?;
+        ctx.set_text_align("right");
+        ctx.fill_text(unit, css_w - 2.0, top + 8.0)?;
+        ctx.set_text_align("left");
     }
     let step = nice_max(duration_s / 6.0);
     let mut t = 0.0;

@@ -653,7 +653,7 @@ impl Component for App {
                     <div class="transport" role="group" aria-label="Playback">
                         <button type="button" data-testid="play" onclick={link.callback(|_| Msg::PlayPause)}
                                 aria-pressed={playing.to_string()}>
-                            { if playing { "⏸ Pause" } else if sim.is_finished() { "↻ Play again" } else { "▶ Play" } }
+                            { if playing { "Pause" } else if sim.is_finished() { "Play again" } else { "Play" } }
                         </button>
                         <button type="button" data-testid="step" onclick={link.callback(|_| Msg::Step)} disabled={sim.is_finished()}>{ "Step 1 s" }</button>
                         <button type="button" data-testid="reset" class={classes!((!self.pending.is_empty()).then_some("attention"))}
@@ -733,7 +733,7 @@ impl Component for App {
                             </div>
                         </section>
                         <section class="architecture-view" aria-label="Architecture">
-                            { architecture::view(&snap, &flow) }
+                            <div class="architecture-scroll">{ architecture::view(&snap, &flow) }</div>
                             <p class="legend small">
                                 { "Bars fill as queues, threads and pool connections are used (green < 80 %, amber ≥ 80 %, red ≥ 95 %). Breaker light: C closed, O open, H half-open." }
                             </p>

@@ -264,3 +264,21 @@ fn every_unknown_field_is_reported_with_the_range_problems() {
     }
     assert_eq!(p.len(), 4, "{p:#?}");
 }
+
+#[test]
+fn unknown_fields_are_found_at_every_depth_and_null_means_unset_only_for_optional_fields() {
+    let p = problems(&with(
+        r#"{ "client": { "retry": null, "retyr": null },
+             "faults": [ { "kind": "cache_flush", "start_s": 5, "strat_s": 6, "multiplier": null } ],
+             "upstream": { "breaker": { "wait_in_open_ms": null, "colour": "red" } } }"#,
+    ));
+    assert_eq!(
+        p,
+        [
+            "client.retyr: unknown field `retyr`",
+            "faults[0].strat_s: unknown field `strat_s`",
+            "upstream.breaker.colour: unknown field `colour`",
+        ],
+        "{p:#?}"
+    );
+}

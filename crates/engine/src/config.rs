@@ -41,8 +41,7 @@ impl fmt::Display for Problem {
 }
 
 /// Reads a scenario from JSON text. Every unknown field is reported; a syntax error or a value
-/// of the wrong type stops the reading (nothing after it can be trusted), so the first one is
-/// reported with the unknown fields found before it. A scenario that reads is then fully
+/// of the wrong type stops the reading (nothing after it can be trusted) and is reported alone. A scenario that reads is then fully
 /// validated by [`Config::from_scenario`], which reports every problem at once.
 pub fn parse_scenario(json: &str) -> Result<Scenario, Vec<Problem>> {
     match read_scenario(json) {
@@ -70,50 +69,82 @@ fn read_scenario(json: &str) -> (Option<Scenario>, Vec<Problem>) {
         Ok(v) => v,
         Err(e) => return (None, file_problem(e.to_string())),
     };
-    let mut problems = Vec::new();
-    let mut on_unknown = |path: serde_ignored::Path| {
-        let (path, field) = field_path(&path);
-        problems.push(Problem {
-            path,
-            message: format!("unknown field `{field}`"),
-        });
-    };
-    let read: Result<Scenario, _> =
-        serde_path_to_error::deserialize(serde_ignored::Deserializer::new(&value, &mut on_unknown));
+    let read: Result<Scenario, _> = serde_path_to_error::deserialize(&value);
     match read {
-        Ok(scenario) => (Some(scenario), problems),
+        Ok(scenario) => {
+            // Unknown fields: keys of the file that do not come back when the scenario read
+            // from it is written out again.
+            let mut problems = Vec::new();
+            if let Ok(written) = serde_json::to_value(&scenario) {
+                unknown_fields(&value, &written, "", &mut problems);
+            }
+            (Some(scenario), problems)
+        }
         Err(e) => {
             let path = e.path().to_string();
-            problems.push(Problem {
+            let problem = Problem {
                 path: if path == "." { "(file)".into() } else { path },
                 message: e.into_inner().to_string(),
-            });
-            (None, problems)
+            };
+            (None, vec![problem])
         }
     }
 }
 
-/// A field path in the style of the other problems (`a.b[2].c`), and the last field's name.
-fn field_path(path: &serde_ignored::Path) -> (String, String) {
-    use serde_ignored::Path;
-    match path {
-        Path::Root => (String::new(), String::new()),
-        Path::Seq { parent, index } => {
-            let (p, _) = field_path(parent);
-            (format!("{p}[{index}]"), index.to_string())
+/// Optional fields, written only when set: a `null` under one of these names means "not set",
+/// not an unknown field.
+const OPTIONAL_FIELDS: [&str; 16] = [
+    "retry",
+    "health_check",
+    "breaker",
+    "window",
+    "minimum_calls",
+    "failure_rate_threshold_pct",
+    "slow_call_rate_threshold_pct",
+    "slow_call_duration_ms",
+    "wait_in_open_ms",
+    "permitted_calls_in_half_open",
+    "automatic_half_open",
+    "budget",
+    "multiplier",
+    "error_rate",
+    "instance",
+    "fail_fast",
+];
+
+/// Reports every key of `read` (the file) that `written` (the scenario read from it, written
+/// out again) lacks, with its path (`a.b[2].c`).
+fn unknown_fields(
+    read: &serde_json::Value,
+    written: &serde_json::Value,
+    path: &str,
+    problems: &mut Vec<Problem>,
+) {
+    use serde_json::Value;
+    match (read, written) {
+        (Value::Object(file), Value::Object(known)) => {
+            for (key, value) in file {
+                let here = if path.is_empty() {
+                    key.clone()
+                } else {
+                    format!("{path}.{key}")
+                };
+                match known.get(key) {
+                    Some(w) => unknown_fields(value, w, &here, problems),
+                    None if value.is_null() && OPTIONAL_FIELDS.contains(&key.as_str()) => {}
+                    None => problems.push(Problem {
+                        path: here,
+                        message: format!("unknown field `{key}`"),
+                    }),
+                }
+            }
         }
-        Path::Map { parent, key } => {
-            let (p, _) = field_path(parent);
-            let joined = if p.is_empty() {
-                key.clone()
-            } else {
-                format!("{p}.{key}")
-            };
-            (joined, key.clone())
+        (Value::Array(file), Value::Array(known)) => {
+            for (i, (value, w)) in file.iter().zip(known).enumerate() {
+                unknown_fields(value, w, &format!("{path}[{i}]"), problems);
+            }
         }
-        Path::Some { parent }
-        | Path::NewtypeStruct { parent }
-        | Path::NewtypeVariant { parent } => field_path(parent),
+        _ => {}
     }
 }
 
