@@ -278,3 +278,39 @@ fn default_on_value(id: &str) -> String {
     }
     .into()
 }
+
+/// A text field that commits on change (Enter or leaving it). As a component with stable
+/// props it is not redrawn by the frame loop, so what a person is typing is never overwritten.
+#[derive(Properties, PartialEq)]
+pub struct CommitFieldProps {
+    /// The element id (for its label).
+    pub id: AttrValue,
+    /// The test id.
+    pub testid: AttrValue,
+    /// The value to show.
+    pub value: AttrValue,
+    /// `numeric` or `decimal`.
+    pub inputmode: AttrValue,
+    /// The value was refused.
+    #[prop_or_default]
+    pub invalid: bool,
+    /// Ids of the elements that describe it.
+    #[prop_or_default]
+    pub describedby: Option<AttrValue>,
+    /// The committed text.
+    pub on_commit: Callback<String>,
+}
+
+/// See [`CommitFieldProps`].
+#[function_component(CommitField)]
+pub fn commit_field(props: &CommitFieldProps) -> Html {
+    let on_commit = props.on_commit.clone();
+    let onchange = Callback::from(move |e: Event| {
+        on_commit.emit(e.target_unchecked_into::<HtmlInputElement>().value())
+    });
+    html! {
+        <input id={props.id.clone()} data-testid={props.testid.clone()} type="text" class="number"
+               inputmode={props.inputmode.clone()} value={props.value.clone()} onchange={onchange}
+               aria-invalid={props.invalid.to_string()} aria-describedby={props.describedby.clone()} />
+    }
+}

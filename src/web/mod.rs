@@ -21,12 +21,12 @@ use outage_lab_engine::scenario::{Fault, FaultKind};
 use outage_lab_engine::{Scenario, SecondMetrics};
 use wasm_bindgen::closure::Closure;
 use wasm_bindgen::JsCast;
-use web_sys::{HtmlCanvasElement, HtmlInputElement, HtmlSelectElement};
+use web_sys::{HtmlCanvasElement, HtmlSelectElement};
 use yew::prelude::*;
 
 use architecture::Flow;
 use charts::CHARTS;
-use controls::Controls;
+use controls::{CommitField, Controls};
 use panels::{AlertsPanel, LogsPanel};
 
 /// Wall time the simulation may use per frame, in milliseconds: the rest of a 16.7 ms frame
@@ -181,6 +181,7 @@ pub struct App {
     charts_drawn: Option<(usize, u64)>,
     generation: u64,
     logs: Rc<Vec<LogEvent>>,
+    incidents: Rc<Vec<LogEvent>>,
     logs_total: u64,
     panels_refreshed_ms: f64,
     alerts: Rc<Vec<AlertEvent>>,
@@ -195,6 +196,17 @@ pub struct App {
     summary_json: Option<Rc<String>>,
     link_text: String,
     copied: bool,
+    callbacks: Callbacks,
+}
+
+/// Callbacks made once, so child components' props stay equal between frames and the frame
+/// loop does not redraw them (nor overwrite what a person is typing).
+struct Callbacks {
+    knob: Callback<(&'static str, String)>,
+    seed: Callback<String>,
+    fault_duration: Callback<String>,
+    log_filter: Callback<String>,
+    select_log: Callback<u64>,
 }
 
 fn now_ms() -> f64 {
@@ -276,6 +288,9 @@ impl App {
         if sim.logs().total != self.logs_total || self.logs.is_empty() != (sim.logs().total == 0) {
             self.logs = Rc::new(sim.logs().events().cloned().collect());
             self.logs_total = sim.logs().total;
+        }
+        if sim.logs().incident_starts().len() != self.incidents.len() {
+            self.incidents = Rc::new(sim.logs().incident_starts().to_vec());
         }
         if sim.alerts().history.len() != self.alerts.len()
             || sim.alerts().history.as_slice() != self.alerts.as_slice()
@@ -386,7 +401,16 @@ impl Component for App {
         if let Some(w) = web_sys::window() {
             w.set_onresize(Some(resize_callback.as_ref().unchecked_ref()));
         }
+        let link = ctx.link();
+        let callbacks = Callbacks {
+            knob: link.callback(|(id, text)| Msg::Knob(id, text)),
+            seed: link.callback(Msg::Seed),
+            fault_duration: link.callback(Msg::FaultDuration),
+            log_filter: link.callback(Msg::LogFilter),
+            select_log: link.callback(Msg::SelectLog),
+        };
         let mut app = App {
+            callbacks,
             driver,
             preset,
             scenario: Rc::new(state.scenario),
@@ -401,6 +425,7 @@ impl Component for App {
             charts_drawn: None,
             generation: 0,
             logs: Rc::new(Vec::new()),
+            incidents: Rc::new(Vec::new()),
             logs_total: 0,
             panels_refreshed_ms: 0.0,
             alerts: Rc::new(Vec::new()),
@@ -628,9 +653,6 @@ impl Component for App {
         let on_speed = link.callback(|e: Event| {
             Msg::Speed(e.target_unchecked_into::<HtmlSelectElement>().value())
         });
-        let on_seed = link
-            .callback(|e: Event| Msg::Seed(e.target_unchecked_into::<HtmlInputElement>().value()));
-        let on_knob = link.callback(|(id, text)| Msg::Knob(id, text));
         let seed_problem = self.problems.iter().find(|p| p.path == "seed");
         let counterpart = self.preset.counterpart.and_then(preset);
         let pct = |c: &StatusCounts| 100.0 * c.rate_5xx();
@@ -660,7 +682,7 @@ impl Component for App {
                                 onclick={link.callback(|_| Msg::Reset)}>
                             { if self.pending.is_empty() { "Reset" } else { "Reset to apply" } }
                         </button>
-                        <button type="button" data-testid="run-to-end" onclick={link.callback(|_| Msg::RunToEnd)}>{ "Run to the end" }</button>
+                        <button type="button" data-testid="run-to-end" data-run={self.generation.to_string()} onclick={link.callback(|_| Msg::RunToEnd)}>{ "Run to the end" }</button>
                         <label for="speed">{ "Speed" }</label>
                         <select id="speed" data-testid="speed" onchange={on_speed}>
                             { for SPEEDS.iter().map(|s| html! {
@@ -668,10 +690,10 @@ impl Component for App {
                             }) }
                         </select>
                         <label for="seed">{ "Seed" }</label>
-                        <input id="seed" data-testid="seed" class="seed" type="text" inputmode="numeric"
-                               value={self.scenario.seed.to_string()} onchange={on_seed}
-                               aria-invalid={seed_problem.is_some().to_string()}
-                               aria-describedby="seed-help" />
+                        <CommitField id="seed" testid="seed" inputmode="numeric"
+                                     value={AttrValue::from(self.scenario.seed.to_string())}
+                                     invalid={seed_problem.is_some()} describedby={AttrValue::from("seed-help")}
+                                     on_commit={self.callbacks.seed.clone()} />
                         <span id="seed-help" class="sr-only">{ "A new seed restarts the run with other random draws." }</span>
                     </div>
                     <div class="clock" data-testid="clock" data-now-s={format!("{:.3}", snap.now_s)} data-playing={playing.to_string()}
@@ -693,7 +715,7 @@ impl Component for App {
                         <h2>{ "Settings" }</h2>
                         <p class="quiet small">{ "Changes act on the running simulation at once, unless marked “applies on reset”." }</p>
                         <Controls scenario={self.scenario.clone()} problems={self.problems.clone()} pending={self.pending.clone()}
-                                  highlight={self.preset.fix_knobs} on_change={on_knob} />
+                                  highlight={self.preset.fix_knobs} on_change={self.callbacks.knob.clone()} />
                     </aside>
                     <main id="stage" class="stage">
                         <section class="lesson" aria-labelledby="lesson-title" data-testid="lesson">
@@ -742,9 +764,10 @@ impl Component for App {
                             <h2 id="faults-title">{ "Inject a fault now" }</h2>
                             <div class="fault-options">
                                 <label for="fault-duration">{ "lasting" }</label>
-                                <input id="fault-duration" data-testid="fault-duration" type="text" inputmode="decimal" class="number"
-                                       value={self.fault_duration.clone()}
-                                       onchange={link.callback(|e: Event| Msg::FaultDuration(e.target_unchecked_into::<HtmlInputElement>().value()))} />
+                                <CommitField id="fault-duration" testid="fault-duration" inputmode="decimal"
+                                             value={AttrValue::from(self.fault_duration.clone())}
+                                             invalid={self.fault_problem.is_some()}
+                                             on_commit={self.callbacks.fault_duration.clone()} />
                                 <span class="unit">{ "s" }</span>
                                 <label for="fault-instance">{ "instance" }</label>
                                 <select id="fault-instance" onchange={link.callback(|e: Event| Msg::FaultInstance(e.target_unchecked_into::<HtmlSelectElement>().value()))}>
@@ -796,9 +819,9 @@ impl Component for App {
                         </section>
                         <div class="panels">
                             <AlertsPanel history={self.alerts.clone()} />
-                            <LogsPanel events={self.logs.clone()} total={self.logs_total} filter={self.log_filter.clone()}
+                            <LogsPanel events={self.logs.clone()} incidents={self.incidents.clone()} total={self.logs_total} filter={self.log_filter.clone()}
                                        selected={self.selected_log}
-                                       on_filter={link.callback(Msg::LogFilter)} on_select={link.callback(Msg::SelectLog)} />
+                                       on_filter={self.callbacks.log_filter.clone()} on_select={self.callbacks.select_log.clone()} />
                         </div>
                         <section class="share" aria-label="Share">
                             <label for="share-link">{ "Link to this scenario" }</label>
@@ -809,7 +832,7 @@ impl Component for App {
                             <p class="quiet small">{ "The link opens these settings, seed, speed and injected faults from time zero." }</p>
                         </section>
                         if let Some(json) = &self.summary_json {
-                            <details class="summary" data-testid="result" data-preset={self.preset.id}>
+                            <details class="summary" data-testid="result" data-preset={self.preset.id} data-run={self.generation.to_string()}>
                                 <summary>{ "Run summary (JSON)" }</summary>
                                 <pre data-testid="summary-json">{ json.as_str() }</pre>
                             </details>

@@ -66,6 +66,8 @@ pub fn alerts_panel(props: &AlertsProps) -> Html {
 pub struct LogsProps {
     /// The ring's events, oldest first.
     pub events: Rc<Vec<LogEvent>>,
+    /// The first error of every incident so far (kept after the ring moved on).
+    pub incidents: Rc<Vec<LogEvent>>,
     /// Events logged in total (the ring keeps the newest).
     pub total: u64,
     /// The class filter: `""` for everything, `errors` for every error, or a class name.
@@ -138,6 +140,22 @@ pub fn logs_panel(props: &LogsProps) -> Html {
                 </select>
                 <span class="quiet small">{ format!("{} lines logged; the newest {} kept", props.total, props.events.len()) }</span>
             </div>
+            if !props.incidents.is_empty() {
+                <div class="incidents" data-testid="incidents">
+                    <h3>{ "Incidents: the first error of each burst (usually the root cause)" }</h3>
+                    <ul>
+                        { for props.incidents.iter().map(|e| html! {
+                            <li class="incident">
+                                <span class="t">{ format!("{:.3} s", e.t_ms / 1000.0) }</span>
+                                { " " }
+                                if let Some(ep) = &e.endpoint { <span class="ep">{ ep }</span> }
+                                { " " }
+                                <span class="msg">{ &e.message }</span>
+                            </li>
+                        }) }
+                    </ul>
+                </div>
+            }
             <ol class="log-lines" aria-label="Log lines, newest first">
                 { for shown.iter().map(|e| {
                     let seq = e.seq;
