@@ -366,9 +366,20 @@ pub fn fault_bands(faults: &[FaultConfig]) -> Vec<FaultBand> {
         .collect()
 }
 
-/// Draws one chart on `canvas` (sized to its CSS box at the device's pixel ratio).
+/// The CSS size of a chart's canvas, in pixels. Reading it forces a layout, so the caller
+/// measures once (and again after a resize), not on every redraw.
+pub fn css_size(canvas: &HtmlCanvasElement) -> (f64, f64) {
+    (
+        canvas.client_width().max(100) as f64,
+        canvas.client_height().max(80) as f64,
+    )
+}
+
+/// Draws one chart on `canvas`, whose CSS box is `css_w` x `css_h`, at the device's pixel ratio.
+#[allow(clippy::too_many_arguments)]
 pub fn draw(
     canvas: &HtmlCanvasElement,
+    (css_w, css_h): (f64, f64),
     spec: &ChartSpec,
     rows: &[SecondMetrics],
     duration_s: f64,
@@ -376,8 +387,6 @@ pub fn draw(
     now_s: f64,
 ) -> Result<(), JsValue> {
     let ratio = web_sys::window().map_or(1.0, |w| w.device_pixel_ratio());
-    let css_w = canvas.client_width().max(100) as f64;
-    let css_h = canvas.client_height().max(80) as f64;
     let (w, h) = ((css_w * ratio) as u32, (css_h * ratio) as u32);
     if canvas.width() != w || canvas.height() != h {
         canvas.set_width(w);

@@ -2,7 +2,7 @@
 
 use std::rc::Rc;
 
-use outage_lab_engine::metrics::Status;
+use outage_lab_engine::metrics::{ErrorClass, Status};
 use outage_lab_engine::observe::{AlertEvent, AlertRule, Level, LogEvent, Severity};
 use web_sys::HtmlSelectElement;
 use yew::prelude::*;
@@ -81,7 +81,7 @@ pub struct LogsProps {
 }
 
 /// Lines shown at most, newest first.
-const LINES_SHOWN: usize = 200;
+const LINES_SHOWN: usize = 100;
 
 fn class_name(e: &LogEvent) -> Option<String> {
     e.error_class
@@ -100,9 +100,11 @@ fn status_text(s: Status) -> &'static str {
 /// error class; picking a line shows that request's path and timings.
 #[function_component(LogsPanel)]
 pub fn logs_panel(props: &LogsProps) -> Html {
-    let mut classes: Vec<String> = props.events.iter().filter_map(class_name).collect();
-    classes.sort();
-    classes.dedup();
+    let classes: Vec<String> = ErrorClass::ALL
+        .iter()
+        .filter_map(|c| serde_json::to_value(c).ok())
+        .filter_map(|v| v.as_str().map(str::to_owned))
+        .collect();
     let matches = |e: &LogEvent| match props.filter.as_str() {
         "" => true,
         "errors" => e.level == Level::Error,
@@ -138,7 +140,7 @@ pub fn logs_panel(props: &LogsProps) -> Html {
                         <option value={c.clone()} selected={props.filter == *c}>{ format!("errors: {c}") }</option>
                     }) }
                 </select>
-                <span class="quiet small">{ format!("{} lines logged; the newest {} kept", props.total, props.events.len()) }</span>
+                <span class="quiet small">{ format!("{} lines logged; the newest {} shown", props.total, props.events.len().min(LINES_SHOWN)) }</span>
             </div>
             if !props.incidents.is_empty() {
                 <div class="incidents" data-testid="incidents">
@@ -163,14 +165,12 @@ pub fn logs_panel(props: &LogsProps) -> Html {
                     let level = match e.level { Level::Error => "ERROR", Level::Warn => "WARN", Level::Info => "INFO" };
                     let who = e.instance.map(|i| format!("instance {i}")).unwrap_or_else(|| "lb".into());
                     html! {
-                        <li class={classes!("log", level.to_lowercase(), e.first_of_incident.then_some("first"), (props.selected == Some(seq)).then_some("selected"))}>
+                        <li key={seq} class={classes!("log", level.to_lowercase(), e.first_of_incident.then_some("first"), (props.selected == Some(seq)).then_some("selected"))}>
                             <button type="button" onclick={on_select} aria-pressed={(props.selected == Some(seq)).to_string()}
                                     data-first={e.first_of_incident.to_string()}>
-                                <span class="t">{ format!("{:>9.3}s", e.t_ms / 1000.0) }</span>
-                                <span class="lvl">{ level }</span>
-                                <span class="who">{ who }</span>
-                                if let Some(ep) = &e.endpoint { <span class="ep">{ ep }</span> }
-                                if let Some(s) = e.status { <span class="st">{ status_text(s) }</span> }
+                                <span class="head">{ format!("{:>9.3}s {level} {who}{}{}", e.t_ms / 1000.0,
+                                    e.endpoint.as_deref().map(|ep| format!(" {ep}")).unwrap_or_default(),
+                                    e.status.map(|s| format!(" {}", status_text(s))).unwrap_or_default()) }</span>
                                 if e.first_of_incident { <span class="badge first-badge">{ "first error of the incident" }</span> }
                                 <span class="msg">{ &e.message }</span>
                             </button>

@@ -160,7 +160,7 @@ impl LogRing {
     }
 
     /// The events in the ring, oldest first.
-    pub fn events(&self) -> impl Iterator<Item = &LogEvent> {
+    pub fn events(&self) -> impl DoubleEndedIterator<Item = &LogEvent> + ExactSizeIterator {
         self.events.iter()
     }
 
