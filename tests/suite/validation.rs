@@ -282,3 +282,33 @@ fn unknown_fields_are_found_at_every_depth_and_null_means_unset_only_for_optiona
         "{p:#?}"
     );
 }
+
+#[test]
+fn a_wrong_type_is_located_down_to_its_field_even_inside_tagged_objects() {
+    let cases = [
+        (
+            r#"{ "traffic": { "rate": [ { "kind": "constant", "rps": 10 } ], "endpoints": [ { "name": "GET /", "weight": 1,
+                 "steps": [ { "kind": "cpu", "duration": { "kind": "constant", "ms": "x" } } ] } ] } }"#,
+            "traffic.endpoints[0].steps[0].duration.ms",
+        ),
+        (r#"{ "duration_s": "long" }"#, "duration_s"),
+        (r#"{ "db_pool": { "max_size": -3 } }"#, "db_pool.max_size"),
+        (
+            r#"{ "upstream": { "breaker": { "when_open": "teapot_418" } } }"#,
+            "upstream.breaker.when_open",
+        ),
+        (
+            r#"{ "faults": [ { "kind": "db_slow", "start_s": 1, "multiplier": 2 }, { "kind": "meteor", "start_s": 1 } ] }"#,
+            "faults[1].kind",
+        ),
+    ];
+    for (patch, path) in cases {
+        let p = problems(&with(patch));
+        assert_eq!(p.len(), 1, "{patch}: {p:#?}");
+        assert!(
+            p[0].starts_with(&format!("{path}: ")),
+            "{patch}: expected {path}, got {}",
+            p[0]
+        );
+    }
+}

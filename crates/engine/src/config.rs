@@ -3,7 +3,7 @@
 
 use std::fmt;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::breaker::{BreakerConfig, Window};
 use crate::rng::SimRng;
@@ -69,8 +69,7 @@ fn read_scenario(json: &str) -> (Option<Scenario>, Vec<Problem>) {
         Ok(v) => v,
         Err(e) => return (None, file_problem(e.to_string())),
     };
-    let read: Result<Scenario, _> = serde_path_to_error::deserialize(&value);
-    match read {
+    match Scenario::deserialize(&value) {
         Ok(scenario) => {
             // Unknown fields: keys of the file that do not come back when the scenario read
             // from it is written out again.
@@ -81,14 +80,152 @@ fn read_scenario(json: &str) -> (Option<Scenario>, Vec<Problem>) {
             (Some(scenario), problems)
         }
         Err(e) => {
-            let path = e.path().to_string();
+            let message = e.to_string();
+            let path = locate_error(&value, &message);
             let problem = Problem {
-                path: if path == "." { "(file)".into() } else { path },
-                message: e.into_inner().to_string(),
+                path: if path.is_empty() {
+                    "(file)".into()
+                } else {
+                    path
+                },
+                message,
             };
             (None, vec![problem])
         }
     }
+}
+
+/// Finds where the error `message` comes from: it goes down the document, one field or
+/// element at a time, into the part whose removal makes that error go away. Removing a
+/// required field (a `kind` tag, say) only trades the error for "missing field"; when that is
+/// all a level shows, the field holding the value the message quotes is the one. Only runs on a
+/// broken file, and costs a few dozen readings of a small document.
+fn locate_error(root: &serde_json::Value, message: &str) -> String {
+    use serde_json::Value;
+    let outcome = |doc: &Value| Scenario::deserialize(doc).err().map(|e| e.to_string());
+    let mut steps: Vec<PathStep> = Vec::new();
+    'descend: loop {
+        let Some(node) = walk(root, &steps) else {
+            break;
+        };
+        let children: Vec<PathStep> = match node {
+            Value::Object(map) => map.keys().cloned().map(PathStep::Key).collect(),
+            Value::Array(items) => (0..items.len()).map(PathStep::Index).collect(),
+            _ => break,
+        };
+        let mut required = Vec::new();
+        for child in children {
+            let mut probe = root.clone();
+            if let Some(parent) = walk_mut(&mut probe, &steps) {
+                match (&child, parent) {
+                    (PathStep::Key(k), Value::Object(map)) => {
+                        map.remove(k);
+                    }
+                    (PathStep::Index(i), Value::Array(items)) => {
+                        items.remove(*i);
+                    }
+                    _ => continue,
+                }
+            }
+            match outcome(&probe) {
+                Some(m) if m == message => {}
+                Some(m) if matches!(&child, PathStep::Key(k) if m == format!("missing field `{k}`")) => {
+                    required.push(child)
+                }
+                _ => {
+                    steps.push(child);
+                    continue 'descend;
+                }
+            }
+        }
+        let quoted = |step: &PathStep| {
+            let mut path = steps.iter().map(PathStep::clone).collect::<Vec<_>>();
+            path.push(step.clone());
+            walk(root, &path).is_some_and(|v| quotes_within(message, v))
+        };
+        let pick = match required.len() {
+            1 => required.pop(),
+            _ => required
+                .iter()
+                .position(quoted)
+                .map(|i| required.swap_remove(i)),
+        };
+        match pick {
+            Some(child) => steps.push(child),
+            None => break,
+        }
+    }
+    let mut path = String::new();
+    for step in steps {
+        match step {
+            PathStep::Key(k) if path.is_empty() => path = k,
+            PathStep::Key(k) => path = format!("{path}.{k}"),
+            PathStep::Index(i) => path = format!("{path}[{i}]"),
+        }
+    }
+    path
+}
+
+/// Whether `value` or anything inside it is what `message` quotes.
+fn quotes_within(message: &str, value: &serde_json::Value) -> bool {
+    message_quotes(message, value)
+        || match value {
+            serde_json::Value::Object(map) => map.values().any(|v| quotes_within(message, v)),
+            serde_json::Value::Array(items) => items.iter().any(|v| quotes_within(message, v)),
+            _ => false,
+        }
+}
+
+/// Whether serde's "invalid type/value: <unexpected>, expected ..." message describes `value`.
+fn message_quotes(message: &str, value: &serde_json::Value) -> bool {
+    use serde_json::Value;
+    let Some(rest) = message
+        .strip_prefix("invalid type: ")
+        .or_else(|| message.strip_prefix("invalid value: "))
+    else {
+        return false;
+    };
+    let unexpected = rest.split(", expected").next().unwrap_or_default();
+    let described = match value {
+        Value::Null => "null".to_string(),
+        Value::Bool(b) => format!("boolean `{b}`"),
+        Value::Number(n) if n.is_f64() => format!("floating point `{n}`"),
+        Value::Number(n) => format!("integer `{n}`"),
+        Value::String(s) => format!("string {s:?}"),
+        Value::Array(_) => "sequence".into(),
+        Value::Object(_) => "map".into(),
+    };
+    unexpected == described
+}
+
+/// One step down a JSON document.
+#[derive(Clone)]
+enum PathStep {
+    Key(String),
+    Index(usize),
+}
+
+fn walk<'a>(mut node: &'a serde_json::Value, steps: &[PathStep]) -> Option<&'a serde_json::Value> {
+    for step in steps {
+        node = match step {
+            PathStep::Key(k) => node.get(k)?,
+            PathStep::Index(i) => node.get(*i)?,
+        };
+    }
+    Some(node)
+}
+
+fn walk_mut<'a>(
+    mut node: &'a mut serde_json::Value,
+    steps: &[PathStep],
+) -> Option<&'a mut serde_json::Value> {
+    for step in steps {
+        node = match step {
+            PathStep::Key(k) => node.get_mut(k)?,
+            PathStep::Index(i) => node.get_mut(*i)?,
+        };
+    }
+    Some(node)
 }
 
 /// Optional fields, written only when set: a `null` under one of these names means "not set",
