@@ -104,10 +104,7 @@ fn locate_error(root: &serde_json::Value, message: &str) -> String {
     use serde_json::Value;
     let outcome = |doc: &Value| Scenario::deserialize(doc).err().map(|e| e.to_string());
     let mut steps: Vec<PathStep> = Vec::new();
-    'descend: loop {
-        let Some(node) = walk(root, &steps) else {
-            break;
-        };
+    'descend: while let Some(node) = walk(root, &steps) {
         let children: Vec<PathStep> = match node {
             Value::Object(map) => map.keys().cloned().map(PathStep::Key).collect(),
             Value::Array(items) => (0..items.len()).map(PathStep::Index).collect(),
