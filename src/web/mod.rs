@@ -390,6 +390,16 @@ impl App {
     }
 }
 
+/// One big number of the readouts row; `value` is also in `data-value`, unrounded, for tests.
+fn readout(testid: &'static str, label: &'static str, shown: String, bad: bool, value: String) -> Html {
+    html! {
+        <div class="readout" data-testid={testid} data-value={value}>
+            <span class="label">{ label }</span>
+            <span class={classes!("value", bad.then_some("bad"))}>{ shown }</span>
+        </div>
+    }
+}
+
 impl Component for App {
     type Message = Msg;
     type Properties = ();
@@ -755,30 +765,12 @@ impl Component for App {
                             }
                         </section>
                         <section class="readouts" aria-label="Last ten seconds">
-                            <div class="readout" data-testid="readout-5xx" data-value={format!("{:.6}", true_status.rate_5xx())}>
-                                <span class="label">{ "5xx (true)" }</span>
-                                <span class={classes!("value", (true_status.rate_5xx() > 0.01).then_some("bad"))}>{ format!("{:.1} %", pct(&true_status)) }</span>
-                            </div>
-                            <div class="readout" data-testid="readout-seen-5xx" data-value={format!("{:.6}", seen_status.rate_5xx())}>
-                                <span class="label">{ "5xx (monitoring)" }</span>
-                                <span class="value">{ format!("{:.1} %", pct(&seen_status)) }</span>
-                            </div>
-                            <div class="readout" data-testid="readout-p99">
-                                <span class="label">{ "p99" }</span>
-                                <span class="value">{ if p99 >= 1000.0 { format!("{:.1} s", p99 / 1000.0) } else { format!("{p99:.0} ms") } }</span>
-                            </div>
-                            <div class="readout" data-testid="readout-goodput">
-                                <span class="label">{ "goodput" }</span>
-                                <span class="value">{ format!("{goodput:.0}/s") }</span>
-                            </div>
-                            <div class="readout" data-testid="readout-inflight">
-                                <span class="label">{ "in flight" }</span>
-                                <span class="value">{ snap.in_flight }</span>
-                            </div>
-                            <div class="readout" data-testid="readout-alerts" data-value={snap.alerts_firing.len().to_string()}>
-                                <span class="label">{ "alerts firing" }</span>
-                                <span class={classes!("value", (!snap.alerts_firing.is_empty()).then_some("bad"))}>{ snap.alerts_firing.len() }</span>
-                            </div>
+                            { readout("readout-5xx", "5xx (true)", format!("{:.1} %", pct(&true_status)), true_status.rate_5xx() > 0.01, format!("{:.6}", true_status.rate_5xx())) }
+                            { readout("readout-seen-5xx", "5xx (monitoring)", format!("{:.1} %", pct(&seen_status)), false, format!("{:.6}", seen_status.rate_5xx())) }
+                            { readout("readout-p99", "p99", if p99 >= 1000.0 { format!("{:.1} s", p99 / 1000.0) } else { format!("{p99:.0} ms") }, false, format!("{p99:.3}")) }
+                            { readout("readout-goodput", "goodput", format!("{goodput:.0}/s"), false, format!("{goodput:.3}")) }
+                            { readout("readout-inflight", "in flight", snap.in_flight.to_string(), false, snap.in_flight.to_string()) }
+                            { readout("readout-alerts", "alerts firing", snap.alerts_firing.len().to_string(), !snap.alerts_firing.is_empty(), snap.alerts_firing.len().to_string()) }
                         </section>
                         <section class="architecture-view" aria-label="Architecture">
                             <div class="architecture-scroll">{ architecture::view(&snap, &flow) }</div>

@@ -40,13 +40,13 @@ pub fn alerts_panel(props: &AlertsProps) -> Html {
             } else {
                 <ul>
                     { for alerts.iter().map(|a| {
-                        let severity = match a.severity { Severity::Page => "PAGE", Severity::Warn => "WARN" };
+                        let (severity, severity_class) = match a.severity { Severity::Page => ("PAGE", "page"), Severity::Warn => ("WARN", "warn") };
                         let state = match a.resolved_s {
                             None => format!("firing since {} s", a.fired_s),
                             Some(r) => format!("fired {} s, resolved {} s", a.fired_s, r),
                         };
                         html! {
-                            <li class={classes!("alert", a.resolved_s.is_none().then_some("firing"), severity.to_lowercase())}
+                            <li class={classes!("alert", a.resolved_s.is_none().then_some("firing"), severity_class)}
                                 data-rule={serde_json::to_string(&a.rule).unwrap_or_default().trim_matches('"').to_string()}>
                                 <span class="badge sev">{ severity }</span>
                                 <span>{ rule_text(a.rule) }</span>
@@ -162,10 +162,10 @@ pub fn logs_panel(props: &LogsProps) -> Html {
                 { for shown.iter().map(|e| {
                     let seq = e.seq;
                     let on_select = props.on_select.reform(move |_| seq);
-                    let level = match e.level { Level::Error => "ERROR", Level::Warn => "WARN", Level::Info => "INFO" };
+                    let (level, level_class) = match e.level { Level::Error => ("ERROR", "error"), Level::Warn => ("WARN", "warn"), Level::Info => ("INFO", "info") };
                     let who = e.instance.map(|i| format!("instance {i}")).unwrap_or_else(|| "lb".into());
                     html! {
-                        <li key={seq} class={classes!("log", level.to_lowercase(), e.first_of_incident.then_some("first"), (props.selected == Some(seq)).then_some("selected"))}>
+                        <li key={seq} class={classes!("log", level_class, e.first_of_incident.then_some("first"), (props.selected == Some(seq)).then_some("selected"))}>
                             <button type="button" onclick={on_select} aria-pressed={(props.selected == Some(seq)).to_string()}
                                     data-first={e.first_of_incident.to_string()}>
                                 <span class="head">{ format!("{:>9.3}s {level} {who}{}{}", e.t_ms / 1000.0,
