@@ -391,7 +391,13 @@ impl App {
 }
 
 /// One big number of the readouts row; `value` is also in `data-value`, unrounded, for tests.
-fn readout(testid: &'static str, label: &'static str, shown: String, bad: bool, value: String) -> Html {
+fn readout(
+    testid: &'static str,
+    label: &'static str,
+    shown: String,
+    bad: bool,
+    value: String,
+) -> Html {
     html! {
         <div class="readout" data-testid={testid} data-value={value}>
             <span class="label">{ label }</span>
