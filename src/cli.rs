@@ -6,7 +6,6 @@ use std::time::Instant;
 
 use clap::{Parser, Subcommand};
 use outage_lab_engine::config::{Config, Problem, DURATION_S_MAX};
-use outage_lab_engine::metrics::SecondMetrics;
 use outage_lab_engine::{load_scenario, scenario_json_schema, Simulation, Summary};
 use serde::Serialize;
 
@@ -139,7 +138,8 @@ fn run(
     let wall_ms = started.elapsed().as_secs_f64() * 1000.0;
 
     if let Some(csv_path) = csv {
-        if let Err(e) = std::fs::write(csv_path, series_csv(sim.seconds())) {
+        if let Err(e) = std::fs::write(csv_path, outage_lab::app::export::series_csv(sim.seconds()))
+        {
             eprintln!("{}: cannot write: {e}", csv_path.display());
             return EXIT_IO;
         }
@@ -160,86 +160,6 @@ fn run(
         print!("{}", human_summary(&summary, wall_ms));
     }
     0
-}
-
-/// The per-second series as CSV: totals, what monitoring saw, retries and breakers, then each
-/// instance's gauges.
-pub fn series_csv(rows: &[SecondMetrics]) -> String {
-    let instances = rows.first().map_or(0, |r| r.instances.len());
-    let mut out = String::from(
-        "t_s,arrivals,status_200,status_500,status_502,status_503,status_504,client_timeout,\
-         latency_p50_ms,latency_p90_ms,latency_p99_ms,latency_max_ms,threads_busy,accept_queue,\
-         pool_active,pool_waiters,pool_wait_ms_mean,pool_acquire_timeouts,db_queries,db_concurrency,\
-         cache_hits,cache_misses,upstream_calls,upstream_failures,in_flight,\
-         seen_200,seen_500,seen_502,seen_503,seen_504,requests,retries,goodput,cache_loads,\
-         breaker_rejections,breakers_open,breakers_half_open,instances_in_rotation",
-    );
-    for i in 0..instances {
-        let _ = write!(
-            out,
-            ",i{i}_threads_busy,i{i}_accept_queue,i{i}_pool_active,i{i}_pool_waiters"
-        );
-    }
-    out.push('\n');
-    for r in rows {
-        let s = &r.status;
-        let _ = write!(
-            out,
-            "{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{:.3},{},{},{},{},{},{},{},{}",
-            r.t_s,
-            r.arrivals,
-            s.ok_200,
-            s.error_500,
-            s.bad_gateway_502,
-            s.unavailable_503,
-            s.gateway_timeout_504,
-            s.client_timeout,
-            r.latency_p50_ms,
-            r.latency_p90_ms,
-            r.latency_p99_ms,
-            r.latency_max_ms,
-            r.threads_busy,
-            r.accept_queue,
-            r.pool_active,
-            r.pool_waiters,
-            r.pool_wait_ms_mean,
-            r.pool_acquire_timeouts,
-            r.db_queries,
-            r.db_concurrency,
-            r.cache_hits,
-            r.cache_misses,
-            r.upstream_calls,
-            r.upstream_failures,
-            r.in_flight
-        );
-        let seen = &r.status_seen;
-        let _ = write!(
-            out,
-            ",{},{},{},{},{},{},{},{},{},{},{},{},{}",
-            seen.ok_200,
-            seen.error_500,
-            seen.bad_gateway_502,
-            seen.unavailable_503,
-            seen.gateway_timeout_504,
-            r.requests,
-            r.retries,
-            r.goodput,
-            r.cache_loads,
-            r.breaker_rejections,
-            r.breakers_open,
-            r.breakers_half_open,
-            r.instances_in_rotation
-        );
-        for g in &r.instances {
-            let _ = write!(
-                out,
-                ",{},{},{},{}",
-                g.threads_busy, g.accept_queue, g.pool_active, g.pool_waiters
-            );
-        }
-        out.push('\n');
-    }
-    out
 }
 
 fn human_summary(s: &Summary, wall_ms: f64) -> String {

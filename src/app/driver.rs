@@ -41,6 +41,8 @@ pub struct Driver {
     sim: Simulation,
     /// The playback speed.
     pub speed: Speed,
+    /// Playback pauses when the clock reaches this time (an embed's `stop`).
+    pub pause_at: Option<SimTime>,
     playing: bool,
     pending_restart: Vec<&'static str>,
     achieved_speed: f64,
@@ -55,6 +57,7 @@ impl Driver {
             scenario,
             sim,
             speed,
+            pause_at: None,
             playing: false,
             pending_restart: Vec::new(),
             achieved_speed: 0.0,
@@ -147,6 +150,8 @@ impl Driver {
             }
             Speed::Max => self.sim.end(),
         };
+        let stop = self.pause_at.filter(|t| *t > before);
+        let target = stop.map_or(target, |t| target.min(t));
         let mut events = 0;
         let reached = loop {
             let progress = self.sim.run_until_budget(target, EVENTS_PER_CHUNK);
@@ -168,7 +173,7 @@ impl Driver {
                 0.9 * self.achieved_speed + 0.1 * speed
             };
         }
-        if self.sim.is_finished() {
+        if self.sim.is_finished() || stop.is_some_and(|t| self.sim.now() >= t) {
             self.playing = false;
             self.lagging = false;
         }

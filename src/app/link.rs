@@ -214,7 +214,8 @@ fn parse_query(query: &str) -> Result<Vec<(String, String)>, LinkError> {
         .collect()
 }
 
-fn percent_decode(s: &str) -> Option<String> {
+/// Decodes `%XX` escapes and `+`; `None` for a broken escape or bytes that are not UTF-8.
+pub fn percent_decode(s: &str) -> Option<String> {
     let bytes = s.as_bytes();
     let mut out = Vec::with_capacity(bytes.len());
     let mut i = 0;

@@ -2,6 +2,8 @@
 //! the driver that paces a simulation frame by frame. Compiled and tested natively too.
 
 pub mod driver;
+pub mod embed;
+pub mod export;
 pub mod knobs;
 pub mod link;
 pub mod pacing;

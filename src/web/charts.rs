@@ -1,6 +1,8 @@
 //! Live charts of the per-second rows, drawn on canvases by hand: a redraw of all six takes
 //! well under a millisecond of script time, and no charting library fits the bundle budget.
 
+use std::fmt::Write as _;
+
 use outage_lab_engine::config::FaultConfig;
 use outage_lab_engine::SecondMetrics;
 use wasm_bindgen::{JsCast, JsValue};
@@ -375,73 +377,157 @@ pub fn css_size(canvas: &HtmlCanvasElement) -> (f64, f64) {
     )
 }
 
-/// Draws one chart on `canvas`, whose CSS box is `css_w` x `css_h`, at the device's pixel ratio.
-#[allow(clippy::too_many_arguments)]
-pub fn draw(
-    canvas: &HtmlCanvasElement,
-    (css_w, css_h): (f64, f64),
-    spec: &ChartSpec,
-    rows: &[SecondMetrics],
-    duration_s: f64,
-    bands: &[FaultBand],
-    now_s: f64,
-) -> Result<(), JsValue> {
-    let ratio = web_sys::window().map_or(1.0, |w| w.device_pixel_ratio());
-    let (w, h) = ((css_w * ratio) as u32, (css_h * ratio) as u32);
-    if canvas.width() != w || canvas.height() != h {
-        canvas.set_width(w);
-        canvas.set_height(h);
+/// What a chart is drawn with: a canvas on the page, or SVG text for a download.
+pub trait Painter {
+    /// A filled rectangle.
+    fn rect(&mut self, x: f64, y: f64, w: f64, h: f64, fill: &str);
+    /// A line through `points`, with a dash pattern (empty: solid).
+    fn line(&mut self, points: &[(f64, f64)], stroke: &str, width: f64, dash: &[f64]);
+    /// Text at (x, y) (its baseline), left- or right-aligned.
+    fn text(&mut self, text: &str, x: f64, y: f64, fill: &str, right: bool);
+}
+
+/// Draws on a 2D canvas context.
+pub struct CanvasPainter(pub CanvasRenderingContext2d);
+
+impl Painter for CanvasPainter {
+    fn rect(&mut self, x: f64, y: f64, w: f64, h: f64, fill: &str) {
+        self.0.set_fill_style_str(fill);
+        self.0.fill_rect(x, y, w, h);
     }
-    let ctx: CanvasRenderingContext2d = canvas
-        .get_context("2d")?
-        .ok_or_else(|| JsValue::from_str("no 2d context"))?
-        .dyn_into()?;
-    ctx.set_transform(ratio, 0.0, 0.0, ratio, 0.0, 0.0)?;
-    ctx.clear_rect(0.0, 0.0, css_w, css_h);
+
+    fn line(&mut self, points: &[(f64, f64)], stroke: &str, width: f64, dash: &[f64]) {
+        let ctx = &self.0;
+        ctx.set_stroke_style_str(stroke);
+        ctx.set_line_width(width);
+        let pattern = js_sys::Array::new();
+        for d in dash {
+            pattern.push(&JsValue::from_f64(*d));
+        }
+        let _ = ctx.set_line_dash(&pattern);
+        ctx.begin_path();
+        for (i, (x, y)) in points.iter().enumerate() {
+            if i == 0 {
+                ctx.move_to(*x, *y);
+            } else {
+                ctx.line_to(*x, *y);
+            }
+        }
+        ctx.stroke();
+    }
+
+    fn text(&mut self, text: &str, x: f64, y: f64, fill: &str, right: bool) {
+        let ctx = &self.0;
+        ctx.set_fill_style_str(fill);
+        ctx.set_font("10px system-ui, sans-serif");
+        ctx.set_text_align(if right { "right" } else { "left" });
+        let _ = ctx.fill_text(text, x, y);
+        ctx.set_text_align("left");
+    }
+}
+
+/// Writes SVG elements.
+pub struct SvgPainter(pub String);
+
+fn escape_xml(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+}
+
+impl Painter for SvgPainter {
+    fn rect(&mut self, x: f64, y: f64, w: f64, h: f64, fill: &str) {
+        let _ = write!(
+            self.0,
+            r#"<rect x="{x:.1}" y="{y:.1}" width="{w:.1}" height="{h:.1}" fill="{fill}"/>"#
+        );
+    }
+
+    fn line(&mut self, points: &[(f64, f64)], stroke: &str, width: f64, dash: &[f64]) {
+        let pts: Vec<String> = points
+            .iter()
+            .map(|(x, y)| format!("{x:.1},{y:.1}"))
+            .collect();
+        let dash: Vec<String> = dash.iter().map(|d| d.to_string()).collect();
+        let _ = write!(
+            self.0,
+            r#"<polyline points="{}" fill="none" stroke="{stroke}" stroke-width="{width}" stroke-dasharray="{}"/>"#,
+            pts.join(" "),
+            if dash.is_empty() {
+                "none".into()
+            } else {
+                dash.join(" ")
+            }
+        );
+    }
+
+    fn text(&mut self, text: &str, x: f64, y: f64, fill: &str, right: bool) {
+        let _ = write!(
+            self.0,
+            r#"<text x="{x:.1}" y="{y:.1}" fill="{fill}" font-size="10" font-family="system-ui, sans-serif" text-anchor="{}">{}</text>"#,
+            if right { "end" } else { "start" },
+            escape_xml(text)
+        );
+    }
+}
+
+/// What one chart shows.
+pub struct ChartData<'a> {
+    /// The rows so far.
+    pub rows: &'a [SecondMetrics],
+    /// The run's length, in seconds (the time axis).
+    pub duration_s: f64,
+    /// Fault windows.
+    pub bands: &'a [FaultBand],
+    /// The clock, in seconds.
+    pub now_s: f64,
+}
+
+/// Draws `spec` in a `w` x `h` box at (0, `top0`) of `p`.
+pub fn render(p: &mut impl Painter, spec: &ChartSpec, data: &ChartData, w: f64, h: f64, top0: f64) {
+    let duration_s = data.duration_s.max(1.0);
     let (left, right, top, bottom) = (
         44.0,
         if spec.right.is_some() { 44.0 } else { 10.0 },
-        8.0,
+        top0 + 8.0,
         20.0,
     );
-    let plot_w = (css_w - left - right).max(10.0);
-    let plot_h = (css_h - top - bottom).max(10.0);
-    let x_of = |t: f64| left + plot_w * (t / duration_s.max(1.0)).clamp(0.0, 1.0);
-
-    // Fault windows (hatched bands, labelled) and the clock.
-    for (start, end, label) in bands {
-        let (x0, x1) = (
-            x_of(*start),
-            x_of(if end > start {
-                *end
-            } else {
-                start + duration_s / plot_w
-            }),
+    let plot_w = (w - left - right).max(10.0);
+    let plot_h = (h - 8.0 - bottom).max(10.0);
+    let x_of = |t: f64| left + plot_w * (t / duration_s).clamp(0.0, 1.0);
+    for (start, end, label) in data.bands {
+        let x0 = x_of(*start);
+        let x1 = x_of(if end > start {
+            *end
+        } else {
+            start + duration_s / plot_w
+        });
+        p.rect(
+            x0,
+            top,
+            (x1 - x0).max(2.0),
+            plot_h,
+            "rgba(213, 94, 0, 0.10)",
         );
-        ctx.set_fill_style_str("rgba(213, 94, 0, 0.10)");
-        ctx.fill_rect(x0, top, (x1 - x0).max(2.0), plot_h);
-        ctx.set_fill_style_str("#8a3a00");
-        ctx.set_font("10px system-ui, sans-serif");
-        ctx.fill_text(label, x0 + 2.0, top + 10.0)?;
+        p.text(label, x0 + 2.0, top + 10.0, "#8a3a00", false);
     }
-    ctx.set_stroke_style_str("#888");
-    ctx.set_line_width(1.0);
-    ctx.set_line_dash(&js_sys::Array::new())?;
-    ctx.begin_path();
-    ctx.move_to(x_of(now_s), top);
-    ctx.line_to(x_of(now_s), top + plot_h);
-    ctx.stroke();
+    p.line(
+        &[(x_of(data.now_s), top), (x_of(data.now_s), top + plot_h)],
+        "#888",
+        1.0,
+        &[],
+    );
 
     let px = plot_w.round() as usize;
-    let data: Vec<Vec<(f64, f64)>> = spec
+    let series: Vec<Vec<(f64, f64)>> = spec
         .series
         .iter()
-        .map(|s| columns(rows, s, px, duration_s.max(1.0)))
+        .map(|s| columns(data.rows, s, px, duration_s))
         .collect();
     let max_of = |axis: Axis| {
         spec.series
             .iter()
-            .zip(&data)
+            .zip(&series)
             .filter(|(s, _)| s.axis == axis)
             .flat_map(|(_, d)| d.iter().map(|p| p.1))
             .fold(0.0, f64::max)
@@ -467,10 +553,6 @@ pub fn draw(
     };
     let y_right = |v: f64| top + plot_h * (1.0 - (v / right_max).clamp(0.0, 1.0));
 
-    // Axes and grid.
-    ctx.set_fill_style_str("#5a6478");
-    ctx.set_font("10px system-ui, sans-serif");
-    ctx.set_stroke_style_str("#e3e6ee");
     let ticks: Vec<f64> = if spec.left_log {
         let mut v = left_min;
         let mut out = vec![];
@@ -484,61 +566,130 @@ pub fn draw(
     };
     for t in &ticks {
         let y = y_left(*t);
-        ctx.begin_path();
-        ctx.move_to(left, y);
-        ctx.line_to(left + plot_w, y);
-        ctx.stroke();
-        ctx.fill_text(&short(*t), 2.0, y + 3.0)?;
+        p.line(&[(left, y), (left + plot_w, y)], "#e3e6ee", 1.0, &[]);
+        p.text(&short(*t), 2.0, y + 3.0, "#5a6478", false);
     }
     if let Some((unit, _)) = spec.right {
         for i in 0..4 {
             let v = right_max * i as f64 / 4.0;
-            ctx.fill_text(&short(v), left + plot_w + 4.0, y_right(v) + 3.0)?;
+            p.text(
+                &short(v),
+                left + plot_w + 4.0,
+                y_right(v) + 3.0,
+                "#5a6478",
+                false,
+            );
         }
-        ctx.set_text_align("right");
-        ctx.fill_text(unit, css_w - 2.0, top + 8.0)?;
-        ctx.set_text_align("left");
+        p.text(unit, w - 2.0, top + 8.0, "#5a6478", true);
     }
     let step = nice_max(duration_s / 6.0);
     let mut t = 0.0;
     while t <= duration_s + 0.001 {
-        ctx.fill_text(
+        p.text(
             &format!("{}s", short(t)),
             x_of(t) - 8.0,
             top + plot_h + 14.0,
-        )?;
+            "#5a6478",
+            false,
+        );
         t += step;
     }
-
-    // The lines.
-    for (s, points) in spec.series.iter().zip(&data) {
+    for (s, points) in spec.series.iter().zip(&series) {
         if points.is_empty() {
             continue;
         }
-        ctx.set_stroke_style_str(s.color);
-        ctx.set_line_width(s.width);
-        let dash = js_sys::Array::new();
-        for d in s.dash {
-            dash.push(&JsValue::from_f64(*d));
-        }
-        ctx.set_line_dash(&dash)?;
-        ctx.begin_path();
-        for (i, (x, v)) in points.iter().enumerate() {
-            let y = match s.axis {
-                Axis::Left => y_left(*v),
-                Axis::Right => y_right(*v),
-            };
-            let x = left + x + 0.5;
-            if i == 0 {
-                ctx.move_to(x, y);
-            } else {
-                ctx.line_to(x, y);
-            }
-        }
-        ctx.stroke();
+        let path: Vec<(f64, f64)> = points
+            .iter()
+            .map(|(x, v)| {
+                let y = match s.axis {
+                    Axis::Left => y_left(*v),
+                    Axis::Right => y_right(*v),
+                };
+                (left + x + 0.5, y)
+            })
+            .collect();
+        p.line(&path, s.color, s.width, s.dash);
     }
-    ctx.set_line_dash(&js_sys::Array::new())?;
+}
+
+/// A title and legend line above an exported chart, `HEADER_PX` high.
+fn header(p: &mut impl Painter, spec: &ChartSpec, w: f64) {
+    p.rect(0.0, 0.0, w, HEADER_PX, "#ffffff");
+    p.text(
+        &format!("{} ({})", spec.title, spec.left_unit),
+        4.0,
+        14.0,
+        "#1d2330",
+        false,
+    );
+    let mut x = 4.0;
+    for s in spec.series {
+        p.line(&[(x, 27.0), (x + 18.0, 27.0)], s.color, s.width, s.dash);
+        p.text(s.label, x + 22.0, 30.0, "#1d2330", false);
+        x += 30.0 + 6.0 * s.label.len() as f64;
+    }
+}
+
+/// Height of the title and legend of an exported chart, in pixels.
+const HEADER_PX: f64 = 36.0;
+
+/// Draws one chart on `canvas`, whose CSS box is `css_w` x `css_h`, at the device's pixel ratio.
+pub fn draw(
+    canvas: &HtmlCanvasElement,
+    (css_w, css_h): (f64, f64),
+    spec: &ChartSpec,
+    data: &ChartData,
+) -> Result<(), JsValue> {
+    let ratio = web_sys::window().map_or(1.0, |w| w.device_pixel_ratio());
+    let (w, h) = ((css_w * ratio) as u32, (css_h * ratio) as u32);
+    if canvas.width() != w || canvas.height() != h {
+        canvas.set_width(w);
+        canvas.set_height(h);
+    }
+    let ctx: CanvasRenderingContext2d = canvas
+        .get_context("2d")?
+        .ok_or_else(|| JsValue::from_str("no 2d context"))?
+        .dyn_into()?;
+    ctx.set_transform(ratio, 0.0, 0.0, ratio, 0.0, 0.0)?;
+    ctx.clear_rect(0.0, 0.0, css_w, css_h);
+    let mut painter = CanvasPainter(ctx);
+    render(&mut painter, spec, data, css_w, css_h, 0.0);
+    let _ = painter.0.set_line_dash(&js_sys::Array::new());
     Ok(())
+}
+
+/// The chart as a standalone SVG document, with its title and legend.
+pub fn to_svg(spec: &ChartSpec, data: &ChartData, w: f64, h: f64) -> String {
+    let total_h = h + HEADER_PX;
+    let mut p = SvgPainter(format!(
+        r#"<svg xmlns="http://www.w3.org/2000/svg" width="{w}" height="{total_h}" viewBox="0 0 {w} {total_h}">"#
+    ));
+    p.rect(0.0, 0.0, w, total_h, "#ffffff");
+    header(&mut p, spec, w);
+    render(&mut p, spec, data, w, h, HEADER_PX);
+    p.0.push_str("</svg>");
+    p.0
+}
+
+/// The chart as a PNG data URL (drawn at twice `w` x `h` on a detached canvas).
+pub fn to_png(spec: &ChartSpec, data: &ChartData, w: f64, h: f64) -> Result<String, JsValue> {
+    let document = web_sys::window()
+        .and_then(|w| w.document())
+        .ok_or_else(|| JsValue::from_str("no document"))?;
+    let canvas: HtmlCanvasElement = document.create_element("canvas")?.dyn_into()?;
+    let total_h = h + HEADER_PX;
+    canvas.set_width((w * 2.0) as u32);
+    canvas.set_height((total_h * 2.0) as u32);
+    let ctx: CanvasRenderingContext2d = canvas
+        .get_context("2d")?
+        .ok_or_else(|| JsValue::from_str("no 2d context"))?
+        .dyn_into()?;
+    ctx.set_transform(2.0, 0.0, 0.0, 2.0, 0.0, 0.0)?;
+    let mut p = CanvasPainter(ctx);
+    p.rect(0.0, 0.0, w, total_h, "#ffffff");
+    header(&mut p, spec, w);
+    render(&mut p, spec, data, w, h, HEADER_PX);
+    canvas.to_data_url_with_type("image/png")
 }
 
 /// A short axis label: 1.2k, 3M, 0.5.

@@ -27,6 +27,9 @@ pub struct ControlsProps {
     /// Controls cannot be changed (a locked embed).
     #[prop_or_default]
     pub locked: bool,
+    /// Only these settings are shown (by knob id), if given.
+    #[prop_or_default]
+    pub only: Option<Rc<Vec<String>>>,
 }
 
 /// The panel.
@@ -122,8 +125,13 @@ impl Component for Controls {
                     let knobs: Vec<&'static Knob> = KNOBS
                         .iter()
                         .filter(|k| k.group == *group && k.get(&props.scenario).is_some())
+                        .filter(|k| props.only.as_ref().is_none_or(|only| only.iter().any(|id| id == k.id)))
                         .collect();
+                    if knobs.is_empty() {
+                        return html! {};
+                    }
                     let open = *group == Group::Traffic
+                        || props.only.is_some()
                         || knobs.iter().any(|k| props.highlight.contains(&k.id));
                     html! {
                         <details class="group" open={open}>

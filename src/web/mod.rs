@@ -4,11 +4,15 @@
 mod architecture;
 mod charts;
 mod controls;
+mod embed;
+mod files;
 mod panels;
 
 use std::rc::Rc;
 
 use crate::app::driver::{Applied, Driver};
+use crate::app::embed::{iframe_snippet, message, parse_options, Command, EmbedOptions, Panel};
+use crate::app::export;
 use crate::app::knobs::knob;
 use crate::app::link::{decode, encode, LinkState};
 use crate::app::pacing::{Speed, SPEEDS};
@@ -18,10 +22,11 @@ use outage_lab_engine::config::Problem;
 use outage_lab_engine::metrics::StatusCounts;
 use outage_lab_engine::observe::{AlertEvent, LogEvent};
 use outage_lab_engine::scenario::{Fault, FaultKind};
-use outage_lab_engine::{Scenario, SecondMetrics};
+use outage_lab_engine::{load_scenario, Scenario, SecondMetrics, SimTime};
+use serde_json::json;
 use wasm_bindgen::closure::Closure;
 use wasm_bindgen::JsCast;
-use web_sys::{HtmlCanvasElement, HtmlSelectElement};
+use web_sys::{DragEvent, HtmlCanvasElement, HtmlSelectElement};
 use yew::prelude::*;
 
 use architecture::Flow;
@@ -165,6 +170,33 @@ pub enum Msg {
     CopyLink,
     /// The window was resized.
     Resized,
+    /// A command from the host page, and the origin it came from.
+    Command(Command, String),
+    /// Copy the embed code.
+    CopyEmbed,
+    /// Download something.
+    Export(ExportKind),
+    /// Download chart `index` as PNG (`false`) or SVG (`true`).
+    ExportChart(usize, bool),
+    /// A file was picked or dropped.
+    ImportFile(web_sys::File),
+    /// A file was read: (name, text).
+    Imported(String, String),
+    /// A file could not be read: (name, problem).
+    ImportFailed(String, String),
+}
+
+/// What the export buttons download.
+#[derive(Clone, Copy, PartialEq)]
+pub enum ExportKind {
+    /// Per-second metrics, CSV.
+    MetricsCsv,
+    /// Per-second metrics, JSON.
+    MetricsJson,
+    /// The log ring, JSON lines.
+    LogsJsonl,
+    /// The scenario, JSON.
+    Scenario,
 }
 
 /// The page.
@@ -201,6 +233,13 @@ pub struct App {
     link_text: String,
     copied: bool,
     callbacks: Callbacks,
+    options: EmbedOptions,
+    host: embed::Host,
+    /// The file a scenario was imported from, if it was.
+    imported: Option<String>,
+    /// Problems of the last import (the run was kept).
+    import_problems: Option<(String, Vec<String>)>,
+    copied_embed: bool,
     /// Wall time of the last frame's simulation work, in milliseconds.
     last_sim_ms: f64,
     /// Wall time of the last redraw of all charts, in milliseconds.
@@ -215,6 +254,8 @@ struct Callbacks {
     fault_duration: Callback<String>,
     log_filter: Callback<String>,
     select_log: Callback<u64>,
+    imported: Callback<(String, String)>,
+    import_failed: Callback<(String, String)>,
 }
 
 fn now_ms() -> f64 {
@@ -242,6 +283,17 @@ fn write_query(query: &str) {
     }
 }
 
+/// Puts `text` on the clipboard; a refusal (no permission, a sandbox) is ignored, the text
+/// being shown in a field next to the button as well.
+fn copy_text(text: &str) {
+    if let Some(w) = web_sys::window() {
+        let promise = w.navigator().clipboard().write_text(text);
+        let ignore = Closure::wrap(Box::new(|_: wasm_bindgen::JsValue| {}) as Box<dyn FnMut(_)>);
+        let _ = promise.catch(&ignore);
+        ignore.forget();
+    }
+}
+
 fn sum_rows(
     rows: &[SecondMetrics],
     pick: impl Fn(&SecondMetrics) -> &StatusCounts,
@@ -264,10 +316,18 @@ impl App {
 
     /// After any change of state (not frames): the address, the props of the panels.
     fn state_changed(&mut self) {
+        self.sync_state(true);
+    }
+
+    /// Brings the panels' props and the link up to date; `write` also puts the link in the
+    /// address bar (not in an embed, and not over a broken link the page was opened with).
+    fn sync_state(&mut self, write: bool) {
         self.scenario = Rc::new(self.driver.scenario().clone());
         self.pending = Rc::new(self.driver.pending_restart().to_vec());
         let query = encode(&self.link_state());
-        write_query(&query);
+        if write && !self.options.embed {
+            write_query(&query);
+        }
         self.link_text = web_sys::window()
             .and_then(|w| {
                 let l = w.location();
@@ -309,9 +369,15 @@ impl App {
         }
         self.panels_refreshed_ms = now_ms();
         if sim.is_finished() && self.summary_json.is_none() {
-            self.summary_json = Some(Rc::new(
-                serde_json::to_string(&sim.summary()).unwrap_or_default(),
-            ));
+            let summary = sim.summary();
+            self.host.post(
+                &message(
+                    "event",
+                    json!({ "event": "run_finished", "t_s": summary.sim_seconds, "rate_5xx": summary.status.rate_5xx() }),
+                ),
+                false,
+            );
+            self.summary_json = Some(Rc::new(serde_json::to_string(&summary).unwrap_or_default()));
         }
     }
 
@@ -323,6 +389,13 @@ impl App {
             let before = self.breaker_states.get(i).copied().flatten();
             if inst.breaker == Some(BreakerState::Open) && before != Some(BreakerState::Open) {
                 said.push(format!("Circuit breaker opened on instance {i}."));
+                self.host.post(
+                    &message(
+                        "event",
+                        json!({ "event": "breaker_opened", "instance": i, "t_s": snap.now_s }),
+                    ),
+                    false,
+                );
             }
             if inst.breaker == Some(BreakerState::Closed) && before == Some(BreakerState::HalfOpen)
             {
@@ -333,6 +406,13 @@ impl App {
         let history = &self.driver.sim().alerts().history;
         for a in history.iter().skip(self.alerts_seen) {
             said.push(format!("Alert fired: {}.", panels::rule_text(a.rule)));
+            self.host.post(
+                &message(
+                    "event",
+                    json!({ "event": "alert_fired", "rule": a.rule, "severity": a.severity, "t_s": a.fired_s }),
+                ),
+                false,
+            );
         }
         self.alerts_seen = history.len();
         if !said.is_empty() {
@@ -363,6 +443,93 @@ impl App {
         self.state_changed();
     }
 
+    /// Carries out a host page's command; replies go to the origin it came from.
+    fn obey(&mut self, command: Command, origin: &str) -> bool {
+        match command {
+            Command::Play => {
+                if !self.driver.is_playing() {
+                    self.update_play();
+                }
+            }
+            Command::Pause => {
+                self.driver.pause();
+                self.refresh_panels();
+            }
+            Command::Reset => {
+                self.driver.reset();
+                self.restarted();
+                self.state_changed();
+            }
+            Command::LoadPreset(id) => match preset(&id) {
+                Some(p) => self.load_preset(p),
+                None => {
+                    self.host.reply(
+                        origin,
+                        &message(
+                            "error",
+                            json!({ "message": format!("preset: \"{id}\" is not a preset") }),
+                        ),
+                    );
+                    return false;
+                }
+            },
+            Command::LoadLink(query) => match decode(&query) {
+                Ok(state) => {
+                    self.preset = preset(&state.preset).unwrap_or(&PRESETS[0]);
+                    self.driver.speed = state.speed;
+                    let _ = self.driver.load(state.scenario);
+                    self.imported = None;
+                    self.restarted();
+                    self.state_changed();
+                }
+                Err(e) => {
+                    self.host.reply(
+                        origin,
+                        &message("error", json!({ "message": e.to_string() })),
+                    );
+                    return false;
+                }
+            },
+            Command::GetState => {
+                let state = json!({
+                    "link": encode(&self.link_state()),
+                    "preset": self.preset.id,
+                    "now_s": self.driver.sim().now().as_secs_f64(),
+                    "playing": self.driver.is_playing(),
+                });
+                self.host.reply(origin, &message("state", state));
+                return false;
+            }
+        }
+        true
+    }
+
+    fn update_play(&mut self) {
+        if self.driver.sim().is_finished() {
+            self.restarted();
+        }
+        self.driver.play();
+        self.request_frame();
+    }
+
+    /// The open scenario's title: the preset's, or an imported scenario's name.
+    fn title(&self) -> &str {
+        match &self.imported {
+            Some(_) if !self.scenario.name.is_empty() => &self.scenario.name,
+            _ => self.preset.title,
+        }
+    }
+
+    /// A file name stem for downloads: the preset id (or `scenario`) and the seed.
+    fn file_stem(&self) -> String {
+        let base = if self.imported.is_some() {
+            "scenario"
+        } else {
+            self.preset.id
+        };
+        format!("outage-lab-{base}-seed{}", self.scenario.seed)
+    }
+
     fn draw_charts(&mut self) {
         let sim = self.driver.sim();
         let rows = sim.seconds();
@@ -380,9 +547,15 @@ impl App {
                 .and_then(|node| node.cast::<HtmlCanvasElement>())
                 .map_or((400.0, 170.0), |c| charts::css_size(&c))
         });
+        let data = charts::ChartData {
+            rows,
+            duration_s: duration,
+            bands: &bands,
+            now_s: now,
+        };
         for (spec, node) in CHARTS.iter().zip(&self.chart_refs) {
             if let Some(canvas) = node.cast::<HtmlCanvasElement>() {
-                let _ = charts::draw(&canvas, size, spec, rows, duration, &bands, now);
+                let _ = charts::draw(&canvas, size, spec, &data);
             }
         }
         self.charts_drawn = Some(key);
@@ -442,8 +615,26 @@ impl Component for App {
             fault_duration: link.callback(Msg::FaultDuration),
             log_filter: link.callback(Msg::LogFilter),
             select_log: link.callback(Msg::SelectLog),
+            imported: link.callback(|(name, text)| Msg::Imported(name, text)),
+            import_failed: link.callback(|(name, text)| Msg::ImportFailed(name, text)),
+        };
+        let (options, option_problems) = parse_options(&read_query());
+        let host =
+            embed::Host::connect(options.clone(), link.callback(|(c, o)| Msg::Command(c, o)));
+        let notice = match (notice, option_problems.is_empty()) {
+            (Some(n), _) => Some(n),
+            (None, true) => None,
+            (None, false) => Some(format!(
+                "Some embedding parameters were ignored: {}.",
+                option_problems.join("; ")
+            )),
         };
         let mut app = App {
+            options,
+            host,
+            imported: None,
+            import_problems: None,
+            copied_embed: false,
             callbacks,
             driver,
             preset,
@@ -478,8 +669,18 @@ impl Component for App {
             last_sim_ms: 0.0,
             last_charts_ms: 0.0,
         };
-        if app.notice.is_none() {
-            app.state_changed();
+        if let Some(stop) = app.options.stop_s {
+            app.driver.pause_at = Some(SimTime::from_micros((stop * 1e6) as u64));
+        }
+        let preset_scenario = LinkState::from_preset(app.preset.id).map(|s| s.scenario);
+        if preset_scenario.is_some_and(|p| p.name != app.scenario.name) {
+            app.imported = Some(app.scenario.name.clone());
+        }
+        let write = app.notice.is_none();
+        app.sync_state(write);
+        if app.options.autoplay {
+            app.driver.play();
+            app.request_frame();
         }
         app
     }
@@ -498,6 +699,17 @@ impl Component for App {
                 self.driver.frame(dt, || now_ms() - started > SIM_BUDGET_MS);
                 self.last_sim_ms = now_ms() - started;
                 self.announce_changes();
+                let now = self.driver.sim().now();
+                if !self.driver.is_playing() && self.driver.pause_at == Some(now) {
+                    self.announcement = format!("Paused at {:.1} s.", now.as_secs_f64());
+                    self.host.post(
+                        &message(
+                            "event",
+                            json!({ "event": "stopped", "t_s": now.as_secs_f64() }),
+                        ),
+                        false,
+                    );
+                }
                 if !self.driver.is_playing()
                     || now_ms() - self.panels_refreshed_ms > PANEL_REFRESH_MS
                 {
@@ -515,11 +727,7 @@ impl Component for App {
                     self.driver.pause();
                     self.refresh_panels();
                 } else {
-                    if self.driver.sim().is_finished() {
-                        self.restarted();
-                    }
-                    self.driver.play();
-                    self.request_frame();
+                    self.update_play();
                 }
             }
             Msg::Step => {
@@ -635,11 +843,90 @@ impl Component for App {
             Msg::LogFilter(f) => self.log_filter = f,
             Msg::SelectLog(seq) => self.selected_log = Some(seq),
             Msg::CopyLink => {
-                if let Some(w) = web_sys::window() {
-                    let _ = w.navigator().clipboard().write_text(&self.link_text);
-                }
+                copy_text(&self.link_text);
                 self.copied = true;
             }
+            Msg::Command(command, origin) => return self.obey(command, &origin),
+            Msg::CopyEmbed => {
+                let snippet = iframe_snippet(&self.link_text, self.title());
+                copy_text(&snippet);
+                self.copied_embed = true;
+            }
+            Msg::Export(kind) => {
+                let sim = self.driver.sim();
+                let stem = self.file_stem();
+                let _ = match kind {
+                    ExportKind::MetricsCsv => files::download_text(
+                        &format!("{stem}-metrics.csv"),
+                        "text/csv",
+                        &export::series_csv(sim.seconds()),
+                    ),
+                    ExportKind::MetricsJson => files::download_text(
+                        &format!("{stem}-metrics.json"),
+                        "application/json",
+                        &export::series_json(sim.seconds()),
+                    ),
+                    ExportKind::LogsJsonl => files::download_text(
+                        &format!("{stem}-logs.jsonl"),
+                        "application/x-ndjson",
+                        &export::logs_jsonl(sim.logs().events()),
+                    ),
+                    ExportKind::Scenario => files::download_text(
+                        &format!("{stem}.json"),
+                        "application/json",
+                        &export::scenario_json(self.driver.scenario()),
+                    ),
+                };
+                return false;
+            }
+            Msg::ExportChart(i, svg) => {
+                let sim = self.driver.sim();
+                let bands = charts::fault_bands(&sim.config().faults);
+                let data = charts::ChartData {
+                    rows: sim.seconds(),
+                    duration_s: sim.end().as_secs_f64(),
+                    bands: &bands,
+                    now_s: sim.now().as_secs_f64(),
+                };
+                let spec = &CHARTS[i];
+                let (w, h) = self.chart_size.unwrap_or((480.0, 170.0));
+                let name = format!("{}-{}", self.file_stem(), spec.id);
+                let _ = if svg {
+                    files::download_text(
+                        &format!("{name}.svg"),
+                        "image/svg+xml",
+                        &charts::to_svg(spec, &data, w, h),
+                    )
+                } else {
+                    charts::to_png(spec, &data, w, h)
+                        .and_then(|url| files::download_url(&format!("{name}.png"), &url))
+                };
+                return false;
+            }
+            Msg::ImportFile(file) => {
+                files::read_text(
+                    file,
+                    self.callbacks.imported.clone(),
+                    self.callbacks.import_failed.clone(),
+                );
+                return false;
+            }
+            Msg::ImportFailed(name, problem) => self.import_problems = Some((name, vec![problem])),
+            Msg::Imported(name, text) => match load_scenario(&text) {
+                Ok((scenario, _)) => {
+                    let _ = self.driver.load(scenario);
+                    self.imported = Some(name);
+                    self.import_problems = None;
+                    self.problems = Rc::new(Vec::new());
+                    self.notice = None;
+                    self.restarted();
+                    self.state_changed();
+                }
+                Err(problems) => {
+                    self.import_problems =
+                        Some((name, problems.iter().map(ToString::to_string).collect()));
+                }
+            },
             Msg::Resized => {
                 self.charts_drawn = None;
                 self.chart_size = None;
@@ -697,46 +984,78 @@ impl Component for App {
         let seed_problem = self.problems.iter().find(|p| p.path == "seed");
         let counterpart = self.preset.counterpart.and_then(preset);
         let pct = |c: &StatusCounts| 100.0 * c.rate_5xx();
+        let o = &self.options;
+        let locked = o.locked;
+        let drop = {
+            let link = link.clone();
+            Callback::from(move |e: DragEvent| {
+                e.prevent_default();
+                if let Some(file) = e
+                    .data_transfer()
+                    .and_then(|d| d.files())
+                    .and_then(|f| f.get(0))
+                {
+                    link.send_message(Msg::ImportFile(file));
+                }
+            })
+        };
+        let on_pick = link.batch_callback(|e: Event| {
+            let input = e.target_unchecked_into::<web_sys::HtmlInputElement>();
+            input.files().and_then(|f| f.get(0)).map(Msg::ImportFile)
+        });
         html! {
-            <div class="app">
-                <a class="skip" href="#stage">{ "Skip to the simulation" }</a>
+            <div class={classes!("app", o.embed.then_some("embed"))}>
+                if !o.embed { <a class="skip" href="#stage">{ "Skip to the simulation" }</a> }
                 <header class="topbar">
                     <div class="brand">
-                        <h1>{ "Outage Lab" }</h1>
-                        <p class="tagline">{ "Watch a web service fail under load, and learn what fixes it." }</p>
+                        if o.embed {
+                            <p class="embed-title"><strong>{ "Outage Lab" }</strong>{ format!(" · {}", self.title()) }</p>
+                        } else {
+                            <h1>{ "Outage Lab" }</h1>
+                            <p class="tagline">{ "Watch a web service fail under load, and learn what fixes it." }</p>
+                        }
                     </div>
-                    <div class="preset-picker">
-                        <label for="preset">{ "Scenario" }</label>
-                        <select id="preset" data-testid="preset" onchange={on_preset}>
-                            { for PRESETS.iter().map(|p| html! {
-                                <option value={p.id} selected={p.id == self.preset.id}>{ p.title }</option>
-                            }) }
-                        </select>
-                    </div>
-                    <div class="transport" role="group" aria-label="Playback">
-                        <button type="button" data-testid="play" onclick={link.callback(|_| Msg::PlayPause)}
-                                aria-pressed={playing.to_string()}>
-                            { if playing { "Pause" } else if sim.is_finished() { "Play again" } else { "Play" } }
-                        </button>
-                        <button type="button" data-testid="step" onclick={link.callback(|_| Msg::Step)} disabled={sim.is_finished()}>{ "Step 1 s" }</button>
-                        <button type="button" data-testid="reset" class={classes!((!self.pending.is_empty()).then_some("attention"))}
-                                onclick={link.callback(|_| Msg::Reset)}>
-                            { if self.pending.is_empty() { "Reset" } else { "Reset to apply" } }
-                        </button>
-                        <button type="button" data-testid="run-to-end" data-run={self.generation.to_string()} onclick={link.callback(|_| Msg::RunToEnd)}>{ "Run to the end" }</button>
-                        <label for="speed">{ "Speed" }</label>
-                        <select id="speed" data-testid="speed" onchange={on_speed}>
-                            { for SPEEDS.iter().map(|s| html! {
-                                <option value={s.as_param()} selected={*s == speed}>{ s.label() }</option>
-                            }) }
-                        </select>
-                        <label for="seed">{ "Seed" }</label>
-                        <CommitField id="seed" testid="seed" inputmode="numeric"
-                                     value={AttrValue::from(self.scenario.seed.to_string())}
-                                     invalid={seed_problem.is_some()} describedby={AttrValue::from("seed-help")}
-                                     on_commit={self.callbacks.seed.clone()} />
-                        <span id="seed-help" class="sr-only">{ "A new seed restarts the run with other random draws." }</span>
-                    </div>
+                    if o.shows(Panel::Presets) {
+                        <div class="preset-picker">
+                            <label for="preset">{ "Scenario" }</label>
+                            <select id="preset" data-testid="preset" onchange={on_preset} disabled={locked}>
+                                { for PRESETS.iter().map(|p| html! {
+                                    <option value={p.id} selected={p.id == self.preset.id && self.imported.is_none()}>{ p.title }</option>
+                                }) }
+                                if self.imported.is_some() {
+                                    <option value="" selected=true disabled=true>{ format!("{} (imported)", self.title()) }</option>
+                                }
+                            </select>
+                        </div>
+                    }
+                    if o.shows(Panel::Transport) {
+                        <div class="transport" role="group" aria-label="Playback">
+                            <button type="button" data-testid="play" onclick={link.callback(|_| Msg::PlayPause)}
+                                    aria-pressed={playing.to_string()}>
+                                { if playing { "Pause" } else if sim.is_finished() { "Play again" } else { "Play" } }
+                            </button>
+                            <button type="button" data-testid="step" onclick={link.callback(|_| Msg::Step)} disabled={sim.is_finished()}>{ "Step 1 s" }</button>
+                            <button type="button" data-testid="reset" class={classes!((!self.pending.is_empty()).then_some("attention"))}
+                                    onclick={link.callback(|_| Msg::Reset)}>
+                                { if self.pending.is_empty() { "Reset" } else { "Reset to apply" } }
+                            </button>
+                            <button type="button" data-testid="run-to-end" data-run={self.generation.to_string()} onclick={link.callback(|_| Msg::RunToEnd)}>{ "Run to the end" }</button>
+                            <label for="speed">{ "Speed" }</label>
+                            <select id="speed" data-testid="speed" onchange={on_speed}>
+                                { for SPEEDS.iter().map(|s| html! {
+                                    <option value={s.as_param()} selected={*s == speed}>{ s.label() }</option>
+                                }) }
+                            </select>
+                            if !locked {
+                                <label for="seed">{ "Seed" }</label>
+                                <CommitField id="seed" testid="seed" inputmode="numeric"
+                                             value={AttrValue::from(self.scenario.seed.to_string())}
+                                             invalid={seed_problem.is_some()} describedby={AttrValue::from("seed-help")}
+                                             on_commit={self.callbacks.seed.clone()} />
+                                <span id="seed-help" class="sr-only">{ "A new seed restarts the run with other random draws." }</span>
+                            }
+                        </div>
+                    }
                     <div class="clock" data-testid="clock" data-now-s={format!("{:.3}", snap.now_s)} data-playing={playing.to_string()}
                          data-achieved-speed={format!("{achieved:.3}")} data-lagging={self.driver.is_lagging().to_string()}
                          data-sim-ms={format!("{:.3}", self.last_sim_ms)} data-charts-ms={format!("{:.3}", self.last_charts_ms)}>
@@ -752,114 +1071,186 @@ impl Component for App {
                     <p class="banner error" role="alert" data-testid="link-error">{ notice }</p>
                 }
                 <div class="sr-only" aria-live="assertive" data-testid="announcer">{ &self.announcement }</div>
-                <div class="layout">
-                    <aside class="settings" aria-label="Settings">
-                        <h2>{ "Settings" }</h2>
-                        <p class="quiet small">{ "Changes act on the running simulation at once, unless marked “applies on reset”." }</p>
-                        <Controls scenario={self.scenario.clone()} problems={self.problems.clone()} pending={self.pending.clone()}
-                                  highlight={self.preset.fix_knobs} on_change={self.callbacks.knob.clone()} />
-                    </aside>
+                <div class={classes!("layout", (!o.shows(Panel::Controls)).then_some("no-settings"))}>
+                    if o.shows(Panel::Controls) {
+                        <aside class="settings" aria-label="Settings">
+                            <h2>{ "Settings" }</h2>
+                            if locked {
+                                <p class="quiet small">{ "These settings are locked by the page that embeds this lab." }</p>
+                            } else {
+                                <p class="quiet small">{ "Changes act on the running simulation at once, unless marked “applies on reset”." }</p>
+                            }
+                            <Controls scenario={self.scenario.clone()} problems={self.problems.clone()} pending={self.pending.clone()}
+                                      highlight={self.preset.fix_knobs} on_change={self.callbacks.knob.clone()}
+                                      locked={locked} only={o.controls.clone().map(Rc::new)} />
+                        </aside>
+                    }
                     <main id="stage" class="stage">
-                        <section class="lesson" aria-labelledby="lesson-title" data-testid="lesson">
-                            <h2 id="lesson-title">{ self.preset.title }</h2>
-                            <p><strong>{ "Watch: " }</strong>{ self.preset.watch }</p>
-                            <p><strong>{ "Fix: " }</strong>{ self.preset.fix }</p>
-                            if let Some(other) = counterpart {
-                                <button type="button" class="secondary" onclick={link.callback(move |_| Msg::Preset(other.id.into()))}>
-                                    { format!("Open “{}”", other.title) }
-                                </button>
-                            }
-                        </section>
-                        <section class="readouts" aria-label="Last ten seconds">
-                            { readout("readout-5xx", "5xx (true)", format!("{:.1} %", pct(&true_status)), true_status.rate_5xx() > 0.01, format!("{:.6}", true_status.rate_5xx())) }
-                            { readout("readout-seen-5xx", "5xx (monitoring)", format!("{:.1} %", pct(&seen_status)), false, format!("{:.6}", seen_status.rate_5xx())) }
-                            { readout("readout-p99", "p99", if p99 >= 1000.0 { format!("{:.1} s", p99 / 1000.0) } else { format!("{p99:.0} ms") }, false, format!("{p99:.3}")) }
-                            { readout("readout-goodput", "goodput", format!("{goodput:.0}/s"), false, format!("{goodput:.3}")) }
-                            { readout("readout-inflight", "in flight", snap.in_flight.to_string(), false, snap.in_flight.to_string()) }
-                            { readout("readout-alerts", "alerts firing", snap.alerts_firing.len().to_string(), !snap.alerts_firing.is_empty(), snap.alerts_firing.len().to_string()) }
-                        </section>
-                        <section class="architecture-view" aria-label="Architecture">
-                            <div class="architecture-scroll">{ architecture::view(&snap, &flow) }</div>
-                            <p class="legend small">
-                                { "Bars fill as queues, threads and pool connections are used (green < 80 %, amber ≥ 80 %, red ≥ 95 %). Breaker light: C closed, O open, H half-open." }
-                            </p>
-                        </section>
-                        <section class="faults" aria-labelledby="faults-title">
-                            <h2 id="faults-title">{ "Inject a fault now" }</h2>
-                            <div class="fault-options">
-                                <label for="fault-duration">{ "lasting" }</label>
-                                <CommitField id="fault-duration" testid="fault-duration" inputmode="decimal"
-                                             value={AttrValue::from(self.fault_duration.clone())}
-                                             invalid={self.fault_problem.is_some()}
-                                             on_commit={self.callbacks.fault_duration.clone()} />
-                                <span class="unit">{ "s" }</span>
-                                <label for="fault-instance">{ "instance" }</label>
-                                <select id="fault-instance" onchange={link.callback(|e: Event| Msg::FaultInstance(e.target_unchecked_into::<HtmlSelectElement>().value()))}>
-                                    { for (0..snap.instances.len()).map(|i| html! {
-                                        <option value={i.to_string()} selected={i as u32 == self.fault_instance}>{ i }</option>
+                        if o.shows(Panel::Lesson) {
+                            <section class="lesson" aria-labelledby="lesson-title" data-testid="lesson">
+                                if self.imported.is_some() {
+                                    <h2 id="lesson-title">{ self.title() }</h2>
+                                    <p>{ &self.scenario.description }</p>
+                                } else {
+                                    <h2 id="lesson-title">{ self.preset.title }</h2>
+                                    <p><strong>{ "Watch: " }</strong>{ self.preset.watch }</p>
+                                    <p><strong>{ "Fix: " }</strong>{ self.preset.fix }</p>
+                                    if let Some(other) = counterpart.filter(|_| !locked) {
+                                        <button type="button" class="secondary" onclick={link.callback(move |_| Msg::Preset(other.id.into()))}>
+                                            { format!("Open “{}”", other.title) }
+                                        </button>
+                                    }
+                                }
+                            </section>
+                        }
+                        if o.shows(Panel::Readouts) {
+                            <section class="readouts" aria-label="Last ten seconds">
+                                { readout("readout-5xx", "5xx (true)", format!("{:.1} %", pct(&true_status)), true_status.rate_5xx() > 0.01, format!("{:.6}", true_status.rate_5xx())) }
+                                { readout("readout-seen-5xx", "5xx (monitoring)", format!("{:.1} %", pct(&seen_status)), false, format!("{:.6}", seen_status.rate_5xx())) }
+                                { readout("readout-p99", "p99", if p99 >= 1000.0 { format!("{:.1} s", p99 / 1000.0) } else { format!("{p99:.0} ms") }, false, format!("{p99:.3}")) }
+                                { readout("readout-goodput", "goodput", format!("{goodput:.0}/s"), false, format!("{goodput:.3}")) }
+                                { readout("readout-inflight", "in flight", snap.in_flight.to_string(), false, snap.in_flight.to_string()) }
+                                { readout("readout-alerts", "alerts firing", snap.alerts_firing.len().to_string(), !snap.alerts_firing.is_empty(), snap.alerts_firing.len().to_string()) }
+                            </section>
+                        }
+                        if o.shows(Panel::Architecture) {
+                            <section class="architecture-view" aria-label="Architecture">
+                                <div class="architecture-scroll">{ architecture::view(&snap, &flow) }</div>
+                                <p class="legend small">
+                                    { "Bars fill as queues, threads and pool connections are used (green < 80 %, amber ≥ 80 %, red ≥ 95 %). Breaker light: C closed, O open, H half-open." }
+                                </p>
+                            </section>
+                        }
+                        if o.shows(Panel::Faults) && !locked {
+                            <section class="faults" aria-labelledby="faults-title">
+                                <h2 id="faults-title">{ "Inject a fault now" }</h2>
+                                <div class="fault-options">
+                                    <label for="fault-duration">{ "lasting" }</label>
+                                    <CommitField id="fault-duration" testid="fault-duration" inputmode="decimal"
+                                                 value={AttrValue::from(self.fault_duration.clone())}
+                                                 invalid={self.fault_problem.is_some()}
+                                                 on_commit={self.callbacks.fault_duration.clone()} />
+                                    <span class="unit">{ "s" }</span>
+                                    <label for="fault-instance">{ "instance" }</label>
+                                    <select id="fault-instance" onchange={link.callback(|e: Event| Msg::FaultInstance(e.target_unchecked_into::<HtmlSelectElement>().value()))}>
+                                        { for (0..snap.instances.len()).map(|i| html! {
+                                            <option value={i.to_string()} selected={i as u32 == self.fault_instance}>{ i }</option>
+                                        }) }
+                                    </select>
+                                </div>
+                                <div class="fault-buttons">
+                                    { for FAULT_BUTTONS.iter().enumerate().map(|(i, b)| html! {
+                                        <button type="button" class="fault" title={b.detail} aria-describedby={format!("fault-{i}-detail")}
+                                                data-testid={format!("fault-{}", outage_lab_engine::config::kind_name(b.kind))}
+                                                disabled={sim.is_finished()}
+                                                onclick={link.callback(move |_| Msg::Fault(i))}>
+                                            { b.label }
+                                            <span id={format!("fault-{i}-detail")} class="sr-only">{ b.detail }</span>
+                                        </button>
                                     }) }
-                                </select>
-                            </div>
-                            <div class="fault-buttons">
-                                { for FAULT_BUTTONS.iter().enumerate().map(|(i, b)| html! {
-                                    <button type="button" class="fault" title={b.detail} aria-describedby={format!("fault-{i}-detail")}
-                                            data-testid={format!("fault-{}", outage_lab_engine::config::kind_name(b.kind))}
-                                            disabled={sim.is_finished()}
-                                            onclick={link.callback(move |_| Msg::Fault(i))}>
-                                        { b.label }
-                                        <span id={format!("fault-{i}-detail")} class="sr-only">{ b.detail }</span>
-                                    </button>
-                                }) }
-                            </div>
-                            if let Some(p) = &self.fault_problem {
-                                <p class="error" role="alert" data-testid="fault-error">{ p }</p>
-                            }
-                            if !snap.active_faults.is_empty() {
-                                <p class="small" data-testid="active-faults">{ format!("Active now: {}", snap.active_faults.join(", ")) }</p>
-                            }
-                        </section>
-                        <section class="charts" aria-label="Charts">
-                            { for CHARTS.iter().zip(&self.chart_refs).map(|(spec, node)| html! {
-                                <figure class="chart" data-testid={format!("chart-{}", spec.id)}>
-                                    <figcaption>
-                                        <span class="chart-title">{ spec.title }</span>
-                                        <span class="quiet small">{ format!(" ({}{})", spec.left_unit, spec.right.map(|(u, _)| format!("; right axis: {u}")).unwrap_or_default()) }</span>
-                                        <span class="chart-legend">
-                                            { for spec.series.iter().map(|s| html! {
-                                                <span class="key">
-                                                    <svg width="22" height="8" aria-hidden="true">
-                                                        <line x1="0" y1="4" x2="22" y2="4" stroke={s.color} stroke-width={s.width.to_string()}
-                                                              stroke-dasharray={s.dash.iter().map(|d| d.to_string()).collect::<Vec<_>>().join(" ")} />
-                                                    </svg>
-                                                    { s.label }
+                                </div>
+                                if let Some(p) = &self.fault_problem {
+                                    <p class="error" role="alert" data-testid="fault-error">{ p }</p>
+                                }
+                                if !snap.active_faults.is_empty() {
+                                    <p class="small" data-testid="active-faults">{ format!("Active now: {}", snap.active_faults.join(", ")) }</p>
+                                }
+                            </section>
+                        }
+                        if o.shows(Panel::Charts) {
+                            <section class="charts" aria-label="Charts">
+                                { for CHARTS.iter().zip(&self.chart_refs).enumerate().filter(|(_, (spec, _))| o.shows_chart(spec.id)).map(|(i, (spec, node))| html! {
+                                    <figure class="chart" data-testid={format!("chart-{}", spec.id)}>
+                                        <figcaption>
+                                            <span class="chart-title">{ spec.title }</span>
+                                            <span class="quiet small">{ format!(" ({}{})", spec.left_unit, spec.right.map(|(u, _)| format!("; right axis: {u}")).unwrap_or_default()) }</span>
+                                            if !o.embed {
+                                                <span class="chart-export">
+                                                    <button type="button" class="link-button" data-testid={format!("png-{}", spec.id)}
+                                                            aria-label={format!("Save {} as PNG", spec.title)}
+                                                            onclick={link.callback(move |_| Msg::ExportChart(i, false))}>{ "PNG" }</button>
+                                                    <button type="button" class="link-button" data-testid={format!("svg-{}", spec.id)}
+                                                            aria-label={format!("Save {} as SVG", spec.title)}
+                                                            onclick={link.callback(move |_| Msg::ExportChart(i, true))}>{ "SVG" }</button>
                                                 </span>
-                                            }) }
-                                        </span>
-                                    </figcaption>
-                                    <canvas ref={node.clone()} role="img"
-                                            aria-label={format!("{} over time; shaded bands mark faults", spec.title)}></canvas>
-                                </figure>
-                            }) }
-                        </section>
-                        <div class="panels">
-                            <AlertsPanel history={self.alerts.clone()} />
-                            <LogsPanel events={self.logs.clone()} incidents={self.incidents.clone()} total={self.logs_total} filter={self.log_filter.clone()}
-                                       selected={self.selected_log}
-                                       on_filter={self.callbacks.log_filter.clone()} on_select={self.callbacks.select_log.clone()} />
-                        </div>
-                        <section class="share" aria-label="Share">
-                            <label for="share-link">{ "Link to this scenario" }</label>
-                            <input id="share-link" data-testid="share-link" type="text" readonly=true value={self.link_text.clone()} />
-                            <button type="button" data-testid="copy-link" onclick={link.callback(|_| Msg::CopyLink)}>
-                                { if self.copied { "Copied" } else { "Copy link" } }
-                            </button>
-                            <p class="quiet small">{ "The link opens these settings, seed, speed and injected faults from time zero." }</p>
-                        </section>
+                                            }
+                                            <span class="chart-legend">
+                                                { for spec.series.iter().map(|s| html! {
+                                                    <span class="key">
+                                                        <svg width="22" height="8" aria-hidden="true">
+                                                            <line x1="0" y1="4" x2="22" y2="4" stroke={s.color} stroke-width={s.width.to_string()}
+                                                                  stroke-dasharray={s.dash.iter().map(|d| d.to_string()).collect::<Vec<_>>().join(" ")} />
+                                                        </svg>
+                                                        { s.label }
+                                                    </span>
+                                                }) }
+                                            </span>
+                                        </figcaption>
+                                        <canvas ref={node.clone()} role="img"
+                                                aria-label={format!("{} over time; shaded bands mark faults", spec.title)}></canvas>
+                                    </figure>
+                                }) }
+                            </section>
+                        }
+                        if o.shows(Panel::Alerts) || o.shows(Panel::Logs) {
+                            <div class="panels">
+                                if o.shows(Panel::Alerts) { <AlertsPanel history={self.alerts.clone()} /> }
+                                if o.shows(Panel::Logs) {
+                                    <LogsPanel events={self.logs.clone()} incidents={self.incidents.clone()} total={self.logs_total} filter={self.log_filter.clone()}
+                                               selected={self.selected_log}
+                                               on_filter={self.callbacks.log_filter.clone()} on_select={self.callbacks.select_log.clone()} />
+                                }
+                            </div>
+                        }
+                        if o.shows(Panel::Share) {
+                            <section class="share" aria-labelledby="share-title">
+                                <h2 id="share-title">{ "Share, embed, export, import" }</h2>
+                                <div class="share-row">
+                                    <label for="share-link">{ "Link" }</label>
+                                    <input id="share-link" data-testid="share-link" type="text" readonly=true value={self.link_text.clone()} />
+                                    <button type="button" data-testid="copy-link" onclick={link.callback(|_| Msg::CopyLink)}>
+                                        { if self.copied { "Copied" } else { "Copy link" } }
+                                    </button>
+                                </div>
+                                <p class="quiet small">{ format!("The link ({} characters) opens these settings, seed, speed and injected faults from time zero.", self.link_text.len()) }</p>
+                                <div class="share-row">
+                                    <label for="embed-code">{ "Embed" }</label>
+                                    <textarea id="embed-code" data-testid="embed-code" readonly=true rows="2"
+                                              value={iframe_snippet(&self.link_text, self.title())} />
+                                    <button type="button" data-testid="copy-embed" onclick={link.callback(|_| Msg::CopyEmbed)}>
+                                        { if self.copied_embed { "Copied" } else { "Copy embed code" } }
+                                    </button>
+                                </div>
+                                <p class="quiet small">{ "Paste it in any page; see docs/embedding.md for the options (panels, locked settings, autoplay, stop time) and the postMessage API." }</p>
+                                <div class="share-row" role="group" aria-label="Downloads">
+                                    <span>{ "Download" }</span>
+                                    <button type="button" class="secondary" data-testid="export-csv" onclick={link.callback(|_| Msg::Export(ExportKind::MetricsCsv))}>{ "metrics (CSV)" }</button>
+                                    <button type="button" class="secondary" data-testid="export-json" onclick={link.callback(|_| Msg::Export(ExportKind::MetricsJson))}>{ "metrics (JSON)" }</button>
+                                    <button type="button" class="secondary" data-testid="export-logs" onclick={link.callback(|_| Msg::Export(ExportKind::LogsJsonl))}>{ "log (JSON lines)" }</button>
+                                    <button type="button" class="secondary" data-testid="export-scenario" onclick={link.callback(|_| Msg::Export(ExportKind::Scenario))}>{ "scenario (JSON)" }</button>
+                                </div>
+                                if !locked {
+                                    <div class="drop-zone" data-testid="drop-zone" ondrop={drop}
+                                         ondragover={Callback::from(|e: DragEvent| e.prevent_default())}>
+                                        <label for="import-file">{ "Import a scenario file (or drop it here)" }</label>
+                                        <input id="import-file" data-testid="import-file" type="file" accept=".json,application/json" onchange={on_pick} />
+                                    </div>
+                                    if let Some((name, problems)) = &self.import_problems {
+                                        <div class="import-problems" role="alert" data-testid="import-problems">
+                                            <p>{ format!("{name} was not opened ({} problem{}); the current run is unchanged:", problems.len(), if problems.len() == 1 { "" } else { "s" }) }</p>
+                                            <ul>{ for problems.iter().map(|p| html! { <li>{ p }</li> }) }</ul>
+                                        </div>
+                                    }
+                                }
+                            </section>
+                        }
                         if let Some(json) = &self.summary_json {
-                            <details class="summary" data-testid="result" data-preset={self.preset.id} data-run={self.generation.to_string()}>
-                                <summary>{ "Run summary (JSON)" }</summary>
-                                <pre data-testid="summary-json">{ json.as_str() }</pre>
-                            </details>
+                            if !o.embed {
+                                <details class="summary" data-testid="result" data-preset={self.preset.id} data-run={self.generation.to_string()}>
+                                    <summary>{ "Run summary (JSON)" }</summary>
+                                    <pre data-testid="summary-json">{ json.as_str() }</pre>
+                                </details>
+                            }
                         }
                     </main>
                 </div>

@@ -340,3 +340,120 @@ fn a_link_copied_after_injecting_a_fault_replays_the_same_run() {
     assert_eq!(again.sim().summary(), live);
     assert_eq!(again.sim().seconds(), driver.sim().seconds());
 }
+
+#[test]
+fn playback_pauses_at_the_stop_time_and_resumes_from_there() {
+    let mut driver = Driver::new(preset_scenario("baseline"), Speed::Times(100.0)).unwrap();
+    driver.pause_at = Some(outage_lab_engine::SimTime::from_secs(12));
+    driver.play();
+    for _ in 0..100 {
+        driver.frame(16.0, || false);
+    }
+    assert!(!driver.is_playing());
+    assert_eq!(
+        driver.sim().now(),
+        outage_lab_engine::SimTime::from_secs(12)
+    );
+    driver.play();
+    driver.frame(16.0, || false);
+    assert!(driver.sim().now() > outage_lab_engine::SimTime::from_secs(12));
+}
+
+#[test]
+fn embed_options_are_read_and_bad_ones_named() {
+    use outage_lab::app::embed::{parse_options, Panel};
+    let (o, problems) = parse_options(
+        "?v=1&preset=baseline&embed=1&panels=transport,charts,controls&charts=status,latency&controls=db_pool.max_size&lock=1&autoplay=1&stop=90&origins=https://docs.example.com,http://127.0.0.1:5173&utm=x",
+    );
+    assert!(problems.is_empty(), "{problems:?}");
+    assert!(o.embed && o.locked && o.autoplay);
+    assert_eq!(o.panels, [Panel::Transport, Panel::Charts, Panel::Controls]);
+    assert!(o.shows_chart("latency") && !o.shows_chart("retries"));
+    assert!(o.shows_control("db_pool.max_size") && !o.shows_control("instances.count"));
+    assert_eq!(o.stop_s, Some(90.0));
+    assert!(o.allows("https://docs.example.com") && !o.allows("https://evil.example"));
+    // Without parameters: the full page; `embed=1` alone: the compact default.
+    let (full, _) = parse_options("");
+    assert!(!full.embed && full.shows(Panel::Logs) && full.origins.is_empty());
+    let (compact, _) = parse_options("embed=1");
+    assert!(compact.shows(Panel::Charts) && !compact.shows(Panel::Logs));
+    let (_, problems) = parse_options(
+        "embed=yes&panels=charts,sidebar&charts=pie&controls=db_pool.size&stop=-1&origins=https://a.example/path,javascript:alert(1)",
+    );
+    let joined = problems.join("\n");
+    for field in [
+        "embed:",
+        "panels: \"sidebar\"",
+        "charts: \"pie\"",
+        "controls: \"db_pool.size\"",
+        "stop:",
+        "origins: \"https://a.example/path\"",
+        "origins: \"javascript:alert(1)\"",
+    ] {
+        assert!(joined.contains(field), "{field} in {joined}");
+    }
+}
+
+#[test]
+fn host_commands_are_checked_for_shape() {
+    use outage_lab::app::embed::{parse_command, Command};
+    use serde_json::json;
+    let ok = |v| parse_command(&v).unwrap();
+    assert_eq!(
+        ok(json!({"target": "outage-lab", "version": 1, "command": "play"})),
+        Some(Command::Play)
+    );
+    assert_eq!(
+        ok(
+            json!({"target": "outage-lab", "version": 1, "command": "load", "preset": "seed-incident"})
+        ),
+        Some(Command::LoadPreset("seed-incident".into()))
+    );
+    // Other pages' messages are none of our business.
+    assert_eq!(ok(json!({"type": "webpackOk"})), None);
+    assert_eq!(ok(json!("hello")), None);
+    for (bad, words) in [
+        (
+            json!({"target": "outage-lab", "version": 2, "command": "play"}),
+            "version",
+        ),
+        (
+            json!({"target": "outage-lab", "version": 1}),
+            "command: missing",
+        ),
+        (
+            json!({"target": "outage-lab", "version": 1, "command": "explode"}),
+            "not one of",
+        ),
+        (
+            json!({"target": "outage-lab", "version": 1, "command": "play", "speed": 9}),
+            "speed: not a field",
+        ),
+        (
+            json!({"target": "outage-lab", "version": 1, "command": "load"}),
+            "exactly one",
+        ),
+        (
+            json!({"target": "outage-lab", "version": 1, "command": "load", "preset": 3}),
+            "exactly one",
+        ),
+        (
+            json!({"target": "outage-lab", "version": 1, "command": "load", "link": "x".repeat(30_000)}),
+            "bytes",
+        ),
+    ] {
+        let e = parse_command(&bad).expect_err(words);
+        assert!(e.contains(words), "{e}");
+    }
+}
+
+#[test]
+fn the_embed_snippet_is_sandboxed_and_escaped() {
+    let s = outage_lab::app::embed::iframe_snippet(
+        "https://lab.example/?v=1&preset=baseline",
+        "A \"quoted\" <title>",
+    );
+    assert!(s.contains("sandbox=\"allow-scripts\""));
+    assert!(s.contains("src=\"https://lab.example/?v=1&amp;preset=baseline&amp;embed=1\""));
+    assert!(s.contains("A &quot;quoted&quot; &lt;title>"));
+}

@@ -1,0 +1,350 @@
+//! Embedding: the `embed=1` page's options from its address, and the message protocol between
+//! an embedded frame and its host page (see `docs/embedding.md`).
+
+use serde_json::{json, Value as Json};
+
+use super::knobs::knob;
+
+/// A part of the page that can be shown or hidden.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Panel {
+    /// Play, pause, step, reset, speed, seed and the clock.
+    Transport,
+    /// The preset picker.
+    Presets,
+    /// What to watch and what fixes it.
+    Lesson,
+    /// The big numbers (5xx, p99, goodput, ...).
+    Readouts,
+    /// The architecture view.
+    Architecture,
+    /// The fault buttons.
+    Faults,
+    /// The charts.
+    Charts,
+    /// The settings.
+    Controls,
+    /// The alerts panel.
+    Alerts,
+    /// The log panel.
+    Logs,
+    /// Links, embed code, exports and imports.
+    Share,
+}
+
+impl Panel {
+    /// Every panel, with its name in the `panels` parameter.
+    pub const ALL: [(Panel, &'static str); 11] = [
+        (Panel::Transport, "transport"),
+        (Panel::Presets, "presets"),
+        (Panel::Lesson, "lesson"),
+        (Panel::Readouts, "readouts"),
+        (Panel::Architecture, "architecture"),
+        (Panel::Faults, "faults"),
+        (Panel::Charts, "charts"),
+        (Panel::Controls, "controls"),
+        (Panel::Alerts, "alerts"),
+        (Panel::Logs, "logs"),
+        (Panel::Share, "share"),
+    ];
+
+    /// The panels an embed shows when `panels` is not given.
+    pub const EMBED_DEFAULT: [Panel; 4] = [
+        Panel::Transport,
+        Panel::Readouts,
+        Panel::Architecture,
+        Panel::Charts,
+    ];
+
+    /// The panel's name in the `panels` parameter.
+    pub fn name(self) -> &'static str {
+        Panel::ALL
+            .iter()
+            .find(|(p, _)| *p == self)
+            .map_or("", |(_, n)| n)
+    }
+}
+
+/// The chart ids the `charts` parameter accepts.
+pub const CHART_IDS: [&str; 6] = [
+    "status",
+    "latency",
+    "saturation",
+    "cache",
+    "breaker",
+    "retries",
+];
+
+/// How the page presents itself, from its address.
+#[derive(Clone, Debug, PartialEq)]
+pub struct EmbedOptions {
+    /// Compact chrome for a frame in another page.
+    pub embed: bool,
+    /// The panels shown.
+    pub panels: Vec<Panel>,
+    /// The charts shown (by id), all if `None`.
+    pub charts: Option<Vec<String>>,
+    /// The settings shown (by knob id), all if `None`.
+    pub controls: Option<Vec<String>>,
+    /// Settings are shown but cannot be changed.
+    pub locked: bool,
+    /// Start playing at once.
+    pub autoplay: bool,
+    /// Pause when the virtual clock reaches this many seconds.
+    pub stop_s: Option<f64>,
+    /// Host origins allowed to send commands and to receive the frame's state.
+    pub origins: Vec<String>,
+}
+
+impl Default for EmbedOptions {
+    fn default() -> Self {
+        EmbedOptions {
+            embed: false,
+            panels: Panel::ALL.iter().map(|(p, _)| *p).collect(),
+            charts: None,
+            controls: None,
+            locked: false,
+            autoplay: false,
+            stop_s: None,
+            origins: Vec::new(),
+        }
+    }
+}
+
+impl EmbedOptions {
+    /// Whether `panel` is shown.
+    pub fn shows(&self, panel: Panel) -> bool {
+        self.panels.contains(&panel)
+    }
+
+    /// Whether the chart `id` is shown.
+    pub fn shows_chart(&self, id: &str) -> bool {
+        self.charts
+            .as_ref()
+            .is_none_or(|c| c.iter().any(|x| x == id))
+    }
+
+    /// Whether the setting `id` is shown.
+    pub fn shows_control(&self, id: &str) -> bool {
+        self.controls
+            .as_ref()
+            .is_none_or(|c| c.iter().any(|x| x == id))
+    }
+
+    /// Whether a message from `origin` may be obeyed.
+    pub fn allows(&self, origin: &str) -> bool {
+        self.origins.iter().any(|o| o == origin)
+    }
+}
+
+/// Reads the embedding parameters of a query string: `embed`, `panels`, `charts`, `controls`,
+/// `lock`, `autoplay`, `stop`, `origins`. Other parameters are ignored. A known parameter with
+/// a bad value is left out and described in the returned problems (`name: reason`).
+pub fn parse_options(query: &str) -> (EmbedOptions, Vec<String>) {
+    let query = query.strip_prefix('?').unwrap_or(query);
+    let mut options = EmbedOptions::default();
+    let mut problems = Vec::new();
+    let params: Vec<(&str, String)> = query
+        .split('&')
+        .filter_map(|part| {
+            let (k, v) = part.split_once('=').unwrap_or((part, ""));
+            Some((k, super::link::percent_decode(v)?))
+        })
+        .collect();
+    let get = |name: &str| {
+        params
+            .iter()
+            .find(|(k, _)| *k == name)
+            .map(|(_, v)| v.as_str())
+    };
+    let flag = |name: &str, problems: &mut Vec<String>| match get(name) {
+        None | Some("0") => false,
+        Some("1") => true,
+        Some(other) => {
+            problems.push(format!("{name}: \"{other}\" is neither 1 nor 0"));
+            false
+        }
+    };
+    options.embed = flag("embed", &mut problems);
+    if options.embed {
+        options.panels = Panel::EMBED_DEFAULT.to_vec();
+    }
+    options.locked = flag("lock", &mut problems);
+    options.autoplay = flag("autoplay", &mut problems);
+    if let Some(list) = get("panels") {
+        let mut panels = Vec::new();
+        for name in list.split(',').filter(|n| !n.is_empty()) {
+            match Panel::ALL.iter().find(|(_, n)| *n == name) {
+                Some((p, _)) => panels.push(*p),
+                None => problems.push(format!(
+                    "panels: \"{name}\" is not one of {}",
+                    Panel::ALL.map(|(_, n)| n).join(", ")
+                )),
+            }
+        }
+        options.panels = panels;
+    }
+    if let Some(list) = get("charts") {
+        let (known, unknown): (Vec<&str>, Vec<&str>) = list
+            .split(',')
+            .filter(|n| !n.is_empty())
+            .partition(|n| CHART_IDS.contains(n));
+        for name in unknown {
+            problems.push(format!(
+                "charts: \"{name}\" is not one of {}",
+                CHART_IDS.join(", ")
+            ));
+        }
+        options.charts = Some(known.into_iter().map(str::to_owned).collect());
+    }
+    if let Some(list) = get("controls") {
+        let mut ids = Vec::new();
+        for id in list.split(',').filter(|n| !n.is_empty()) {
+            if knob(id).is_some() {
+                ids.push(id.to_owned());
+            } else {
+                problems.push(format!("controls: \"{id}\" is not a setting"));
+            }
+        }
+        options.controls = Some(ids);
+    }
+    if let Some(stop) = get("stop") {
+        match stop.parse::<f64>() {
+            Ok(s) if s.is_finite() && s > 0.0 => options.stop_s = Some(s),
+            _ => problems.push(format!(
+                "stop: \"{stop}\" is not a number of seconds above 0"
+            )),
+        }
+    }
+    if let Some(list) = get("origins") {
+        for origin in list.split(',').filter(|o| !o.is_empty()) {
+            if is_origin(origin) {
+                options.origins.push(origin.to_owned());
+            } else {
+                problems.push(format!(
+                    "origins: \"{origin}\" is not an origin (scheme://host[:port], no path)"
+                ));
+            }
+        }
+    }
+    (options, problems)
+}
+
+/// `http(s)://host[:port]` with nothing after it.
+fn is_origin(s: &str) -> bool {
+    let Some(rest) = s
+        .strip_prefix("https://")
+        .or_else(|| s.strip_prefix("http://"))
+    else {
+        return false;
+    };
+    let (host, port) = match rest.rsplit_once(':') {
+        Some((h, p)) if !h.contains(']') || h.ends_with(']') => (h, Some(p)),
+        _ => (rest, None),
+    };
+    !host.is_empty()
+        && host
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '[' | ']' | ':'))
+        && port
+            .is_none_or(|p| !p.is_empty() && p.len() <= 5 && p.chars().all(|c| c.is_ascii_digit()))
+}
+
+/// A command a host page sent, after its shape was checked.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Command {
+    /// Start or resume.
+    Play,
+    /// Pause.
+    Pause,
+    /// Back to time zero.
+    Reset,
+    /// Open a preset by id.
+    LoadPreset(String),
+    /// Open a link's state (its query string).
+    LoadLink(String),
+    /// Reply with the current state (`state` message).
+    GetState,
+}
+
+/// The largest command accepted, in bytes of JSON.
+pub const COMMAND_BYTES_MAX: usize = 20_000;
+
+/// Checks a host's message: `{ "target": "outage-lab", "version": 1, "command": ... }`.
+/// `Ok(None)` means the message is not for this frame (ignore it quietly); `Err` says what is
+/// wrong with one that is.
+pub fn parse_command(message: &Json) -> Result<Option<Command>, String> {
+    let Some(obj) = message.as_object() else {
+        return Ok(None);
+    };
+    if obj.get("target").and_then(Json::as_str) != Some("outage-lab") {
+        return Ok(None);
+    }
+    if message.to_string().len() > COMMAND_BYTES_MAX {
+        return Err(format!("the message is over {COMMAND_BYTES_MAX} bytes"));
+    }
+    match obj.get("version").and_then(Json::as_u64) {
+        Some(1) => {}
+        other => {
+            return Err(format!(
+                "version: {} is not supported; this frame speaks version 1",
+                other.map_or("missing".into(), |v| v.to_string())
+            ))
+        }
+    }
+    let command = obj
+        .get("command")
+        .and_then(Json::as_str)
+        .ok_or("command: missing (play, pause, reset, load or get_state)")?;
+    let allowed: &[&str] = match command {
+        "load" => &["target", "version", "command", "preset", "link"],
+        _ => &["target", "version", "command"],
+    };
+    if let Some(extra) = obj.keys().find(|k| !allowed.contains(&k.as_str())) {
+        return Err(format!("{extra}: not a field of the {command} command"));
+    }
+    Ok(Some(match command {
+        "play" => Command::Play,
+        "pause" => Command::Pause,
+        "reset" => Command::Reset,
+        "get_state" => Command::GetState,
+        "load" => match (obj.get("preset"), obj.get("link")) {
+            (Some(Json::String(p)), None) => Command::LoadPreset(p.clone()),
+            (None, Some(Json::String(l))) => Command::LoadLink(l.clone()),
+            _ => {
+                return Err(
+                    "load: needs exactly one of preset (a string) or link (a string)".into(),
+                )
+            }
+        },
+        other => {
+            return Err(format!(
+                "command: \"{other}\" is not one of play, pause, reset, load, get_state"
+            ))
+        }
+    }))
+}
+
+/// A message from the frame to its host.
+pub fn message(kind: &str, mut fields: Json) -> Json {
+    let mut out = json!({ "source": "outage-lab", "version": 1, "type": kind });
+    if let (Some(o), Some(f)) = (out.as_object_mut(), fields.as_object_mut()) {
+        o.append(f);
+    }
+    out
+}
+
+/// The `<iframe>` snippet that embeds `app_url` (the page's address with its state), sandboxed.
+pub fn iframe_snippet(app_url: &str, title: &str) -> String {
+    let escape = |s: &str| {
+        s.replace('&', "&amp;")
+            .replace('"', "&quot;")
+            .replace('<', "&lt;")
+    };
+    let sep = if app_url.contains('?') { '&' } else { '?' };
+    format!(
+        "<iframe src=\"{}\" title=\"Outage Lab: {}\" width=\"100%\" height=\"720\" sandbox=\"allow-scripts\" loading=\"lazy\"></iframe>",
+        escape(&format!("{app_url}{sep}embed=1")),
+        escape(title)
+    )
+}
