@@ -1,9 +1,15 @@
 //! The page's state in its address: a preset, the changes made to it, the seed and the speed.
 //!
-//! Format version 1 is a query string: `v=1&preset=<id>&seed=<n>&speed=<x>` and, when the
-//! scenario differs from the preset's, `d=<base64url of a JSON merge patch (RFC 7386) from the
-//! preset's scenario to this one>`. Only the changes travel, so typical links stay short.
-//! Reading is bounded and reports what is wrong with a link rather than guessing.
+//! The query string: `v=<format>&preset=<id>&seed=<n>&speed=<x>` and, when the scenario differs
+//! from the preset's, the changes as a JSON merge patch (RFC 7386) from the preset's scenario:
+//! - version 2 (written now): `z=<base64url of the patch, deflated>`;
+//! - version 1 (still read): `d=<base64url of the patch>`.
+//!
+//! Only the changes travel, compressed, so typical links stay short (a whole imported scenario
+//! fits in about 1 500 characters). Reading is bounded (link length, decoded and inflated
+//! sizes) and reports what is wrong with a link rather than guessing. Every format version ever
+//! written keeps being read: `tests/fixtures/links/` holds links of each, with the scenario
+//! they must open.
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine as _;
@@ -15,7 +21,9 @@ use super::pacing::Speed;
 use super::presets::{preset, DEFAULT_PRESET};
 
 /// The link format this build writes (and the newest it reads).
-pub const LINK_VERSION: u32 = 1;
+pub const LINK_VERSION: u32 = 2;
+/// The oldest link format this build reads.
+pub const LINK_VERSION_OLDEST: u32 = 1;
 /// The longest query string read, in characters.
 pub const LINK_CHARS_MAX: usize = 16_384;
 
@@ -83,9 +91,10 @@ pub fn encode(state: &LinkState) -> String {
         if scenario != base.scenario {
             let from = serde_json::to_value(&base.scenario).unwrap_or(Json::Null);
             let to = serde_json::to_value(&scenario).unwrap_or(Json::Null);
-            let patch = merge_diff(&from, &to);
-            query.push_str("&d=");
-            query.push_str(&URL_SAFE_NO_PAD.encode(patch.to_string()));
+            let patch = merge_diff(&from, &to).to_string();
+            let deflated = miniz_oxide::deflate::compress_to_vec(patch.as_bytes(), 9);
+            query.push_str("&z=");
+            query.push_str(&URL_SAFE_NO_PAD.encode(deflated));
         }
     }
     query
@@ -113,22 +122,35 @@ pub fn decode(query: &str) -> Result<LinkState, LinkError> {
     };
     if params
         .iter()
-        .all(|(k, _)| !["v", "preset", "seed", "speed", "d"].contains(&k.as_str()))
+        .all(|(k, _)| !["v", "preset", "seed", "speed", "d", "z"].contains(&k.as_str()))
     {
         return Ok(LinkState::default_state());
     }
-    match get("v") {
+    let version = match get("v") {
         None => return Err(error("v", "is missing: the link does not say its format version")),
-        Some(v) if v == LINK_VERSION.to_string() => {}
-        Some(v) => {
-            return Err(match v.parse::<u32>() {
-                Ok(n) if n > LINK_VERSION => error(
+        Some(v) => match v.parse::<u32>() {
+            Ok(n) if (LINK_VERSION_OLDEST..=LINK_VERSION).contains(&n) => n,
+            Ok(n) if n > LINK_VERSION => {
+                return Err(error(
                     "v",
-                    format!("is {n}: the link comes from a newer version of Outage Lab (this one reads version {LINK_VERSION})"),
-                ),
-                _ => error("v", format!("is \"{v}\"; this version reads link format {LINK_VERSION}")),
-            })
-        }
+                    format!("is {n}: the link comes from a newer version of Outage Lab (this one reads versions {LINK_VERSION_OLDEST} to {LINK_VERSION})"),
+                ))
+            }
+            _ => {
+                return Err(error(
+                    "v",
+                    format!("is \"{v}\"; this version reads link formats {LINK_VERSION_OLDEST} to {LINK_VERSION}"),
+                ))
+            }
+        },
+    };
+    // Each version's field for the changes; the other's is refused, not silently ignored.
+    let (field, other) = if version == 1 { ("d", "z") } else { ("z", "d") };
+    if get(other).is_some() {
+        return Err(error(
+            other,
+            format!("is not part of link format {version}"),
+        ));
     }
     let preset_id = get("preset").unwrap_or(DEFAULT_PRESET);
     let mut state = LinkState::from_preset(preset_id).ok_or_else(|| {
@@ -145,8 +167,8 @@ pub fn decode(query: &str) -> Result<LinkState, LinkError> {
             )
         })?;
     }
-    if let Some(d) = get("d") {
-        state.scenario = apply_diff(&state.scenario, d)?;
+    if let Some(changes) = get(field) {
+        state.scenario = apply_diff(&state.scenario, field, changes, version == 2)?;
     }
     if let Some(seed) = get("seed") {
         state.scenario.seed = seed.parse().map_err(|_| {
@@ -177,23 +199,38 @@ pub fn decode(query: &str) -> Result<LinkState, LinkError> {
 /// The decoded size limit of the `d` parameter, in bytes.
 const DIFF_BYTES_MAX: usize = 64 * 1024;
 
-fn apply_diff(base: &Scenario, d: &str) -> Result<Scenario, LinkError> {
-    let bytes = URL_SAFE_NO_PAD
-        .decode(d.trim_end_matches('='))
-        .map_err(|e| error("d", format!("is not base64url: {e}")))?;
+fn apply_diff(
+    base: &Scenario,
+    field: &str,
+    text: &str,
+    deflated: bool,
+) -> Result<Scenario, LinkError> {
+    let mut bytes = URL_SAFE_NO_PAD
+        .decode(text.trim_end_matches('='))
+        .map_err(|e| error(field, format!("is not base64url: {e}")))?;
+    if deflated {
+        bytes = miniz_oxide::inflate::decompress_to_vec_with_limit(&bytes, DIFF_BYTES_MAX)
+            .map_err(|e| match e.status {
+                miniz_oxide::inflate::TINFLStatus::HasMoreOutput => error(
+                    field,
+                    format!("inflates to more than {DIFF_BYTES_MAX} bytes"),
+                ),
+                _ => error(field, "is not deflated data"),
+            })?;
+    }
     if bytes.len() > DIFF_BYTES_MAX {
         return Err(error(
-            "d",
+            field,
             format!("decodes to {} bytes; at most {DIFF_BYTES_MAX}", bytes.len()),
         ));
     }
-    let text = String::from_utf8(bytes).map_err(|_| error("d", "is not UTF-8 text"))?;
+    let text = String::from_utf8(bytes).map_err(|_| error(field, "is not UTF-8 text"))?;
     let patch: Json =
-        serde_json::from_str(&text).map_err(|e| error("d", format!("is not JSON: {e}")))?;
+        serde_json::from_str(&text).map_err(|e| error(field, format!("is not JSON: {e}")))?;
     if !patch.is_object() {
-        return Err(error("d", "must be a JSON object of changes"));
+        return Err(error(field, "must be a JSON object of changes"));
     }
-    let mut doc = serde_json::to_value(base).map_err(|e| error("d", e.to_string()))?;
+    let mut doc = serde_json::to_value(base).map_err(|e| error(field, e.to_string()))?;
     merge_apply(&mut doc, &patch);
     parse_scenario(&doc.to_string()).map_err(|problems| {
         let first = &problems[0];

@@ -69,7 +69,7 @@ test('a setting changes the running simulation and the link; a bad value is refu
   const pool = page.getByTestId('knob-db_pool-max_size');
   await pool.fill('50');
   await pool.press('Enter');
-  await page.waitForFunction(() => location.search.includes('&d='));
+  await page.waitForFunction(() => location.search.includes('&z='));
   await page.locator('[data-testid=instance-0] text', { hasText: 'pool' }).filter({ hasText: '/50' }).first().waitFor();
   // A refused value: the reason names the field, the text stays, the run keeps 50.
   await pool.fill('0');
@@ -107,7 +107,7 @@ test('injecting a missing index makes the 5xx readout rise', async () => {
     { timeout: 90_000 },
   );
   // The fault is on the timeline of the link.
-  assert.match(page.url(), /&d=/);
+  assert.match(page.url(), /&z=/);
   assert.deepEqual(errors, []);
   await page.close();
 });
@@ -265,7 +265,7 @@ test('everything works from the keyboard, with visible focus', async () => {
   await page.keyboard.press('Control+A');
   await page.keyboard.type('12');
   await page.keyboard.press('Enter');
-  await page.waitForFunction(() => location.search.includes('&d='));
+  await page.waitForFunction(() => location.search.includes('&z='));
   // Every control has an accessible name.
   const unnamed = await page.evaluate(() =>
     [...document.querySelectorAll('input, select, button')]

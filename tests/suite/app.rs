@@ -139,7 +139,7 @@ fn links_round_trip_every_preset_and_changes() {
         let state = LinkState::from_preset(p.id).unwrap();
         let query = encode(&state);
         assert!(
-            !query.contains("&d="),
+            !query.contains("&z="),
             "an unchanged preset needs no diff: {query}"
         );
         assert_eq!(decode(&query).unwrap(), state);
@@ -176,7 +176,7 @@ fn links_round_trip_every_preset_and_changes() {
 fn broken_links_say_what_is_wrong() {
     let cases = [
         ("v=9&preset=baseline", "v", "newer"),
-        ("v=x&preset=baseline", "v", "link format 1"),
+        ("v=x&preset=baseline", "v", "link formats 1 to 2"),
         ("preset=baseline", "v", "missing"),
         ("v=1&preset=nope", "preset", "not a preset"),
         ("v=1&preset=baseline&speed=3", "speed", "not one of"),
@@ -203,11 +203,90 @@ fn broken_links_say_what_is_wrong() {
         assert_eq!(e.field, field, "{query}: {e}");
         assert!(e.message.contains(words), "{query}: {e}");
     }
+    // Version 2: compressed changes; the other version's field is refused.
+    for (query, field, words) in [
+        (
+            "v=2&preset=baseline&d=eyJkYl9wb29sIjp7Im1heF9zaXplIjowfX0",
+            "d",
+            "not part of link format 2",
+        ),
+        (
+            "v=1&preset=baseline&z=AAAA",
+            "z",
+            "not part of link format 1",
+        ),
+        (
+            "v=2&preset=baseline&z=bm90IGRlZmxhdGVk",
+            "z",
+            "not deflated",
+        ),
+    ] {
+        let e = decode(query).expect_err(query);
+        assert_eq!(e.field, field, "{query}: {e}");
+        assert!(e.message.contains(words), "{query}: {e}");
+    }
+    // A deflate bomb (a megabyte of spaces in a few hundred bytes) stops at the limit.
+    let bomb = miniz_oxide::deflate::compress_to_vec(&vec![b' '; 1 << 20], 9);
+    let query = format!("v=2&preset=baseline&z={}", base64_url(&bomb));
+    assert!(query.len() < 4_000, "{}", query.len());
+    let e = decode(&query).expect_err("bomb");
+    assert!(e.message.contains("inflates to more than"), "{e}");
     let long = format!("v=1&d={}", "A".repeat(20_000));
     assert_eq!(decode(&long).expect_err("long").field, "link");
     // No link parameters at all: the default page (other parameters are the host's business).
     assert_eq!(decode("").unwrap(), LinkState::default_state());
     assert_eq!(decode("?utm_source=x").unwrap(), LinkState::default_state());
+}
+
+fn base64_url(bytes: &[u8]) -> String {
+    use base64::Engine as _;
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
+}
+
+#[test]
+fn links_of_every_format_version_open_the_same_scenario_today() {
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/links");
+    let mut versions = std::collections::BTreeSet::new();
+    let mut count = 0;
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        let Some(stem) = path.to_str().and_then(|p| p.strip_suffix(".link")) else {
+            continue;
+        };
+        let link = std::fs::read_to_string(&path).unwrap();
+        let expected: serde_json::Value = serde_json::from_str(
+            &std::fs::read_to_string(format!("{stem}.expected.json")).unwrap(),
+        )
+        .unwrap();
+        let state = decode(link.trim()).unwrap_or_else(|e| panic!("{stem}: {e}"));
+        assert_eq!(state.preset, expected["preset"], "{stem}");
+        assert_eq!(state.speed.as_param(), expected["speed"], "{stem}");
+        let scenario: Scenario = serde_json::from_value(expected["scenario"].clone()).unwrap();
+        assert_eq!(state.scenario, scenario, "{stem}");
+        versions.insert(link.split('&').next().unwrap().to_string());
+        count += 1;
+    }
+    let every: std::collections::BTreeSet<String> = (outage_lab::app::link::LINK_VERSION_OLDEST
+        ..=LINK_VERSION)
+        .map(|v| format!("v={v}"))
+        .collect();
+    assert_eq!(versions, every, "a fixture for every format version");
+    assert!(count >= 6);
+}
+
+#[test]
+fn a_whole_imported_scenario_fits_in_a_short_link() {
+    // Every preset's scenario, carried in full as changes to another preset's.
+    for p in PRESETS {
+        let state = LinkState {
+            preset: "mmc".into(),
+            scenario: preset_scenario(p.id),
+            speed: Speed::Times(1.0),
+        };
+        let query = encode(&state);
+        assert!(query.len() < 2_000, "{}: {} characters", p.id, query.len());
+        assert_eq!(decode(&query).unwrap(), state, "{}", p.id);
+    }
 }
 
 proptest! {
@@ -221,6 +300,7 @@ proptest! {
     fn no_link_makes_decoding_panic(tail in ".{0,200}", d in "[A-Za-z0-9_=-]{0,120}") {
         let _ = decode(&tail);
         let _ = decode(&format!("v=1&preset=baseline&d={d}"));
+        let _ = decode(&format!("v=2&preset=baseline&z={d}"));
         let _ = decode(&format!("v=1&{tail}"));
     }
 }

@@ -5,6 +5,7 @@ mod cli;
 mod common;
 mod determinism;
 mod frames;
+mod gen_fixtures;
 mod invariants;
 mod lessons;
 mod queueing;
