@@ -35,7 +35,9 @@ pub struct FrameReport {
     pub lagging: bool,
 }
 
-/// Owns and paces one simulation.
+/// Owns and paces one simulation. A clone is an independent copy of the run, at the same
+/// instant and with the same random streams (the B side of an A/B comparison).
+#[derive(Clone)]
 pub struct Driver {
     scenario: Scenario,
     sim: Simulation,

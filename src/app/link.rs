@@ -5,6 +5,9 @@
 //! - version 2 (written now): `z=<base64url of the patch, deflated>`;
 //! - version 1 (still read): `d=<base64url of the patch>`.
 //!
+//! In A/B mode, version 2 adds `b=<base64url of the deflated patch from side A's scenario to
+//! side B's>` (B always has A's seed).
+//!
 //! Only the changes travel, compressed, so typical links stay short (a whole imported scenario
 //! fits in about 1 500 characters). Reading is bounded (link length, decoded and inflated
 //! sizes) and reports what is wrong with a link rather than guessing. Every format version ever
@@ -36,6 +39,8 @@ pub struct LinkState {
     pub scenario: Scenario,
     /// The playback speed.
     pub speed: Speed,
+    /// In A/B mode, side B's scenario (side A's is `scenario`); same seed, same arrivals.
+    pub compare: Option<Scenario>,
 }
 
 impl LinkState {
@@ -46,6 +51,7 @@ impl LinkState {
             preset: p.id.into(),
             scenario: parse_scenario(p.scenario_json).ok()?,
             speed: Speed::Times(1.0),
+            compare: None,
         })
     }
 
@@ -96,6 +102,14 @@ pub fn encode(state: &LinkState) -> String {
             query.push_str("&z=");
             query.push_str(&URL_SAFE_NO_PAD.encode(deflated));
         }
+    }
+    if let Some(b) = &state.compare {
+        let from = serde_json::to_value(&state.scenario).unwrap_or(Json::Null);
+        let to = serde_json::to_value(b).unwrap_or(Json::Null);
+        let patch = merge_diff(&from, &to).to_string();
+        let deflated = miniz_oxide::deflate::compress_to_vec(patch.as_bytes(), 9);
+        query.push_str("&b=");
+        query.push_str(&URL_SAFE_NO_PAD.encode(deflated));
     }
     query
 }
@@ -177,6 +191,17 @@ pub fn decode(query: &str) -> Result<LinkState, LinkError> {
                 format!("\"{seed}\" is not a whole number from 0 to {}", u64::MAX),
             )
         })?;
+    }
+    if let Some(changes) = get("b") {
+        let mut b = apply_diff(&state.scenario, "b", changes, true)?;
+        b.seed = state.scenario.seed;
+        Config::from_scenario(&b).map_err(|problems| {
+            error(
+                &format!("b: {}", problems[0].path),
+                problems[0].message.clone(),
+            )
+        })?;
+        state.compare = Some(b);
     }
     Config::from_scenario(&state.scenario).map_err(|problems| {
         let first = &problems[0];

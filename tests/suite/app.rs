@@ -263,6 +263,9 @@ fn links_of_every_format_version_open_the_same_scenario_today() {
         assert_eq!(state.speed.as_param(), expected["speed"], "{stem}");
         let scenario: Scenario = serde_json::from_value(expected["scenario"].clone()).unwrap();
         assert_eq!(state.scenario, scenario, "{stem}");
+        let compare: Option<Scenario> =
+            serde_json::from_value(expected.get("compare").cloned().unwrap_or_default()).unwrap();
+        assert_eq!(state.compare, compare, "{stem}");
         versions.insert(link.split('&').next().unwrap().to_string());
         count += 1;
     }
@@ -271,7 +274,66 @@ fn links_of_every_format_version_open_the_same_scenario_today() {
         .map(|v| format!("v={v}"))
         .collect();
     assert_eq!(versions, every, "a fixture for every format version");
-    assert!(count >= 6);
+    assert!(count >= 7);
+}
+
+#[test]
+fn a_b_links_carry_side_b_as_changes_to_side_a() {
+    let mut state = LinkState::from_preset("upstream-hang").unwrap();
+    let b = knob("upstream.read_timeout_ms")
+        .unwrap()
+        .apply(&state.scenario, "2000")
+        .unwrap();
+    let b = knob("upstream.breaker").unwrap().apply(&b, "on").unwrap();
+    state.compare = Some(b);
+    state.scenario.seed = 9;
+    state.compare.as_mut().unwrap().seed = 9;
+    let query = encode(&state);
+    assert!(query.contains("&b="), "{query}");
+    assert!(query.len() < 400, "{query}");
+    assert_eq!(decode(&query).unwrap(), state);
+    let e = decode("v=1&preset=baseline&b=AAAA").expect_err("b in format 1");
+    assert_eq!(e.field, "b");
+}
+
+#[test]
+fn side_b_is_a_copy_of_the_run_that_only_changes_what_is_changed() {
+    // A copy made mid-run continues exactly as the original (same instant, same streams) ...
+    let mut a = Driver::new(preset_scenario("seed-incident"), Speed::Max).unwrap();
+    a.play();
+    while a.sim().now().whole_secs() < 30 {
+        a.frame(16.0, || true);
+    }
+    let mut b = a.clone();
+    let mut same = a.clone();
+    // ... and a fixed pool on side B changes outcomes but not who arrives when (common random
+    // numbers: arrivals, endpoints and keys come from their own streams).
+    b.set_knob(knob("db_pool.max_size").unwrap(), "50").unwrap();
+    b.set_knob(knob("db_pool.connection_timeout_ms").unwrap(), "5000")
+        .unwrap();
+    run_driver_to_end(&mut a, 5);
+    run_driver_to_end(&mut b, 5);
+    run_driver_to_end(&mut same, 9);
+    assert_eq!(same.sim().summary(), a.sim().summary());
+    let arrivals = |d: &Driver| {
+        d.sim()
+            .seconds()
+            .iter()
+            .map(|r| r.arrivals)
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(arrivals(&a), arrivals(&b));
+    let (sa, sb) = (a.sim().summary(), b.sim().summary());
+    assert!(
+        sb.status.ok_200 > sa.status.ok_200,
+        "{:?} vs {:?}",
+        sb.status,
+        sa.status
+    );
+    assert!(
+        sb.status.error_500 > sa.status.error_500 + 100,
+        "side B fails fast with 500 (acquire timeouts)"
+    );
 }
 
 #[test]
@@ -282,6 +344,7 @@ fn a_whole_imported_scenario_fits_in_a_short_link() {
             preset: "mmc".into(),
             scenario: preset_scenario(p.id),
             speed: Speed::Times(1.0),
+            compare: None,
         };
         let query = encode(&state);
         assert!(query.len() < 2_000, "{}: {} characters", p.id, query.len());
@@ -412,6 +475,7 @@ fn a_link_copied_after_injecting_a_fault_replays_the_same_run() {
         preset: "baseline".into(),
         scenario: driver.scenario().clone(),
         speed: driver.speed,
+        compare: None,
     };
     let reopened = decode(&encode(&state)).unwrap();
     assert_eq!(reopened, state);

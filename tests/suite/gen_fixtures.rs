@@ -38,10 +38,20 @@ fn cases() -> Vec<(&'static str, LinkState)> {
         .apply(&c.scenario, "off")
         .unwrap();
     c.speed = Speed::Max;
+    let mut d = LinkState::from_preset("seed-incident").unwrap();
+    let mut fixed = d.scenario.clone();
+    for (id, v) in [
+        ("db_pool.max_size", "50"),
+        ("db_pool.connection_timeout_ms", "5000"),
+    ] {
+        fixed = knob(id).unwrap().apply(&fixed, v).unwrap();
+    }
+    d.compare = Some(fixed);
     vec![
         ("pool-fix", a),
         ("fault-and-breaker", b),
         ("breaker-off", c),
+        ("ab-pool", d),
     ]
 }
 
@@ -56,6 +66,7 @@ fn gen_fixtures() {
             "preset": state.preset,
             "speed": state.speed.as_param(),
             "scenario": state.scenario,
+            "compare": state.compare,
         });
         std::fs::write(
             format!("{stem}.expected.json"),

@@ -114,7 +114,7 @@ pub enum Event {
     HealthProbeTimeout(usize),
 }
 
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 struct Scheduled {
     at: SimTime,
     /// 0 for a fault's start or end, 1 for everything else: at equal times faults act first,
@@ -302,6 +302,7 @@ impl Default for FaultEffects {
 }
 
 /// A running simulation of one scenario.
+#[derive(Clone)]
 pub struct Simulation {
     cfg: Config,
     now: SimTime,
