@@ -186,6 +186,19 @@ impl Driver {
         }
     }
 
+    /// Advances to `target` (side B following side A's clock), in chunks until `out_of_time`;
+    /// true once there.
+    pub fn follow(&mut self, target: SimTime, mut out_of_time: impl FnMut() -> bool) -> bool {
+        loop {
+            if self.sim.run_until_budget(target, EVENTS_PER_CHUNK).reached {
+                return true;
+            }
+            if out_of_time() {
+                return false;
+            }
+        }
+    }
+
     /// Advances to the next whole virtual second (one row of the charts), paused or not.
     pub fn step_second(&mut self) {
         let next = SimTime::from_secs(self.sim.now().whole_secs() + 1);

@@ -472,6 +472,7 @@ impl Painter for SvgPainter {
 }
 
 /// What one chart shows.
+#[derive(Clone, Copy)]
 pub struct ChartData<'a> {
     /// The rows so far.
     pub rows: &'a [SecondMetrics],
@@ -481,6 +482,41 @@ pub struct ChartData<'a> {
     pub bands: &'a [FaultBand],
     /// The clock, in seconds.
     pub now_s: f64,
+    /// Axis maxima (left, right) to use instead of the data's own: A/B pairs share a scale.
+    pub scale: Option<(f64, f64)>,
+}
+
+/// The axis maxima (left, right) a chart of `data` would use at plot width `plot_w_px`.
+pub fn scale(spec: &ChartSpec, data: &ChartData, plot_w_px: usize) -> (f64, f64) {
+    let duration_s = data.duration_s.max(1.0);
+    let series: Vec<Vec<(f64, f64)>> = spec
+        .series
+        .iter()
+        .map(|s| columns(data.rows, s, plot_w_px, duration_s))
+        .collect();
+    maxima(spec, &series)
+}
+
+fn maxima(spec: &ChartSpec, series: &[Vec<(f64, f64)>]) -> (f64, f64) {
+    let max_of = |axis: Axis| {
+        spec.series
+            .iter()
+            .zip(series)
+            .filter(|(s, _)| s.axis == axis)
+            .flat_map(|(_, d)| d.iter().map(|p| p.1))
+            .fold(0.0, f64::max)
+    };
+    let left_max = if spec.left_log {
+        10f64.powf(max_of(Axis::Left).max(10.0).log10().ceil())
+    } else {
+        nice_max(max_of(Axis::Left))
+    };
+    let right_max = match spec.right {
+        Some((_, Some(fixed))) => fixed,
+        Some((_, None)) => nice_max(max_of(Axis::Right)),
+        None => 1.0,
+    };
+    (left_max, right_max)
 }
 
 /// Draws `spec` in a `w` x `h` box at (0, `top0`) of `p`.
@@ -524,25 +560,8 @@ pub fn render(p: &mut impl Painter, spec: &ChartSpec, data: &ChartData, w: f64, 
         .iter()
         .map(|s| columns(data.rows, s, px, duration_s))
         .collect();
-    let max_of = |axis: Axis| {
-        spec.series
-            .iter()
-            .zip(&series)
-            .filter(|(s, _)| s.axis == axis)
-            .flat_map(|(_, d)| d.iter().map(|p| p.1))
-            .fold(0.0, f64::max)
-    };
-    let left_max = if spec.left_log {
-        10f64.powf(max_of(Axis::Left).max(10.0).log10().ceil())
-    } else {
-        nice_max(max_of(Axis::Left))
-    };
+    let (left_max, right_max) = data.scale.unwrap_or_else(|| maxima(spec, &series));
     let left_min = if spec.left_log { 0.1 } else { 0.0 };
-    let right_max = match spec.right {
-        Some((_, Some(fixed))) => fixed,
-        Some((_, None)) => nice_max(max_of(Axis::Right)),
-        None => 1.0,
-    };
     let y_left = |v: f64| {
         let f = if spec.left_log {
             (v.max(left_min).log10() - left_min.log10()) / (left_max.log10() - left_min.log10())

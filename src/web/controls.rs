@@ -30,6 +30,12 @@ pub struct ControlsProps {
     /// Only these settings are shown (by knob id), if given.
     #[prop_or_default]
     pub only: Option<Rc<Vec<String>>>,
+    /// In A/B mode: the settings whose values differ between the sides.
+    #[prop_or_default]
+    pub differs: Rc<Vec<&'static str>>,
+    /// In A/B mode: the side being edited (`A` or `B`).
+    #[prop_or_default]
+    pub side: Option<&'static str>,
 }
 
 /// The panel.
@@ -121,6 +127,9 @@ impl Component for Controls {
         let props = ctx.props();
         html! {
             <div class="controls-panel">
+                if let Some(side) = props.side {
+                    <p class="editing-side" data-testid="editing-side">{ format!("Editing side {side}") }</p>
+                }
                 { for Group::ALL.iter().map(|group| {
                     let knobs: Vec<&'static Knob> = KNOBS
                         .iter()
@@ -253,6 +262,7 @@ impl Controls {
                     { k.label }
                     if props.highlight.contains(&k.id) { <span class="badge lesson-badge">{ "the fix" }</span> }
                     if !k.live { <span class="badge">{ "applies on reset" }</span> }
+                    if props.differs.contains(&k.id) { <span class="badge differs">{ "differs between A and B" }</span> }
                     if pending { <span class="badge pending" role="status">{ "waiting for reset" }</span> }
                 </label>
                 { input }

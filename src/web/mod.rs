@@ -174,6 +174,10 @@ pub enum Msg {
     Command(Command, String),
     /// Copy the embed code.
     CopyEmbed,
+    /// Enter (`true`) or leave A/B mode.
+    Compare(bool),
+    /// Edit side B (`true`) or side A.
+    EditSide(bool),
     /// Download something.
     Export(ExportKind),
     /// Download chart `index` as PNG (`false`) or SVG (`true`).
@@ -235,6 +239,13 @@ pub struct App {
     callbacks: Callbacks,
     options: EmbedOptions,
     host: embed::Host,
+    /// Side B of an A/B comparison (side A is `driver`).
+    b: Option<Driver>,
+    /// The settings panel edits side B.
+    editing_b: bool,
+    chart_refs_b: Vec<NodeRef>,
+    /// Settings whose values differ between A and B, by knob id.
+    differs: Rc<Vec<&'static str>>,
     /// The file a scenario was imported from, if it was.
     imported: Option<String>,
     /// Problems of the last import (the run was kept).
@@ -311,6 +322,7 @@ impl App {
             preset: self.preset.id.into(),
             scenario: self.driver.scenario().clone(),
             speed: self.driver.speed,
+            compare: self.b.as_ref().map(|b| b.scenario().clone()),
         }
     }
 
@@ -322,8 +334,26 @@ impl App {
     /// Brings the panels' props and the link up to date; `write` also puts the link in the
     /// address bar (not in an embed, and not over a broken link the page was opened with).
     fn sync_state(&mut self, write: bool) {
-        self.scenario = Rc::new(self.driver.scenario().clone());
-        self.pending = Rc::new(self.driver.pending_restart().to_vec());
+        self.scenario = Rc::new(self.edited().scenario().clone());
+        let mut pending = self.driver.pending_restart().to_vec();
+        if let Some(b) = &self.b {
+            pending.extend(
+                b.pending_restart()
+                    .iter()
+                    .filter(|id| !pending.contains(id))
+                    .collect::<Vec<_>>(),
+            );
+            self.differs = Rc::new(
+                crate::app::knobs::KNOBS
+                    .iter()
+                    .filter(|k| k.get(self.driver.scenario()) != k.get(b.scenario()))
+                    .map(|k| k.id)
+                    .collect(),
+            );
+        } else {
+            self.differs = Rc::new(Vec::new());
+        }
+        self.pending = Rc::new(pending);
         let query = encode(&self.link_state());
         if write && !self.options.embed {
             write_query(&query);
@@ -437,6 +467,10 @@ impl App {
         let state = LinkState::from_preset(p.id).expect("bundled presets are valid");
         self.preset = p;
         let _ = self.driver.load(state.scenario);
+        self.imported = None;
+        if self.b.is_some() {
+            self.b = Some(self.driver.clone());
+        }
         self.problems = Rc::new(Vec::new());
         self.notice = None;
         self.restarted();
@@ -477,6 +511,8 @@ impl App {
                 Ok(state) => {
                     self.preset = preset(&state.preset).unwrap_or(&PRESETS[0]);
                     self.driver.speed = state.speed;
+                    self.b = state.compare.and_then(|c| Driver::new(c, state.speed).ok());
+                    self.editing_b = self.b.is_some();
                     let _ = self.driver.load(state.scenario);
                     self.imported = None;
                     self.restarted();
@@ -507,6 +543,9 @@ impl App {
     fn update_play(&mut self) {
         if self.driver.sim().is_finished() {
             self.restarted();
+            if let Some(b) = self.b.as_mut() {
+                b.reset();
+            }
         }
         self.driver.play();
         self.request_frame();
@@ -533,14 +572,17 @@ impl App {
     fn draw_charts(&mut self) {
         let sim = self.driver.sim();
         let rows = sim.seconds();
-        let key = (rows.len(), self.generation);
+        let rows_b = self.b.as_ref().map(|b| b.sim().seconds());
+        let key = (
+            rows.len() + 100_000 * rows_b.map_or(0, |r| r.len() + 1),
+            self.generation,
+        );
         if self.charts_drawn == Some(key) {
             return;
         }
         let started = now_ms();
         let bands = charts::fault_bands(&sim.config().faults);
         let duration = sim.end().as_secs_f64();
-        let now = sim.now().as_secs_f64();
         let size = *self.chart_size.get_or_insert_with(|| {
             self.chart_refs
                 .first()
@@ -551,15 +593,141 @@ impl App {
             rows,
             duration_s: duration,
             bands: &bands,
-            now_s: now,
+            now_s: sim.now().as_secs_f64(),
+            scale: None,
         };
-        for (spec, node) in CHARTS.iter().zip(&self.chart_refs) {
-            if let Some(canvas) = node.cast::<HtmlCanvasElement>() {
-                let _ = charts::draw(&canvas, size, spec, &data);
+        let data_b = self.b.as_ref().map(|b| charts::ChartData {
+            rows: b.sim().seconds(),
+            duration_s: duration,
+            bands: &bands,
+            now_s: b.sim().now().as_secs_f64(),
+            scale: None,
+        });
+        for (i, spec) in CHARTS.iter().enumerate() {
+            let shared = data_b.as_ref().map(|db| {
+                let (la, ra) = charts::scale(spec, &data, 1000);
+                let (lb, rb) = charts::scale(spec, db, 1000);
+                (la.max(lb), ra.max(rb))
+            });
+            if let Some(canvas) = self.chart_refs[i].cast::<HtmlCanvasElement>() {
+                let _ = charts::draw(
+                    &canvas,
+                    size,
+                    spec,
+                    &charts::ChartData {
+                        scale: shared,
+                        ..data
+                    },
+                );
+            }
+            if let (Some(db), Some(canvas)) =
+                (&data_b, self.chart_refs_b[i].cast::<HtmlCanvasElement>())
+            {
+                let _ = charts::draw(
+                    &canvas,
+                    size,
+                    spec,
+                    &charts::ChartData {
+                        scale: shared,
+                        ..*db
+                    },
+                );
             }
         }
         self.charts_drawn = Some(key);
         self.last_charts_ms = now_ms() - started;
+    }
+
+    /// Side B catches up with side A's clock (at once: before a fault or a step).
+    fn sync_b(&mut self) {
+        let now = self.driver.sim().now();
+        if let Some(b) = self.b.as_mut() {
+            b.follow(now, || false);
+        }
+    }
+
+    /// The side the settings panel edits.
+    fn edited(&self) -> &Driver {
+        match (&self.b, self.editing_b) {
+            (Some(b), true) => b,
+            _ => &self.driver,
+        }
+    }
+}
+
+/// What the architecture view's flows show, from the last row.
+fn flow_of(last: Option<&SecondMetrics>) -> Flow {
+    Flow {
+        arrivals_per_s: last.map_or(0.0, |r| r.arrivals as f64),
+        cache_hit_ratio: last.and_then(|r| {
+            let n = r.cache_hits + r.cache_misses;
+            (n > 0).then(|| r.cache_hits as f64 / n as f64)
+        }),
+        db_queries_per_s: last.map_or(0.0, |r| r.db_queries as f64),
+        upstream: last.map_or((0, 0), |r| (r.upstream_calls, r.upstream_failures)),
+    }
+}
+
+/// Figures of one side for the A/B table: (5xx rate last 10 s, p99 ms last 10 s, goodput/s last
+/// 10 s, 5xx rate whole run, user requests whole run, succeeded whole run).
+fn side_figures(d: &Driver) -> [f64; 6] {
+    let rows = d.sim().seconds();
+    let recent = &rows[rows.len().saturating_sub(READOUT_ROWS)..];
+    let last10 = sum_rows(recent, |r| &r.status);
+    let all = sum_rows(rows, |r| &r.status);
+    let p99 = recent.iter().map(|r| r.latency_p99_ms).fold(0.0, f64::max);
+    let n = recent.len().max(1) as f64;
+    let goodput = recent.iter().map(|r| r.goodput).sum::<u64>() as f64 / n;
+    let requests = rows.iter().map(|r| r.requests).sum::<u64>() as f64;
+    let succeeded = rows.iter().map(|r| r.goodput).sum::<u64>() as f64;
+    [
+        last10.rate_5xx(),
+        p99,
+        goodput,
+        all.rate_5xx(),
+        requests,
+        succeeded,
+    ]
+}
+
+/// The A/B summary: each figure for A and B and the difference.
+fn ab_table(a: &Driver, b: &Driver) -> Html {
+    let (fa, fb) = (side_figures(a), side_figures(b));
+    let rows: [(&str, &str, usize, fn(f64) -> String); 6] = [
+        ("5xx, last 10 s", "5xx", 0, |v| {
+            format!("{:.1} %", 100.0 * v)
+        }),
+        ("p99, last 10 s", "p99", 1, |v| format!("{v:.0} ms")),
+        ("goodput, last 10 s", "goodput", 2, |v| format!("{v:.0}/s")),
+        ("5xx, whole run", "5xx-run", 3, |v| {
+            format!("{:.2} %", 100.0 * v)
+        }),
+        ("user requests, whole run", "requests", 4, |v| {
+            format!("{v:.0}")
+        }),
+        ("succeeded, whole run", "succeeded", 5, |v| {
+            format!("{v:.0}")
+        }),
+    ];
+    html! {
+        <section class="ab-summary" aria-label="A/B comparison">
+            <table data-testid="ab-summary">
+                <thead><tr><th scope="col">{ "" }</th><th scope="col">{ "A" }</th><th scope="col">{ "B" }</th><th scope="col">{ "B − A" }</th></tr></thead>
+                <tbody>
+                    { for rows.iter().map(|(label, id, i, show)| {
+                        let diff = fb[*i] - fa[*i];
+                        html! {
+                            <tr>
+                                <th scope="row">{ *label }</th>
+                                <td data-testid={format!("ab-{id}-a")} data-value={fa[*i].to_string()}>{ show(fa[*i]) }</td>
+                                <td data-testid={format!("ab-{id}-b")} data-value={fb[*i].to_string()}>{ show(fb[*i]) }</td>
+                                <td>{ format!("{}{}", if diff > 0.0 { "+" } else if diff < 0.0 { "−" } else { "" }, show(diff.abs())) }</td>
+                            </tr>
+                        }
+                    }) }
+                </tbody>
+            </table>
+        </section>
     }
 }
 
@@ -629,9 +797,17 @@ impl Component for App {
                 option_problems.join("; ")
             )),
         };
+        let b = state
+            .compare
+            .clone()
+            .and_then(|c| Driver::new(c, state.speed).ok());
         let mut app = App {
             options,
             host,
+            b,
+            editing_b: false,
+            chart_refs_b: CHARTS.iter().map(|_| NodeRef::default()).collect(),
+            differs: Rc::new(Vec::new()),
             imported: None,
             import_problems: None,
             copied_embed: false,
@@ -689,14 +865,33 @@ impl Component for App {
         match msg {
             Msg::Frame(ts) => {
                 self.frame_requested = false;
-                if !self.driver.is_playing() {
+                let b_lags = self
+                    .b
+                    .as_ref()
+                    .is_some_and(|b| b.sim().now() < self.driver.sim().now());
+                if !self.driver.is_playing() && !b_lags {
                     self.last_frame_ts = None;
                     return false;
                 }
                 let dt = self.last_frame_ts.map_or(1000.0 / 60.0, |last| ts - last);
                 self.last_frame_ts = Some(ts);
                 let started = now_ms();
-                self.driver.frame(dt, || now_ms() - started > SIM_BUDGET_MS);
+                let b_behind = self
+                    .b
+                    .as_ref()
+                    .is_some_and(|b| b.sim().now() < self.driver.sim().now());
+                let share = if self.b.is_some() {
+                    SIM_BUDGET_MS / 2.0
+                } else {
+                    SIM_BUDGET_MS
+                };
+                if !b_behind {
+                    self.driver.frame(dt, || now_ms() - started > share);
+                }
+                let a_now = self.driver.sim().now();
+                if let Some(b) = self.b.as_mut() {
+                    b.follow(a_now, || now_ms() - started > SIM_BUDGET_MS);
+                }
                 self.last_sim_ms = now_ms() - started;
                 self.announce_changes();
                 let now = self.driver.sim().now();
@@ -715,7 +910,11 @@ impl Component for App {
                 {
                     self.refresh_panels();
                 }
-                if self.driver.is_playing() {
+                let b_behind = self
+                    .b
+                    .as_ref()
+                    .is_some_and(|b| b.sim().now() < self.driver.sim().now());
+                if self.driver.is_playing() || b_behind {
                     self.request_frame();
                 } else {
                     self.last_frame_ts = None;
@@ -733,17 +932,24 @@ impl Component for App {
             Msg::Step => {
                 self.driver.pause();
                 self.driver.step_second();
+                self.sync_b();
                 self.announce_changes();
                 self.refresh_panels();
             }
             Msg::Reset => {
                 self.driver.reset();
+                if let Some(b) = self.b.as_mut() {
+                    b.reset();
+                }
                 self.restarted();
                 self.state_changed();
             }
             Msg::RunToEnd => {
                 if self.driver.sim().is_finished() {
                     self.restarted();
+                    if let Some(b) = self.b.as_mut() {
+                        b.reset();
+                    }
                 }
                 self.driver.speed = Speed::Max;
                 self.driver.play();
@@ -759,6 +965,9 @@ impl Component for App {
             Msg::Seed(text) => match text.trim().parse::<u64>() {
                 Ok(seed) => {
                     self.driver.set_seed(seed);
+                    if let Some(b) = self.b.as_mut() {
+                        b.set_seed(seed);
+                    }
                     self.problems = Rc::new(Vec::new());
                     self.restarted();
                     self.state_changed();
@@ -781,7 +990,11 @@ impl Component for App {
             }
             Msg::Knob(id, text) => {
                 let Some(k) = knob(id) else { return false };
-                match self.driver.set_knob(k, &text) {
+                let side = match (self.b.as_mut(), self.editing_b) {
+                    (Some(b), true) => b,
+                    _ => &mut self.driver,
+                };
+                match side.set_knob(k, &text) {
                     Ok(applied) => {
                         self.problems = Rc::new(Vec::new());
                         if applied == Applied::OnReset {
@@ -821,7 +1034,15 @@ impl Component for App {
                     instance: button.per_instance.then_some(self.fault_instance),
                     fail_fast: button.fail_fast,
                 };
-                match self.driver.inject(&fault) {
+                self.sync_b();
+                let injected = self
+                    .driver
+                    .inject(&fault)
+                    .and_then(|start| match self.b.as_mut() {
+                        Some(b) => b.inject(&fault).map(|_| start),
+                        None => Ok(start),
+                    });
+                match injected {
                     Ok(start) => {
                         self.fault_problem = None;
                         self.announcement =
@@ -847,6 +1068,25 @@ impl Component for App {
                 self.copied = true;
             }
             Msg::Command(command, origin) => return self.obey(command, &origin),
+            Msg::Compare(on) => {
+                self.sync_b();
+                self.b = on.then(|| self.driver.clone());
+                self.editing_b = on;
+                self.problems = Rc::new(Vec::new());
+                self.charts_drawn = None;
+                self.chart_size = None;
+                self.announcement = if on {
+                    "A/B: side B is a copy of this run; you are editing B.".into()
+                } else {
+                    "Left A/B: side A goes on.".into()
+                };
+                self.state_changed();
+            }
+            Msg::EditSide(b) => {
+                self.editing_b = b && self.b.is_some();
+                self.problems = Rc::new(Vec::new());
+                self.state_changed();
+            }
             Msg::CopyEmbed => {
                 let snippet = iframe_snippet(&self.link_text, self.title());
                 copy_text(&snippet);
@@ -887,6 +1127,7 @@ impl Component for App {
                     duration_s: sim.end().as_secs_f64(),
                     bands: &bands,
                     now_s: sim.now().as_secs_f64(),
+                    scale: None,
                 };
                 let spec = &CHARTS[i];
                 let (w, h) = self.chart_size.unwrap_or((480.0, 170.0));
@@ -915,6 +1156,9 @@ impl Component for App {
             Msg::Imported(name, text) => match load_scenario(&text) {
                 Ok((scenario, _)) => {
                     let _ = self.driver.load(scenario);
+                    if self.b.is_some() {
+                        self.b = Some(self.driver.clone());
+                    }
                     self.imported = Some(name);
                     self.import_problems = None;
                     self.problems = Rc::new(Vec::new());
@@ -954,15 +1198,7 @@ impl Component for App {
         } else {
             recent.iter().map(|r| r.goodput).sum::<u64>() as f64 / recent.len() as f64
         };
-        let flow = Flow {
-            arrivals_per_s: last.map_or(0.0, |r| r.arrivals as f64),
-            cache_hit_ratio: last.and_then(|r| {
-                let n = r.cache_hits + r.cache_misses;
-                (n > 0).then(|| r.cache_hits as f64 / n as f64)
-            }),
-            db_queries_per_s: last.map_or(0.0, |r| r.db_queries as f64),
-            upstream: last.map_or((0, 0), |r| (r.upstream_calls, r.upstream_failures)),
-        };
+        let flow = flow_of(last);
         let playing = self.driver.is_playing();
         let speed = self.driver.speed;
         let achieved = self.driver.achieved_speed();
@@ -1040,6 +1276,12 @@ impl Component for App {
                                 { if self.pending.is_empty() { "Reset" } else { "Reset to apply" } }
                             </button>
                             <button type="button" data-testid="run-to-end" data-run={self.generation.to_string()} onclick={link.callback(|_| Msg::RunToEnd)}>{ "Run to the end" }</button>
+                            if !locked {
+                                <button type="button" class="secondary" data-testid="compare" aria-pressed={self.b.is_some().to_string()}
+                                        onclick={let on = self.b.is_none(); link.callback(move |_| Msg::Compare(on))}>
+                                    { if self.b.is_some() { "Leave A/B" } else { "Compare A/B" } }
+                                </button>
+                            }
                             <label for="speed">{ "Speed" }</label>
                             <select id="speed" data-testid="speed" onchange={on_speed}>
                                 { for SPEEDS.iter().map(|s| html! {
@@ -1071,6 +1313,19 @@ impl Component for App {
                     <p class="banner error" role="alert" data-testid="link-error">{ notice }</p>
                 }
                 <div class="sr-only" aria-live="assertive" data-testid="announcer">{ &self.announcement }</div>
+                if self.b.is_some() {
+                    <div class="ab-bar" role="group" aria-label="A/B comparison">
+                        <strong>{ "A/B" }</strong>
+                        <span class="quiet small">{ "Same seed, same arrivals, one clock. Settings edit:" }</span>
+                        <button type="button" data-testid="edit-a" class={classes!("side", (!self.editing_b).then_some("on"))}
+                                aria-pressed={(!self.editing_b).to_string()} onclick={link.callback(|_| Msg::EditSide(false))}>{ "A" }</button>
+                        <button type="button" data-testid="edit-b" class={classes!("side", self.editing_b.then_some("on"))}
+                                aria-pressed={self.editing_b.to_string()} onclick={link.callback(|_| Msg::EditSide(true))}>{ "B" }</button>
+                        if !self.differs.is_empty() {
+                            <span class="small" data-testid="ab-differs">{ format!("B differs in: {}", self.differs.join(", ")) }</span>
+                        }
+                    </div>
+                }
                 <div class={classes!("layout", (!o.shows(Panel::Controls)).then_some("no-settings"))}>
                     if o.shows(Panel::Controls) {
                         <aside class="settings" aria-label="Settings">
@@ -1082,7 +1337,8 @@ impl Component for App {
                             }
                             <Controls scenario={self.scenario.clone()} problems={self.problems.clone()} pending={self.pending.clone()}
                                       highlight={self.preset.fix_knobs} on_change={self.callbacks.knob.clone()}
-                                      locked={locked} only={o.controls.clone().map(Rc::new)} />
+                                      locked={locked} only={o.controls.clone().map(Rc::new)} differs={self.differs.clone()}
+                                      side={self.b.as_ref().map(|_| if self.editing_b { "B" } else { "A" })} />
                         </aside>
                     }
                     <main id="stage" class="stage">
@@ -1103,7 +1359,10 @@ impl Component for App {
                                 }
                             </section>
                         }
-                        if o.shows(Panel::Readouts) {
+                        if let (true, Some(b)) = (o.shows(Panel::Readouts), &self.b) {
+                            { ab_table(&self.driver, b) }
+                        }
+                        if o.shows(Panel::Readouts) && self.b.is_none() {
                             <section class="readouts" aria-label="Last ten seconds">
                                 { readout("readout-5xx", "5xx (true)", format!("{:.1} %", pct(&true_status)), true_status.rate_5xx() > 0.01, format!("{:.6}", true_status.rate_5xx())) }
                                 { readout("readout-seen-5xx", "5xx (monitoring)", format!("{:.1} %", pct(&seen_status)), false, format!("{:.6}", seen_status.rate_5xx())) }
@@ -1115,7 +1374,14 @@ impl Component for App {
                         }
                         if o.shows(Panel::Architecture) {
                             <section class="architecture-view" aria-label="Architecture">
-                                <div class="architecture-scroll">{ architecture::view(&snap, &flow) }</div>
+                                if let Some(b) = &self.b {
+                                    <h3>{ "A" }</h3>
+                                    <div class="architecture-scroll">{ architecture::view(&snap, &flow) }</div>
+                                    <h3>{ "B" }</h3>
+                                    <div class="architecture-scroll">{ architecture::view(&b.sim().snapshot(), &flow_of(b.sim().seconds().last())) }</div>
+                                } else {
+                                    <div class="architecture-scroll">{ architecture::view(&snap, &flow) }</div>
+                                }
                                 <p class="legend small">
                                     { "Bars fill as queues, threads and pool connections are used (green < 80 %, amber ≥ 80 %, red ≥ 95 %). Breaker light: C closed, O open, H half-open." }
                                 </p>
@@ -1186,8 +1452,19 @@ impl Component for App {
                                                 }) }
                                             </span>
                                         </figcaption>
-                                        <canvas ref={node.clone()} role="img"
-                                                aria-label={format!("{} over time; shaded bands mark faults", spec.title)}></canvas>
+                                        if self.b.is_some() {
+                                            <div class="ab-pair">
+                                                <div><span class="side-label">{ "A" }</span>
+                                                    <canvas ref={node.clone()} role="img"
+                                                            aria-label={format!("{}, side A, over time", spec.title)}></canvas></div>
+                                                <div><span class="side-label">{ "B" }</span>
+                                                    <canvas ref={self.chart_refs_b[i].clone()} role="img"
+                                                            aria-label={format!("{}, side B, over time", spec.title)}></canvas></div>
+                                            </div>
+                                        } else {
+                                            <canvas ref={node.clone()} role="img"
+                                                    aria-label={format!("{} over time; shaded bands mark faults", spec.title)}></canvas>
+                                        }
                                     </figure>
                                 }) }
                             </section>

@@ -327,3 +327,37 @@ test('reduced motion stops the flow animation', async () => {
   assert.equal(animation, 'none');
   await page.close();
 });
+
+test('A/B: side B copies the run, differs only where changed, and the link keeps both sides', async () => {
+  const { page, errors } = await open('?v=2&preset=seed-incident&speed=max');
+  await page.getByTestId('compare').click();
+  await page.getByTestId('editing-side').waitFor();
+  assert.match(await page.getByTestId('editing-side').textContent(), /side B/);
+  for (const [id, value] of [['knob-db_pool-max_size', '50'], ['knob-db_pool-connection_timeout_ms', '5000']]) {
+    const field = await knobControl(page, id);
+    await field.fill(value);
+    await field.press('Enter');
+  }
+  await page.getByTestId('ab-differs').waitFor();
+  assert.match(await page.getByTestId('ab-differs').textContent(), /db_pool\.max_size, db_pool\.connection_timeout_ms/);
+  await page.waitForFunction(() => location.search.includes('&b='));
+  const link = await page.getByTestId('share-link').inputValue();
+  await runToEnd(page);
+  await page.waitForFunction(() => Number(document.querySelector('[data-testid=ab-requests-b]').dataset.value) > 0);
+  const value = async (id) => Number(await page.getByTestId(id).getAttribute('data-value'));
+  // Common random numbers: the same users arrive on both sides.
+  assert.equal(await value('ab-requests-a'), await value('ab-requests-b'));
+  assert.ok(await value('ab-succeeded-b') > await value('ab-succeeded-a'), 'the fix saves requests');
+  assert.equal(await page.locator('.ab-pair canvas').count(), 12);
+  // Side A's settings were not touched.
+  await page.getByTestId('edit-a').click();
+  assert.equal(await page.getByTestId('knob-db_pool-max_size').inputValue(), '10');
+  // The link reopens both sides.
+  const again = await browser.context.newPage();
+  await again.goto(link);
+  await again.getByTestId('ab-summary').waitFor();
+  assert.match(await again.getByTestId('ab-differs').textContent(), /db_pool\.max_size/);
+  await again.close();
+  assert.deepEqual(errors, []);
+  await page.close();
+});

@@ -15,10 +15,15 @@ const TYPES = {
   '.json': 'application/json',
 };
 
-/** Serves `dir` (default: dist/) on a free loopback port; resolves to { url, close }. */
-export async function serveStatic(dir = join(ROOT, 'dist'), headers = {}) {
+/**
+ * Serves `dir` (default: dist/) on a free loopback port, under the path `prefix` (default `/`);
+ * resolves to { url, close }, `url` ending with the prefix.
+ */
+export async function serveStatic(dir = join(ROOT, 'dist'), headers = {}, prefix = '/') {
   const server = createServer(async (req, res) => {
-    const path = normalize(decodeURIComponent(new URL(req.url, 'http://x').pathname));
+    const requested = decodeURIComponent(new URL(req.url, 'http://x').pathname);
+    if (!requested.startsWith(prefix)) { res.writeHead(404).end('not found'); return; }
+    const path = normalize('/' + requested.slice(prefix.length));
     let file = join(dir, path);
     if (!file.startsWith(dir)) { res.writeHead(403).end(); return; }
     try {
@@ -32,7 +37,7 @@ export async function serveStatic(dir = join(ROOT, 'dist'), headers = {}) {
   });
   await new Promise((ok) => server.listen(0, '127.0.0.1', ok));
   const { port } = server.address();
-  return { url: `http://127.0.0.1:${port}/`, close: () => new Promise((ok) => server.close(ok)) };
+  return { url: `http://127.0.0.1:${port}${prefix}`, close: () => new Promise((ok) => server.close(ok)) };
 }
 
 /** Launches headless Chromium with the flags that work on these machines. */

@@ -53,3 +53,17 @@ for (const scenario of SCENARIOS) {
     await page.close();
   });
 }
+
+test('the same build works from a sub-path', async () => {
+  const sub = await serveStatic(undefined, {}, '/labs/outage-lab/');
+  const errors = [];
+  const page = await openPage(browser.context, `${sub.url}?v=2&preset=baseline&speed=10`, errors);
+  await page.getByTestId('play').click();
+  await page.waitForFunction(() => Number(document.querySelector('[data-testid=clock]').dataset.nowS) > 1);
+  // The address bar keeps the sub-path when the state changes.
+  await page.getByTestId('speed').selectOption('25');
+  await page.waitForFunction(() => location.pathname === '/labs/outage-lab/' && location.search.includes('speed=25'));
+  assert.deepEqual(errors, []);
+  await page.close();
+  await sub.close();
+});
