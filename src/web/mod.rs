@@ -690,10 +690,13 @@ fn side_figures(d: &Driver) -> [f64; 6] {
     ]
 }
 
+/// A row of the A/B table: label, test id, index into the figures, formatter.
+type AbRow = (&'static str, &'static str, usize, fn(f64) -> String);
+
 /// The A/B summary: each figure for A and B and the difference.
 fn ab_table(a: &Driver, b: &Driver) -> Html {
     let (fa, fb) = (side_figures(a), side_figures(b));
-    let rows: [(&str, &str, usize, fn(f64) -> String); 6] = [
+    let rows: [AbRow; 6] = [
         ("5xx, last 10 s", "5xx", 0, |v| {
             format!("{:.1} %", 100.0 * v)
         }),
