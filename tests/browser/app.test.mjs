@@ -361,3 +361,84 @@ test('A/B: side B copies the run, differs only where changed, and the link keeps
   assert.deepEqual(errors, []);
   await page.close();
 });
+
+/** Clicks `testid` and returns the downloaded file's name and text. */
+async function download(page, testid) {
+  const [file] = await Promise.all([page.waitForEvent('download'), page.getByTestId(testid).click()]);
+  const stream = await file.createReadStream();
+  const chunks = [];
+  for await (const c of stream) chunks.push(c);
+  return { name: file.suggestedFilename(), text: Buffer.concat(chunks).toString('utf8') };
+}
+
+test('exports: metrics, log, scenario and charts download, and the scenario imports back', async () => {
+  const { page, errors } = await open('?v=2&preset=sick-instance&seed=5&speed=max');
+  await page.getByTestId('play').click();
+  await runUntil(page, 60);
+  await page.getByTestId('play').click();
+  const csv = await download(page, 'export-csv');
+  assert.equal(csv.name, 'outage-lab-sick-instance-seed5-metrics.csv');
+  const lines = csv.text.trim().split('\n');
+  assert.match(lines[0], /^t_s,arrivals,status_200,status_500/);
+  assert.ok(lines.length >= 61, `${lines.length} lines`);
+  const json = JSON.parse((await download(page, 'export-json')).text);
+  assert.equal(json.length, lines.length - 1);
+  assert.ok(json[40].status['500'] > 0, 'the sick instance fails requests');
+  const logs = (await download(page, 'export-logs')).text.trim().split('\n').map((l) => JSON.parse(l));
+  assert.ok(logs.some((e) => e.error_class === 'db_unreachable'));
+  const svg = await download(page, 'svg-status');
+  assert.match(svg.text, /^<svg xmlns="http:\/\/www.w3.org\/2000\/svg"/);
+  assert.match(svg.text, /Responses by status/);
+  const png = await download(page, 'png-latency');
+  assert.equal(png.name, 'outage-lab-sick-instance-seed5-latency.png');
+
+  // The scenario file imports back: same settings, same link.
+  const scenario = await download(page, 'export-scenario');
+  const linkBefore = await page.getByTestId('share-link').inputValue();
+  const again = await browser.context.newPage();
+  const errors2 = [];
+  again.on('console', (m) => { if (m.type() === 'error') errors2.push(m.text()); });
+  await again.goto(`${server.url}`);
+  await again.getByTestId('import-file').setInputFiles({ name: scenario.name, mimeType: 'application/json', buffer: Buffer.from(scenario.text) });
+  await again.waitForFunction(() => document.querySelector('[data-testid=lesson] h2').textContent.includes('shallow health check'));
+  const parts = (await again.getByTestId('share-link').inputValue()).split('?')[1];
+  assert.equal(new URLSearchParams(parts).get('seed'), '5');
+  assert.ok(linkBefore.length > 0 && parts.length < 2000, `${parts.length} characters`);
+  assert.deepEqual(errors2, []);
+  await again.close();
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
+test('a broken scenario file, picked or dropped, lists every problem and leaves the run alone', async () => {
+  const { page, errors } = await open('?v=2&preset=baseline&speed=25');
+  await page.getByTestId('play').click();
+  await runUntil(page, 3);
+  await page.getByTestId('play').click();
+  const before = await page.getByTestId('clock').getAttribute('data-now-s');
+  const linkBefore = await page.getByTestId('share-link').inputValue();
+  const bad = JSON.stringify({
+    version: 1, duration_s: 60,
+    traffic: { rate: [{ kind: 'constant', rps: 10 }], endpoints: [{ name: 'GET /', weight: 1, steps: [{ kind: 'cpu', duration: { kind: 'constant', ms: 1 } }] }] },
+    db_pool: { max_size: 0, max_sise: 3 }, cache: { ttl_ms: -5 },
+  });
+  await page.getByTestId('import-file').setInputFiles({ name: 'broken.json', mimeType: 'application/json', buffer: Buffer.from(bad) });
+  const problems = page.getByTestId('import-problems');
+  await problems.waitFor();
+  const text = await problems.textContent();
+  assert.match(text, /broken\.json was not opened \(3 problems\)/);
+  for (const words of [/db_pool\.max_sise: unknown field/, /db_pool\.max_size: is 0/, /cache\.ttl_ms: is -5/]) assert.match(text, words);
+  assert.equal(await page.getByTestId('clock').getAttribute('data-now-s'), before);
+  assert.equal(await page.getByTestId('share-link').inputValue(), linkBefore);
+  // Dropped: not JSON at all.
+  await page.getByTestId('drop-zone').evaluate((zone) => {
+    const data = new DataTransfer();
+    data.items.add(new File(['{ not json'], 'notes.txt', { type: 'text/plain' }));
+    zone.dispatchEvent(new DragEvent('drop', { dataTransfer: data, bubbles: true, cancelable: true }));
+  });
+  await page.waitForFunction(() => document.querySelector('[data-testid=import-problems]').textContent.includes('notes.txt'));
+  assert.match(await problems.textContent(), /\(file\): /);
+  assert.equal(await page.getByTestId('clock').getAttribute('data-now-s'), before);
+  assert.deepEqual(errors, []);
+  await page.close();
+});
