@@ -407,7 +407,7 @@ impl App {
                 ),
                 false,
             );
-            self.summary_json = Some(Rc::new(serde_json::to_string(&summary).unwrap_or_default()));
+            self.summary_json = Some(Rc::new(export::to_json(&summary, false)));
         }
     }
 

@@ -47,7 +47,7 @@ pub fn alerts_panel(props: &AlertsProps) -> Html {
                         };
                         html! {
                             <li class={classes!("alert", a.resolved_s.is_none().then_some("firing"), severity_class)}
-                                data-rule={serde_json::to_string(&a.rule).unwrap_or_default().trim_matches('"').to_string()}>
+                                data-rule={serde_json::to_value(a.rule).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default()}>
                                 <span class="badge sev">{ severity }</span>
                                 <span>{ rule_text(a.rule) }</span>
                                 <span class="when">{ state }</span>
