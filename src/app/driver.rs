@@ -218,7 +218,7 @@ impl Driver {
         }
         let mut config =
             Config::from_scenario(&self.scenario).expect("knob.apply validated the scenario");
-        keep_restart_only(&mut config, self.sim.config());
+        config.keep_fixed_from(self.sim.config());
         self.sim
             .reconfigure(config)
             .expect("restart-only settings were kept as they run");
@@ -235,15 +235,4 @@ impl Driver {
         });
         Ok(start)
     }
-}
-
-/// Copies into `new` the settings a running simulation cannot change, from `running`.
-fn keep_restart_only(new: &mut Config, running: &Config) {
-    new.seed = running.seed;
-    new.duration = running.duration;
-    new.endpoints = running.endpoints.clone();
-    new.instance_count = running.instance_count;
-    new.cache_keyspace = running.cache_keyspace;
-    new.cache_zipf_exponent = running.cache_zipf_exponent;
-    new.faults = running.faults.clone();
 }

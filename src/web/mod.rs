@@ -609,29 +609,18 @@ impl App {
                 let (lb, rb) = charts::scale(spec, db, 1000);
                 (la.max(lb), ra.max(rb))
             });
-            if let Some(canvas) = self.chart_refs[i].cast::<HtmlCanvasElement>() {
-                let _ = charts::draw(
-                    &canvas,
-                    size,
-                    spec,
-                    &charts::ChartData {
+            let sides = [
+                (&self.chart_refs[i], Some(data)),
+                (&self.chart_refs_b[i], data_b),
+            ];
+            for (node, side) in sides {
+                if let (Some(canvas), Some(side)) = (node.cast::<HtmlCanvasElement>(), side) {
+                    let data = charts::ChartData {
                         scale: shared,
-                        ..data
-                    },
-                );
-            }
-            if let (Some(db), Some(canvas)) =
-                (&data_b, self.chart_refs_b[i].cast::<HtmlCanvasElement>())
-            {
-                let _ = charts::draw(
-                    &canvas,
-                    size,
-                    spec,
-                    &charts::ChartData {
-                        scale: shared,
-                        ..*db
-                    },
-                );
+                        ..side
+                    };
+                    let _ = charts::draw(&canvas, size, spec, &data);
+                }
             }
         }
         self.charts_drawn = Some(key);

@@ -294,13 +294,7 @@ proptest! {
         let config = Config::from_scenario(&first).map_err(|p| TestCaseError::fail(format!("{p:?}")))?;
         let mut next = Config::from_scenario(&second).map_err(|p| TestCaseError::fail(format!("{p:?}")))?;
         // Keep what cannot change during a run; take every live setting from the second.
-        next.seed = config.seed;
-        next.duration = config.duration;
-        next.endpoints = config.endpoints.clone();
-        next.instance_count = config.instance_count;
-        next.cache_keyspace = config.cache_keyspace;
-        next.cache_zipf_exponent = config.cache_zipf_exponent;
-        next.faults = config.faults.clone();
+        next.keep_fixed_from(&config);
         let seed = config.seed;
         let mut sim = Simulation::new(config);
         let switch = outage_lab_engine::SimTime::from_micros((sim.end().as_micros() as f64 * at) as u64);

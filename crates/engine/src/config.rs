@@ -40,6 +40,21 @@ impl fmt::Display for Problem {
     }
 }
 
+impl Config {
+    /// Takes from `running` the settings a running simulation cannot change (the ones
+    /// [`crate::Simulation::reconfigure`] refuses): seed, duration, endpoints, instance count,
+    /// keyspace, key skew and the fault timeline. What is left is what can change live.
+    pub fn keep_fixed_from(&mut self, running: &Config) {
+        self.seed = running.seed;
+        self.duration = running.duration;
+        self.endpoints = running.endpoints.clone();
+        self.instance_count = running.instance_count;
+        self.cache_keyspace = running.cache_keyspace;
+        self.cache_zipf_exponent = running.cache_zipf_exponent;
+        self.faults = running.faults.clone();
+    }
+}
+
 /// Reads a scenario from JSON text. Every unknown field is reported; a syntax error or a value
 /// of the wrong type stops the reading (nothing after it can be trusted) and is reported alone. A scenario that reads is then fully
 /// validated by [`Config::from_scenario`], which reports every problem at once.
