@@ -140,7 +140,7 @@ impl Driver {
     /// Advances one frame: `wall_dt_ms` since the last frame, at the chosen speed, until
     /// `out_of_time` says the frame's budget is spent (it is asked between chunks of
     /// [`EVENTS_PER_CHUNK`] events). Does nothing while paused.
-    pub fn frame(&mut self, wall_dt_ms: f64, mut out_of_time: impl FnMut() -> bool) -> FrameReport {
+    pub fn frame(&mut self, wall_dt_ms: f64, out_of_time: impl FnMut() -> bool) -> FrameReport {
         if !self.playing {
             return FrameReport::default();
         }
@@ -154,17 +154,9 @@ impl Driver {
         };
         let stop = self.pause_at.filter(|t| *t > before);
         let target = stop.map_or(target, |t| target.min(t));
-        let mut events = 0;
-        let reached = loop {
-            let progress = self.sim.run_until_budget(target, EVENTS_PER_CHUNK);
-            events += progress.events;
-            if progress.reached {
-                break true;
-            }
-            if out_of_time() {
-                break false;
-            }
-        };
+        let events_before = self.sim.events();
+        let reached = self.follow(target, out_of_time);
+        let events = self.sim.events() - events_before;
         let virtual_s = self.sim.now().since(before).as_secs_f64();
         self.lagging = !reached && matches!(self.speed, Speed::Times(_));
         if dt_ms > 0.0 {
@@ -186,8 +178,8 @@ impl Driver {
         }
     }
 
-    /// Advances to `target` (side B following side A's clock), in chunks until `out_of_time`;
-    /// true once there.
+    /// Advances to `target` in chunks of [`EVENTS_PER_CHUNK`] events until `out_of_time`; true
+    /// once there. Frames use it, and side B follows side A's clock with it.
     pub fn follow(&mut self, target: SimTime, mut out_of_time: impl FnMut() -> bool) -> bool {
         loop {
             if self.sim.run_until_budget(target, EVENTS_PER_CHUNK).reached {

@@ -137,6 +137,11 @@ impl EmbedOptions {
     }
 }
 
+/// Whether `id` passes an optional list: everything passes when there is no list.
+pub fn listed(list: Option<&[String]>, id: &str) -> bool {
+    list.is_none_or(|ids| ids.iter().any(|x| x == id))
+}
+
 /// Reads the embedding parameters of a query string: `embed`, `panels`, `charts`, `controls`,
 /// `lock`, `autoplay`, `stop`, `origins`. Other parameters are ignored. A known parameter with
 /// a bad value is left out and described in the returned problems (`name: reason`).
@@ -144,12 +149,8 @@ pub fn parse_options(query: &str) -> (EmbedOptions, Vec<String>) {
     let query = query.strip_prefix('?').unwrap_or(query);
     let mut options = EmbedOptions::default();
     let mut problems = Vec::new();
-    let params: Vec<(&str, String)> = query
-        .split('&')
-        .filter_map(|part| {
-            let (k, v) = part.split_once('=').unwrap_or((part, ""));
-            Some((k, super::link::percent_decode(v)?))
-        })
+    let params: Vec<(&str, String)> = super::link::query_pairs(query)
+        .filter_map(|(k, v)| Some((k, v?)))
         .collect();
     let get = |name: &str| {
         params

@@ -74,8 +74,8 @@ pub enum Input {
         max: f64,
         /// Whole numbers only.
         integer: bool,
-        /// The word that means "no limit" (`none`, `unbounded`), if the setting has one.
-        off: Option<&'static str>,
+        /// "No limit", if the setting has it.
+        off: Option<Off>,
         /// The slider's span (a typed value may go beyond it, within `min..=max`).
         slider: (f64, f64),
         /// The slider moves on a logarithmic scale.
@@ -85,6 +85,16 @@ pub enum Input {
     Choice(&'static [(&'static str, &'static str)]),
     /// On or off.
     Toggle,
+}
+
+/// A number setting's "no limit" option.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Off {
+    /// The word for it, as in the scenario file (`none`, `unbounded`).
+    pub word: &'static str,
+    /// The value a control returns to when the limit is switched back on: the production
+    /// default the setting mirrors.
+    pub back_to: f64,
 }
 
 /// A setting's value as a control shows it.
@@ -153,7 +163,7 @@ impl Knob {
                 };
                 let words = format!("{lower} to {}", fmt_number(max));
                 match off {
-                    Some(word) => format!("{words}, or {word}"),
+                    Some(off) => format!("{words}, or {}", off.word),
                     None => words,
                 }
             }
@@ -176,10 +186,10 @@ impl Knob {
         };
         match self.input {
             Input::Number { integer, off, .. } => {
-                if off.is_some_and(|word| word.eq_ignore_ascii_case(text)) {
+                if off.is_some_and(|off| off.word.eq_ignore_ascii_case(text)) {
                     return Ok(Value::Off);
                 }
-                let or_word = off.map(|w| format!(" or {w}")).unwrap_or_default();
+                let or_word = off.map(|o| format!(" or {}", o.word)).unwrap_or_default();
                 let n: f64 = text
                     .parse()
                     .ok()
@@ -340,7 +350,7 @@ fn from_choice<T: Named>(v: &Value) -> Option<T> {
     T::NAMES.iter().find(|(_, n)| *n == name).map(|(v, _)| *v)
 }
 
-const fn ms(min_exclusive: bool, off: Option<&'static str>, slider: (f64, f64)) -> Input {
+const fn ms(min_exclusive: bool, off: Option<Off>, slider: (f64, f64)) -> Input {
     Input::Number {
         min: 0.0,
         min_exclusive,
@@ -388,7 +398,17 @@ const fn pct(min_exclusive: bool, max: f64) -> Input {
     }
 }
 
-const TIMEOUT: Input = ms(true, Some("none"), (10.0, 120_000.0));
+/// A timeout in milliseconds that may be `none`; switched back on, it returns to `back_to`.
+const fn timeout_input(back_to: f64) -> Input {
+    ms(
+        true,
+        Some(Off {
+            word: "none",
+            back_to,
+        }),
+        (10.0, 120_000.0),
+    )
+}
 
 /// The base arrival rate: the profile's constant component.
 fn base_rps(s: &Scenario) -> Option<Value> {
@@ -532,7 +552,7 @@ pub static KNOBS: &[Knob] = &[
         group: Group::Clients,
         label: "Client timeout",
         unit: "ms",
-        input: TIMEOUT,
+        input: timeout_input(30_000.0),
         mirrors: "typical HTTP client 30 000 ms",
         help: "How long a caller waits for one attempt; the server keeps working on abandoned requests.",
         live: true,
@@ -722,7 +742,7 @@ pub static KNOBS: &[Knob] = &[
         group: Group::LoadBalancer,
         label: "Gateway timeout",
         unit: "ms",
-        input: TIMEOUT,
+        input: timeout_input(60_000.0),
         mirrors: "nginx proxy_read_timeout 60 000 ms",
         help: "The balancer answers 504 when an instance has not answered in this time.",
         live: true,
@@ -880,7 +900,10 @@ pub static KNOBS: &[Knob] = &[
             min_exclusive: false,
             max: 100_000.0,
             integer: true,
-            off: Some("unbounded"),
+            off: Some(Off {
+                word: "unbounded",
+                back_to: 100.0,
+            }),
             slider: (0.0, 2_000.0),
             log: false,
         },
@@ -1076,7 +1099,7 @@ pub static KNOBS: &[Knob] = &[
         group: Group::Database,
         label: "Connection timeout",
         unit: "ms",
-        input: TIMEOUT,
+        input: timeout_input(30_000.0),
         mirrors: "HikariCP connectionTimeout 30 000 ms",
         help: "How long a request waits for a free connection before failing (500); none waits forever.",
         live: true,
@@ -1100,7 +1123,7 @@ pub static KNOBS: &[Knob] = &[
         group: Group::Database,
         label: "Statement timeout",
         unit: "ms",
-        input: TIMEOUT,
+        input: timeout_input(10_000.0),
         mirrors: "PostgreSQL statement_timeout 0 (none)",
         help: "The database cancels a query running longer than this, freeing its connection.",
         live: true,
@@ -1157,7 +1180,7 @@ pub static KNOBS: &[Knob] = &[
         group: Group::Upstream,
         label: "Connect timeout",
         unit: "ms",
-        input: TIMEOUT,
+        input: timeout_input(1_000.0),
         mirrors: "java.net.http default none (Linux gives up after ~127 s)",
         help: "How long to wait for a TCP connection to an unreachable gateway.",
         live: true,
@@ -1169,7 +1192,7 @@ pub static KNOBS: &[Knob] = &[
         group: Group::Upstream,
         label: "Read timeout",
         unit: "ms",
-        input: TIMEOUT,
+        input: timeout_input(2_000.0),
         mirrors: "java.net.http default none (wait forever)",
         help: "How long to wait for the gateway's answer; without it a hung gateway holds threads forever.",
         live: true,

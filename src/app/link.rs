@@ -95,23 +95,24 @@ pub fn encode(state: &LinkState) -> String {
         let mut scenario = state.scenario.clone();
         scenario.seed = base.scenario.seed;
         if scenario != base.scenario {
-            let from = serde_json::to_value(&base.scenario).unwrap_or(Json::Null);
-            let to = serde_json::to_value(&scenario).unwrap_or(Json::Null);
-            let patch = merge_diff(&from, &to).to_string();
-            let deflated = miniz_oxide::deflate::compress_to_vec(patch.as_bytes(), 9);
             query.push_str("&z=");
-            query.push_str(&URL_SAFE_NO_PAD.encode(deflated));
+            query.push_str(&encode_changes(&base.scenario, &scenario));
         }
     }
     if let Some(b) = &state.compare {
-        let from = serde_json::to_value(&state.scenario).unwrap_or(Json::Null);
-        let to = serde_json::to_value(b).unwrap_or(Json::Null);
-        let patch = merge_diff(&from, &to).to_string();
-        let deflated = miniz_oxide::deflate::compress_to_vec(patch.as_bytes(), 9);
         query.push_str("&b=");
-        query.push_str(&URL_SAFE_NO_PAD.encode(deflated));
+        query.push_str(&encode_changes(&state.scenario, b));
     }
     query
+}
+
+/// The changes from `from` to `to`: a JSON merge patch, deflated, base64url (what
+/// [`apply_diff`] reads back).
+fn encode_changes(from: &Scenario, to: &Scenario) -> String {
+    let from = serde_json::to_value(from).unwrap_or(Json::Null);
+    let to = serde_json::to_value(to).unwrap_or(Json::Null);
+    let patch = merge_diff(&from, &to).to_string();
+    URL_SAFE_NO_PAD.encode(miniz_oxide::deflate::compress_to_vec(patch.as_bytes(), 9))
 }
 
 /// Reads a query string (with or without the leading `?`). An empty one is the default page;
@@ -265,19 +266,28 @@ fn apply_diff(
 
 /// Splits `a=b&c=d`, percent-decoding values.
 fn parse_query(query: &str) -> Result<Vec<(String, String)>, LinkError> {
-    query
-        .split('&')
-        .filter(|part| !part.is_empty())
-        .map(|part| {
-            let (k, v) = part.split_once('=').unwrap_or((part, ""));
-            let value = percent_decode(v).ok_or_else(|| error(k, "has a broken %-escape"))?;
+    query_pairs(query)
+        .map(|(k, value)| {
+            let value = value.ok_or_else(|| error(k, "has a broken %-escape"))?;
             Ok((k.to_string(), value))
         })
         .collect()
 }
 
+/// The `name=value` pairs of a query string (without its `?`), values percent-decoded; a value
+/// with a broken escape is `None`.
+pub fn query_pairs(query: &str) -> impl Iterator<Item = (&str, Option<String>)> {
+    query
+        .split('&')
+        .filter(|part| !part.is_empty())
+        .map(|part| {
+            let (k, v) = part.split_once('=').unwrap_or((part, ""));
+            (k, percent_decode(v))
+        })
+}
+
 /// Decodes `%XX` escapes and `+`; `None` for a broken escape or bytes that are not UTF-8.
-pub fn percent_decode(s: &str) -> Option<String> {
+fn percent_decode(s: &str) -> Option<String> {
     let bytes = s.as_bytes();
     let mut out = Vec::with_capacity(bytes.len());
     let mut i = 0;

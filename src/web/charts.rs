@@ -486,24 +486,15 @@ pub struct ChartData<'a> {
     pub scale: Option<(f64, f64)>,
 }
 
-/// The axis maxima (left, right) a chart of `data` would use at plot width `plot_w_px`.
-pub fn scale(spec: &ChartSpec, data: &ChartData, plot_w_px: usize) -> (f64, f64) {
-    let duration_s = data.duration_s.max(1.0);
-    let series: Vec<Vec<(f64, f64)>> = spec
-        .series
-        .iter()
-        .map(|s| columns(data.rows, s, plot_w_px, duration_s))
-        .collect();
-    maxima(spec, &series)
-}
-
-fn maxima(spec: &ChartSpec, series: &[Vec<(f64, f64)>]) -> (f64, f64) {
+/// The axis maxima (left, right) that fit every row of `row_sets` (one set, or both sides of
+/// an A/B pair so they share a scale). Downsampling keeps each column's maximum, so these are
+/// also the drawn columns' maxima.
+pub fn scale(spec: &ChartSpec, row_sets: &[&[SecondMetrics]]) -> (f64, f64) {
     let max_of = |axis: Axis| {
         spec.series
             .iter()
-            .zip(series)
-            .filter(|(s, _)| s.axis == axis)
-            .flat_map(|(_, d)| d.iter().map(|p| p.1))
+            .filter(|s| s.axis == axis)
+            .flat_map(|s| row_sets.iter().flat_map(|rows| rows.iter().map(s.value)))
             .fold(0.0, f64::max)
     };
     let left_max = if spec.left_log {
@@ -560,7 +551,7 @@ pub fn render(p: &mut impl Painter, spec: &ChartSpec, data: &ChartData, w: f64, 
         .iter()
         .map(|s| columns(data.rows, s, px, duration_s))
         .collect();
-    let (left_max, right_max) = data.scale.unwrap_or_else(|| maxima(spec, &series));
+    let (left_max, right_max) = data.scale.unwrap_or_else(|| scale(spec, &[data.rows]));
     let left_min = if spec.left_log { 0.1 } else { 0.0 };
     let y_left = |v: f64| {
         let f = if spec.left_log {

@@ -5,6 +5,7 @@
 use std::collections::HashMap;
 use std::rc::Rc;
 
+use crate::app::embed::listed;
 use crate::app::knobs::{fmt_number, Group, Input, Knob, Value, KNOBS};
 use outage_lab_engine::config::Problem;
 use outage_lab_engine::Scenario;
@@ -97,9 +98,7 @@ fn value_text(v: &Value, input: &Input) -> String {
     match v {
         Value::Number(n) => fmt_number(*n),
         Value::Off => match input {
-            Input::Number {
-                off: Some(word), ..
-            } => (*word).to_string(),
+            Input::Number { off: Some(off), .. } => off.word.to_string(),
             _ => String::new(),
         },
         Value::Choice(c) => c.clone(),
@@ -134,7 +133,7 @@ impl Component for Controls {
                     let knobs: Vec<&'static Knob> = KNOBS
                         .iter()
                         .filter(|k| k.group == *group && k.get(&props.scenario).is_some())
-                        .filter(|k| props.only.as_ref().is_none_or(|only| only.iter().any(|id| id == k.id)))
+                        .filter(|k| listed(props.only.as_deref().map(Vec::as_slice), k.id))
                         .collect();
                     if knobs.is_empty() {
                         return html! {};
@@ -196,10 +195,11 @@ impl Controls {
                     Value::Number(n) => n,
                     _ => 0.0,
                 };
-                let off_toggle = off.map(|word| {
+                let off_toggle = off.map(|off| {
+                    let word = off.word;
                     let on_off = link.callback(move |e: Event| {
                         let checked = e.target_unchecked_into::<HtmlInputElement>().checked();
-                        Draft(id, if checked { word.to_string() } else { default_on_value(id) })
+                        Draft(id, if checked { word.to_string() } else { fmt_number(off.back_to) })
                     });
                     html! {
                         <label class="off-toggle">
@@ -281,20 +281,6 @@ impl Controls {
             </div>
         }
     }
-}
-
-/// The value a "no limit" box returns to when unchecked: the knob's production default.
-fn default_on_value(id: &str) -> String {
-    match id {
-        "instances.accept_queue" => "100",
-        "db_pool.connection_timeout_ms" | "client.timeout_ms" => "30000",
-        "load_balancer.gateway_timeout_ms" => "60000",
-        "database.query_timeout_ms" => "10000",
-        "upstream.connect_timeout_ms" => "1000",
-        "upstream.read_timeout_ms" => "2000",
-        _ => "1000",
-    }
-    .into()
 }
 
 /// A text field that commits on change (Enter or leaving it). As a component with stable

@@ -41,11 +41,11 @@ impl Host {
         let (Some(window), Some(_)) = (window, host.parent.as_ref()) else {
             return host;
         };
-        let allowed = host.options.origins.clone();
+        let options = host.options.clone();
         let parent = host.parent.clone();
         let on_message = Closure::wrap(Box::new(move |event: MessageEvent| {
             let origin = event.origin();
-            if !allowed.contains(&origin) {
+            if !options.allows(&origin) {
                 return;
             }
             let data = js_sys::JSON::stringify(&event.data())

@@ -190,6 +190,14 @@ pub enum Msg {
     ImportFailed(String, String),
 }
 
+/// What side B becomes when a scenario is opened.
+enum SideB {
+    /// In A/B mode, a copy of the new side A; otherwise none.
+    CopyOfA,
+    /// This scenario (a link's side B), or none.
+    From(Option<Box<Scenario>>),
+}
+
 /// What the export buttons download.
 #[derive(Clone, Copy, PartialEq)]
 pub enum ExportKind {
@@ -216,13 +224,17 @@ pub struct App {
     frame_requested: bool,
     last_frame_ts: Option<f64>,
     chart_refs: Vec<NodeRef>,
-    charts_drawn: Option<(usize, u64)>,
+    /// What the charts show now: (rows of A, rows of B, generation).
+    charts_drawn: Option<(usize, Option<usize>, u64)>,
     /// The charts' CSS size, measured after the first render and after resizes.
     chart_size: Option<(f64, f64)>,
     generation: u64,
     logs: Rc<Vec<LogEvent>>,
     incidents: Rc<Vec<LogEvent>>,
     logs_total: u64,
+    /// Counts restarts: the log panel's copy belongs to run `logs_run`.
+    run: u64,
+    logs_run: u64,
     panels_refreshed_ms: f64,
     alerts: Rc<Vec<AlertEvent>>,
     log_filter: String,
@@ -374,6 +386,7 @@ impl App {
 
     fn restarted(&mut self) {
         self.generation += 1;
+        self.run += 1;
         self.summary_json = None;
         self.selected_log = None;
         self.breaker_states.clear();
@@ -383,18 +396,17 @@ impl App {
 
     fn refresh_panels(&mut self) {
         let sim = self.driver.sim();
-        if sim.logs().total != self.logs_total || self.logs.is_empty() != (sim.logs().total == 0) {
+        if (self.run, sim.logs().total) != (self.logs_run, self.logs_total) {
             let events = sim.logs().events();
             let skip = events.len().saturating_sub(LOG_LINES_KEPT);
             self.logs = Rc::new(events.skip(skip).cloned().collect());
             self.logs_total = sim.logs().total;
+            self.logs_run = self.run;
         }
-        if sim.logs().incident_starts().len() != self.incidents.len() {
+        if sim.logs().incident_starts() != self.incidents.as_slice() {
             self.incidents = Rc::new(sim.logs().incident_starts().to_vec());
         }
-        if sim.alerts().history.len() != self.alerts.len()
-            || sim.alerts().history.as_slice() != self.alerts.as_slice()
-        {
+        if sim.alerts().history != *self.alerts {
             self.alerts = Rc::new(sim.alerts().history.clone());
         }
         self.panels_refreshed_ms = now_ms();
@@ -413,26 +425,30 @@ impl App {
 
     /// Announces breaker openings and alerts in the live region.
     fn announce_changes(&mut self) {
-        let snap = self.driver.sim().snapshot();
+        // Only the breaker states: the full snapshot is built once per frame, by the view.
+        let sim = self.driver.sim();
+        let now_s = sim.now().as_secs_f64();
+        let states: Vec<Option<BreakerState>> = (0..sim.config().instance_count)
+            .map(|i| sim.breaker_state(i))
+            .collect();
         let mut said = Vec::new();
-        for (i, inst) in snap.instances.iter().enumerate() {
+        for (i, state) in states.iter().enumerate() {
             let before = self.breaker_states.get(i).copied().flatten();
-            if inst.breaker == Some(BreakerState::Open) && before != Some(BreakerState::Open) {
+            if *state == Some(BreakerState::Open) && before != Some(BreakerState::Open) {
                 said.push(format!("Circuit breaker opened on instance {i}."));
                 self.host.post(
                     &message(
                         "event",
-                        json!({ "event": "breaker_opened", "instance": i, "t_s": snap.now_s }),
+                        json!({ "event": "breaker_opened", "instance": i, "t_s": now_s }),
                     ),
                     false,
                 );
             }
-            if inst.breaker == Some(BreakerState::Closed) && before == Some(BreakerState::HalfOpen)
-            {
+            if *state == Some(BreakerState::Closed) && before == Some(BreakerState::HalfOpen) {
                 said.push(format!("Circuit breaker closed again on instance {i}."));
             }
         }
-        self.breaker_states = snap.instances.iter().map(|i| i.breaker).collect();
+        self.breaker_states = states;
         let history = &self.driver.sim().alerts().history;
         for a in history.iter().skip(self.alerts_seen) {
             said.push(format!("Alert fired: {}.", panels::rule_text(a.rule)));
@@ -466,11 +482,20 @@ impl App {
     fn load_preset(&mut self, p: &'static Preset) {
         let state = LinkState::from_preset(p.id).expect("bundled presets are valid");
         self.preset = p;
-        let _ = self.driver.load(state.scenario);
-        self.imported = None;
-        if self.b.is_some() {
-            self.b = Some(self.driver.clone());
-        }
+        self.open(state.scenario, SideB::CopyOfA, None);
+    }
+
+    /// Opens `scenario` (validated already) at time zero, paused; `imported` names the file it
+    /// came from. Every way of opening a scenario ends here.
+    fn open(&mut self, scenario: Scenario, side_b: SideB, imported: Option<String>) {
+        let _ = self.driver.load(scenario);
+        self.b = match side_b {
+            SideB::CopyOfA => self.b.is_some().then(|| self.driver.clone()),
+            SideB::From(b) => b.and_then(|c| Driver::new(*c, self.driver.speed).ok()),
+        };
+        self.editing_b &= self.b.is_some();
+        self.imported = imported;
+        self.import_problems = None;
         self.problems = Rc::new(Vec::new());
         self.notice = None;
         self.restarted();
@@ -489,11 +514,7 @@ impl App {
                 self.driver.pause();
                 self.refresh_panels();
             }
-            Command::Reset => {
-                self.driver.reset();
-                self.restarted();
-                self.state_changed();
-            }
+            Command::Reset => self.reset(),
             Command::LoadPreset(id) => match preset(&id) {
                 Some(p) => self.load_preset(p),
                 None => {
@@ -511,12 +532,12 @@ impl App {
                 Ok(state) => {
                     self.preset = preset(&state.preset).unwrap_or(&PRESETS[0]);
                     self.driver.speed = state.speed;
-                    self.b = state.compare.and_then(|c| Driver::new(c, state.speed).ok());
-                    self.editing_b = self.b.is_some();
-                    let _ = self.driver.load(state.scenario);
-                    self.imported = None;
-                    self.restarted();
-                    self.state_changed();
+                    self.editing_b = state.compare.is_some();
+                    self.open(
+                        state.scenario,
+                        SideB::From(state.compare.map(Box::new)),
+                        None,
+                    );
                 }
                 Err(e) => {
                     self.host.reply(
@@ -573,10 +594,7 @@ impl App {
         let sim = self.driver.sim();
         let rows = sim.seconds();
         let rows_b = self.b.as_ref().map(|b| b.sim().seconds());
-        let key = (
-            rows.len() + 100_000 * rows_b.map_or(0, |r| r.len() + 1),
-            self.generation,
-        );
+        let key = (rows.len(), rows_b.map(<[_]>::len), self.generation);
         if self.charts_drawn == Some(key) {
             return;
         }
@@ -604,11 +622,9 @@ impl App {
             scale: None,
         });
         for (i, spec) in CHARTS.iter().enumerate() {
-            let shared = data_b.as_ref().map(|db| {
-                let (la, ra) = charts::scale(spec, &data, 1000);
-                let (lb, rb) = charts::scale(spec, db, 1000);
-                (la.max(lb), ra.max(rb))
-            });
+            let shared = data_b
+                .as_ref()
+                .map(|db| charts::scale(spec, &[data.rows, db.rows]));
             let sides = [
                 (&self.chart_refs[i], Some(data)),
                 (&self.chart_refs_b[i], data_b),
@@ -627,6 +643,23 @@ impl App {
         self.last_charts_ms = now_ms() - started;
     }
 
+    /// Whether side B is behind side A's clock.
+    fn b_lags(&self) -> bool {
+        self.b
+            .as_ref()
+            .is_some_and(|b| b.sim().now() < self.driver.sim().now())
+    }
+
+    /// Both sides back to time zero with their current settings, paused.
+    fn reset(&mut self) {
+        self.driver.reset();
+        if let Some(b) = self.b.as_mut() {
+            b.reset();
+        }
+        self.restarted();
+        self.state_changed();
+    }
+
     /// Side B catches up with side A's clock (at once: before a fault or a step).
     fn sync_b(&mut self) {
         let now = self.driver.sim().now();
@@ -641,6 +674,29 @@ impl App {
             (Some(b), true) => b,
             _ => &self.driver,
         }
+    }
+}
+
+/// The readouts' figures over the last [`READOUT_ROWS`] seconds.
+struct Recent {
+    /// Outcomes by true status.
+    status: StatusCounts,
+    /// Outcomes as monitoring saw them.
+    seen: StatusCounts,
+    /// The worst per-second p99, in milliseconds.
+    p99_ms: f64,
+    /// Mean successful user requests per second.
+    goodput_per_s: f64,
+}
+
+fn recent(rows: &[SecondMetrics]) -> Recent {
+    let recent = &rows[rows.len().saturating_sub(READOUT_ROWS)..];
+    let n = recent.len().max(1) as f64;
+    Recent {
+        status: sum_rows(recent, |r| &r.status),
+        seen: sum_rows(recent, |r| &r.status_seen),
+        p99_ms: recent.iter().map(|r| r.latency_p99_ms).fold(0.0, f64::max),
+        goodput_per_s: recent.iter().map(|r| r.goodput).sum::<u64>() as f64 / n,
     }
 }
 
@@ -661,12 +717,13 @@ fn flow_of(last: Option<&SecondMetrics>) -> Flow {
 /// 10 s, 5xx rate whole run, user requests whole run, succeeded whole run).
 fn side_figures(d: &Driver) -> [f64; 6] {
     let rows = d.sim().seconds();
-    let recent = &rows[rows.len().saturating_sub(READOUT_ROWS)..];
-    let last10 = sum_rows(recent, |r| &r.status);
+    let Recent {
+        status: last10,
+        p99_ms: p99,
+        goodput_per_s: goodput,
+        ..
+    } = recent(rows);
     let all = sum_rows(rows, |r| &r.status);
-    let p99 = recent.iter().map(|r| r.latency_p99_ms).fold(0.0, f64::max);
-    let n = recent.len().max(1) as f64;
-    let goodput = recent.iter().map(|r| r.goodput).sum::<u64>() as f64 / n;
     let requests = rows.iter().map(|r| r.requests).sum::<u64>() as f64;
     let succeeded = rows.iter().map(|r| r.goodput).sum::<u64>() as f64;
     [
@@ -821,6 +878,8 @@ impl Component for App {
             logs: Rc::new(Vec::new()),
             incidents: Rc::new(Vec::new()),
             logs_total: 0,
+            run: 0,
+            logs_run: 0,
             panels_refreshed_ms: 0.0,
             alerts: Rc::new(Vec::new()),
             log_filter: String::new(),
@@ -857,27 +916,21 @@ impl Component for App {
         match msg {
             Msg::Frame(ts) => {
                 self.frame_requested = false;
-                let b_lags = self
-                    .b
-                    .as_ref()
-                    .is_some_and(|b| b.sim().now() < self.driver.sim().now());
-                if !self.driver.is_playing() && !b_lags {
+                let was_playing = self.driver.is_playing();
+                if !was_playing && !self.b_lags() {
                     self.last_frame_ts = None;
                     return false;
                 }
                 let dt = self.last_frame_ts.map_or(1000.0 / 60.0, |last| ts - last);
                 self.last_frame_ts = Some(ts);
                 let started = now_ms();
-                let b_behind = self
-                    .b
-                    .as_ref()
-                    .is_some_and(|b| b.sim().now() < self.driver.sim().now());
                 let share = if self.b.is_some() {
                     SIM_BUDGET_MS / 2.0
                 } else {
                     SIM_BUDGET_MS
                 };
-                if !b_behind {
+                // Side A waits while side B catches up with it: one clock.
+                if !self.b_lags() {
                     self.driver.frame(dt, || now_ms() - started > share);
                 }
                 let a_now = self.driver.sim().now();
@@ -886,27 +939,21 @@ impl Component for App {
                 }
                 self.last_sim_ms = now_ms() - started;
                 self.announce_changes();
-                let now = self.driver.sim().now();
-                if !self.driver.is_playing() && self.driver.pause_at == Some(now) {
-                    self.announcement = format!("Paused at {:.1} s.", now.as_secs_f64());
+                let playing = self.driver.is_playing();
+                if was_playing && !playing && self.driver.pause_at == Some(a_now) {
+                    self.announcement = format!("Paused at {:.1} s.", a_now.as_secs_f64());
                     self.host.post(
                         &message(
                             "event",
-                            json!({ "event": "stopped", "t_s": now.as_secs_f64() }),
+                            json!({ "event": "stopped", "t_s": a_now.as_secs_f64() }),
                         ),
                         false,
                     );
                 }
-                if !self.driver.is_playing()
-                    || now_ms() - self.panels_refreshed_ms > PANEL_REFRESH_MS
-                {
+                if !playing || now_ms() - self.panels_refreshed_ms > PANEL_REFRESH_MS {
                     self.refresh_panels();
                 }
-                let b_behind = self
-                    .b
-                    .as_ref()
-                    .is_some_and(|b| b.sim().now() < self.driver.sim().now());
-                if self.driver.is_playing() || b_behind {
+                if playing || self.b_lags() {
                     self.request_frame();
                 } else {
                     self.last_frame_ts = None;
@@ -928,24 +975,10 @@ impl Component for App {
                 self.announce_changes();
                 self.refresh_panels();
             }
-            Msg::Reset => {
-                self.driver.reset();
-                if let Some(b) = self.b.as_mut() {
-                    b.reset();
-                }
-                self.restarted();
-                self.state_changed();
-            }
+            Msg::Reset => self.reset(),
             Msg::RunToEnd => {
-                if self.driver.sim().is_finished() {
-                    self.restarted();
-                    if let Some(b) = self.b.as_mut() {
-                        b.reset();
-                    }
-                }
                 self.driver.speed = Speed::Max;
-                self.driver.play();
-                self.request_frame();
+                self.update_play();
                 self.state_changed();
             }
             Msg::Speed(text) => {
@@ -1146,18 +1179,7 @@ impl Component for App {
             }
             Msg::ImportFailed(name, problem) => self.import_problems = Some((name, vec![problem])),
             Msg::Imported(name, text) => match load_scenario(&text) {
-                Ok((scenario, _)) => {
-                    let _ = self.driver.load(scenario);
-                    if self.b.is_some() {
-                        self.b = Some(self.driver.clone());
-                    }
-                    self.imported = Some(name);
-                    self.import_problems = None;
-                    self.problems = Rc::new(Vec::new());
-                    self.notice = None;
-                    self.restarted();
-                    self.state_changed();
-                }
+                Ok((scenario, _)) => self.open(scenario, SideB::CopyOfA, Some(name)),
                 Err(problems) => {
                     self.import_problems =
                         Some((name, problems.iter().map(ToString::to_string).collect()));
@@ -1180,17 +1202,13 @@ impl Component for App {
         let sim = self.driver.sim();
         let snap = sim.snapshot();
         let rows = sim.seconds();
-        let recent = &rows[rows.len().saturating_sub(READOUT_ROWS)..];
-        let true_status = sum_rows(recent, |r| &r.status);
-        let seen_status = sum_rows(recent, |r| &r.status_seen);
-        let last = rows.last();
-        let p99 = recent.iter().map(|r| r.latency_p99_ms).fold(0.0, f64::max);
-        let goodput = if recent.is_empty() {
-            0.0
-        } else {
-            recent.iter().map(|r| r.goodput).sum::<u64>() as f64 / recent.len() as f64
-        };
-        let flow = flow_of(last);
+        let Recent {
+            status: true_status,
+            seen: seen_status,
+            p99_ms: p99,
+            goodput_per_s: goodput,
+        } = recent(rows);
+        let flow = flow_of(rows.last());
         let playing = self.driver.is_playing();
         let speed = self.driver.speed;
         let achieved = self.driver.achieved_speed();

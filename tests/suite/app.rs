@@ -50,7 +50,7 @@ fn every_setting_reads_back_what_it_writes_on_every_preset() {
                 continue;
             };
             let off = match k.input {
-                Input::Number { off, .. } => off,
+                Input::Number { off, .. } => off.map(|o| o.word),
                 _ => None,
             };
             let again = k
@@ -600,4 +600,31 @@ fn the_embed_snippet_is_sandboxed_and_escaped() {
     assert!(s.contains("sandbox=\"allow-scripts\""));
     assert!(s.contains("src=\"https://lab.example/?v=1&amp;preset=baseline&amp;embed=1\""));
     assert!(s.contains("A &quot;quoted&quot; &lt;title>"));
+}
+
+#[test]
+fn switching_a_limit_back_on_restores_a_value_the_engine_accepts() {
+    let mut scenario = preset_scenario("upstream-hang-fixed");
+    scenario = knob("client.retry")
+        .unwrap()
+        .apply(&scenario, "on")
+        .unwrap();
+    let mut checked = 0;
+    for k in KNOBS {
+        let Input::Number { off: Some(off), .. } = k.input else {
+            continue;
+        };
+        let Some(_) = k.get(&scenario) else { continue };
+        let limited = k
+            .apply(&scenario, &outage_lab::app::knobs::fmt_number(off.back_to))
+            .unwrap_or_else(|e| panic!("{}: {e:?}", k.id));
+        assert_eq!(
+            k.get(&limited),
+            Some(Value::Number(off.back_to)),
+            "{}",
+            k.id
+        );
+        checked += 1;
+    }
+    assert_eq!(checked, 7, "every timeout and the accept queue");
 }

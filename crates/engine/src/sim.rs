@@ -676,6 +676,11 @@ impl Simulation {
         crate::snapshot::Progress { events, reached }
     }
 
+    /// Instance `i`'s upstream breaker state; `None` when there is no breaker.
+    pub fn breaker_state(&self, i: usize) -> Option<crate::breaker::BreakerState> {
+        self.breakers.get(i).map(|b| b.state())
+    }
+
     /// The state of the run now, as plain data for a UI.
     pub fn snapshot(&self) -> crate::snapshot::Snapshot {
         use crate::observe::AlertRule;
@@ -694,7 +699,7 @@ impl Simulation {
                 .enumerate()
                 .map(|(i, gauges)| crate::snapshot::InstanceView {
                     gauges,
-                    breaker: self.breakers.get(i).map(|b| b.state()),
+                    breaker: self.breaker_state(i),
                 })
                 .collect(),
             in_flight: self.in_flight,
