@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use clap::{Parser, Subcommand};
-use outage_lab_engine::config::{Config, Problem, DURATION_S_MAX};
+use outage_lab_engine::config::{scenario_text, Config, Problem, DURATION_S_MAX};
 use outage_lab_engine::{load_scenario, scenario_json_schema, Simulation, Summary};
 use serde::Serialize;
 
@@ -13,6 +13,9 @@ use serde::Serialize;
 const EXIT_INVALID: i32 = 2;
 /// Exit code for an input/output failure (unreadable scenario, unwritable CSV).
 const EXIT_IO: i32 = 1;
+/// Exit code for a run that stopped early at a runtime limit of the work model (its summary
+/// so far is still printed).
+const EXIT_STOPPED: i32 = 3;
 
 #[derive(Parser)]
 #[command(
@@ -27,7 +30,8 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Run a scenario headless and print its summary.
+    /// Run a scenario headless and print its summary (exit code 0; 2 invalid; 3 when the run
+    /// stopped early at a runtime limit, with the summary so far).
     Run {
         /// The scenario file (JSON).
         scenario: PathBuf,
@@ -76,7 +80,7 @@ pub fn main() -> i32 {
             println!("{}", scenario_json_schema());
             0
         }
-        Command::Validate { scenario } => match read_config(&scenario) {
+        Command::Validate { scenario } => match read_config(&scenario, None, None) {
             Ok(_) => {
                 println!("{}: valid", scenario.display());
                 0
@@ -100,15 +104,30 @@ fn report_problems(path: &Path, problems: &[Problem]) {
     }
 }
 
-fn read_config(path: &Path) -> Result<Config, i32> {
-    let text = std::fs::read_to_string(path).map_err(|e| {
+/// Reads and validates a scenario file, with the command line's seed and duration put into
+/// the scenario first, so they are validated (and bounded) like the rest of it.
+fn read_config(path: &Path, seed: Option<u64>, duration_s: Option<f64>) -> Result<Config, i32> {
+    let bytes = std::fs::read(path).map_err(|e| {
         eprintln!("{}: cannot read: {e}", path.display());
         EXIT_IO
     })?;
-    load_scenario(&text).map(|(_, c)| c).map_err(|problems| {
-        report_problems(path, &problems);
+    let invalid = |problems: &[Problem]| {
+        report_problems(path, problems);
         EXIT_INVALID
-    })
+    };
+    let text = scenario_text(&bytes).map_err(|p| invalid(&[p]))?;
+    let (mut scenario, _) = load_scenario(text).map_err(|p| invalid(&p))?;
+    if let Some(seed) = seed {
+        scenario.seed = seed;
+    }
+    if let Some(d) = duration_s {
+        if !(d.is_finite() && d > 0.0 && d <= DURATION_S_MAX) {
+            eprintln!("--duration-s: is {d}; must be greater than 0 and at most {DURATION_S_MAX}");
+            return Err(EXIT_INVALID);
+        }
+        scenario.duration_s = d;
+    }
+    Config::from_scenario(&scenario).map_err(|p| invalid(&p))
 }
 
 fn run(
@@ -118,20 +137,10 @@ fn run(
     json: bool,
     csv: Option<&Path>,
 ) -> i32 {
-    let mut config = match read_config(path) {
+    let config = match read_config(path, seed, duration_s) {
         Ok(c) => c,
         Err(code) => return code,
     };
-    if let Some(seed) = seed {
-        config.seed = seed;
-    }
-    if let Some(d) = duration_s {
-        if !(d.is_finite() && d > 0.0 && d <= DURATION_S_MAX) {
-            eprintln!("--duration-s: is {d}; must be greater than 0 and at most {DURATION_S_MAX}");
-            return EXIT_INVALID;
-        }
-        config.duration = outage_lab_engine::SimDuration::from_millis_f64(d * 1000.0);
-    }
     let started = Instant::now();
     let mut sim = Simulation::new(config);
     let summary = sim.run_to_end();
@@ -159,7 +168,13 @@ fn run(
     } else {
         print!("{}", human_summary(&summary, wall_ms));
     }
-    0
+    match summary.stopped {
+        Some(stop) => {
+            eprintln!("{}: {stop}", path.display());
+            EXIT_STOPPED
+        }
+        None => 0,
+    }
 }
 
 fn human_summary(s: &Summary, wall_ms: f64) -> String {
@@ -173,8 +188,8 @@ fn human_summary(s: &Summary, wall_ms: f64) -> String {
     };
     let _ = writeln!(
         o,
-        "seed {}  simulated {:.0} s  {} events in {:.0} ms",
-        s.seed, s.sim_seconds, s.events, wall_ms
+        "seed {}  simulated {:.0} s  {} events ({} skipped) in {:.0} ms",
+        s.seed, s.sim_seconds, s.events, s.events_skipped, wall_ms
     );
     let _ = writeln!(
         o,

@@ -46,6 +46,8 @@ pub struct Driver {
     /// Playback pauses when the clock reaches this time (an embed's `stop`).
     pub pause_at: Option<SimTime>,
     playing: bool,
+    /// A single step under way: frames advance to this time, within their budget, paused.
+    step_target: Option<SimTime>,
     pending_restart: Vec<&'static str>,
     achieved_speed: f64,
     lagging: bool,
@@ -61,6 +63,7 @@ impl Driver {
             speed,
             pause_at: None,
             playing: false,
+            step_target: None,
             pending_restart: Vec::new(),
             achieved_speed: 0.0,
             lagging: false,
@@ -98,17 +101,29 @@ impl Driver {
         self.lagging
     }
 
+    /// Whether a single step is under way (frames carry it out within their budget).
+    pub fn is_stepping(&self) -> bool {
+        self.step_target.is_some()
+    }
+
+    /// Whether frames have work to do: playing, or stepping.
+    pub fn is_busy(&self) -> bool {
+        self.playing || self.step_target.is_some()
+    }
+
     /// Starts or resumes time; from the end, it starts the run again.
     pub fn play(&mut self) {
         if self.sim.is_finished() {
             self.reset();
         }
+        self.step_target = None;
         self.playing = true;
     }
 
-    /// Stops time.
+    /// Stops time (a step under way stops too).
     pub fn pause(&mut self) {
         self.playing = false;
+        self.step_target = None;
         self.lagging = false;
     }
 
@@ -119,6 +134,7 @@ impl Driver {
         self.sim = Simulation::new(config);
         self.pending_restart.clear();
         self.playing = false;
+        self.step_target = None;
         self.lagging = false;
         self.achieved_speed = 0.0;
     }
@@ -141,6 +157,18 @@ impl Driver {
     /// `out_of_time` says the frame's budget is spent (it is asked between chunks of
     /// [`EVENTS_PER_CHUNK`] events). Does nothing while paused.
     pub fn frame(&mut self, wall_dt_ms: f64, out_of_time: impl FnMut() -> bool) -> FrameReport {
+        if let Some(target) = self.step_target.filter(|_| !self.playing) {
+            let events_before = self.sim.events();
+            let before = self.sim.now();
+            if self.follow(target, out_of_time) {
+                self.step_target = None;
+            }
+            return FrameReport {
+                events: self.sim.events() - events_before,
+                virtual_s: self.sim.now().since(before).as_secs_f64(),
+                lagging: false,
+            };
+        }
         if !self.playing {
             return FrameReport::default();
         }
@@ -191,10 +219,16 @@ impl Driver {
         }
     }
 
-    /// Advances to the next whole virtual second (one row of the charts), paused or not.
+    /// Pauses and starts a step to the next whole virtual second (one row of the charts); the
+    /// following frames carry it out within their budget, so a heavy second never blocks.
     pub fn step_second(&mut self) {
-        let next = SimTime::from_secs(self.sim.now().whole_secs() + 1);
-        self.sim.run_until(next);
+        self.playing = false;
+        self.lagging = false;
+        if self.sim.is_finished() {
+            return;
+        }
+        let from = self.step_target.unwrap_or(self.sim.now());
+        self.step_target = Some(SimTime::from_secs(from.whole_secs() + 1).min(self.sim.end()));
     }
 
     /// Changes one setting to what `text` says. Live settings take effect now; the others
@@ -220,11 +254,40 @@ impl Driver {
     /// Injects a fault now; it is also written on the scenario's timeline at the time it
     /// starts, so a reset or a shared link replays it.
     pub fn inject(&mut self, fault: &Fault) -> Result<SimTime, Vec<Problem>> {
-        let start = self.sim.inject_fault(fault)?;
-        self.scenario.faults.push(Fault {
+        self.inject_at(
+            fault,
+            self.sim.now() + outage_lab_engine::SimDuration::from_micros(1),
+        )
+    }
+
+    /// Injects a fault that starts at `start` (later than now). It is checked twice, against
+    /// the running simulation and against the scenario it is written into (whose restart-only
+    /// settings, such as the instance count, may already differ): a fault that either would
+    /// refuse changes nothing, so a reset can never meet an invalid scenario.
+    pub fn inject_at(&mut self, fault: &Fault, start: SimTime) -> Result<SimTime, Vec<Problem>> {
+        self.sim.check_fault_at(fault, start)?;
+        let mut next = self.scenario.clone();
+        next.faults.push(Fault {
             start_s: start.as_micros() as f64 / 1e6,
             ..fault.clone()
         });
+        let written = format!("faults[{}]", next.faults.len() - 1);
+        if let Err(problems) = Config::from_scenario(&next) {
+            return Err(problems
+                .into_iter()
+                .map(|p| Problem {
+                    path: p.path.replacen(&written, "fault", 1),
+                    message: p.message,
+                })
+                .collect());
+        }
+        let start = self.sim.inject_fault_at(fault, start)?;
+        self.scenario = next;
         Ok(start)
+    }
+
+    /// Why the run stopped early, if it crossed a runtime limit of the engine's work model.
+    pub fn stopped(&self) -> Option<String> {
+        self.sim.stopped().map(ToString::to_string)
     }
 }

@@ -50,3 +50,39 @@ impl Speed {
         }
     }
 }
+
+/// Events the page simulates per wall second within its frame budget, measured in Chromium
+/// on a two-core machine (about 800 000 at "as fast as possible"), taken lower to leave room.
+pub const PAGE_EVENTS_PER_S: f64 = 500_000.0;
+
+/// Events a run needs per virtual second at its peak arrival rate: four per user request
+/// (arrival, balancer, answer, the client's and gateway's timers) plus one per handler step.
+pub fn peak_events_per_virtual_s(config: &outage_lab_engine::Config) -> f64 {
+    let steps: f64 = config
+        .endpoints
+        .iter()
+        .map(|e| e.share * e.steps.len() as f64)
+        .sum();
+    config.work().peak_rps * (4.0 + steps)
+}
+
+/// When the page cannot keep up with `speed` at the run's peak: the speed it can reach there
+/// (virtual seconds per wall second) and the fastest offered speed that keeps up, if any.
+pub fn too_fast(config: &outage_lab_engine::Config, speed: Speed) -> Option<(f64, Option<Speed>)> {
+    let Speed::Times(asked) = speed else {
+        return None;
+    };
+    let need = peak_events_per_virtual_s(config);
+    let reachable = if need > 0.0 {
+        PAGE_EVENTS_PER_S / need
+    } else {
+        f64::INFINITY
+    };
+    (asked > reachable).then(|| {
+        let fits = SPEEDS
+            .into_iter()
+            .filter(|s| matches!(s, Speed::Times(x) if *x <= reachable))
+            .last();
+        (reachable, fits)
+    })
+}

@@ -33,7 +33,9 @@ pub fn download_url(name: &str, url: &str) -> Result<(), JsValue> {
 /// The largest file read, in bytes (a scenario may be at most 1 MiB).
 pub const FILE_BYTES_MAX: f64 = 1_048_576.0;
 
-/// Reads `file` as text and hands (name, text) to `done`, or (name, an error) to `failed`.
+/// Reads `file`'s bytes and decodes them as the command line does
+/// ([`outage_lab_engine::config::scenario_text`]: UTF-8, a byte-order mark dropped, anything
+/// else refused), then hands (name, text) to `done`, or (name, the problem) to `failed`.
 pub fn read_text(file: File, done: Callback<(String, String)>, failed: Callback<(String, String)>) {
     let name = file.name();
     if file.size() > FILE_BYTES_MAX {
@@ -52,15 +54,22 @@ pub fn read_text(file: File, done: Callback<(String, String)>, failed: Callback<
     };
     let handle = reader.clone();
     let failed_load = failed.clone();
-    let on_load =
-        Closure::once_into_js(
-            move || match handle.result().ok().and_then(|r| r.as_string()) {
-                Some(text) => done.emit((name, text)),
-                None => failed_load.emit((name, "(file): could not be read as text".into())),
-            },
-        );
+    let on_load = Closure::once_into_js(move || {
+        let bytes = handle
+            .result()
+            .ok()
+            .map(|buffer| js_sys::Uint8Array::new(&buffer).to_vec());
+        match bytes
+            .as_deref()
+            .map(outage_lab_engine::config::scenario_text)
+        {
+            Some(Ok(text)) => done.emit((name, text.to_string())),
+            Some(Err(problem)) => failed_load.emit((name, problem.to_string())),
+            None => failed_load.emit((name, "(file): could not be read".into())),
+        }
+    });
     reader.set_onload(Some(on_load.unchecked_ref()));
-    if reader.read_as_text(&file).is_err() {
+    if reader.read_as_array_buffer(&file).is_err() {
         failed.emit((file.name(), "(file): could not be read".into()));
     }
 }

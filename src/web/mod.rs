@@ -25,7 +25,7 @@ use outage_lab_engine::scenario::{Fault, FaultKind};
 use outage_lab_engine::{load_scenario, Scenario, SecondMetrics, SimTime};
 use serde_json::json;
 use wasm_bindgen::closure::Closure;
-use wasm_bindgen::JsCast;
+use wasm_bindgen::{JsCast, JsValue};
 use web_sys::{DragEvent, HtmlCanvasElement, HtmlSelectElement};
 use yew::prelude::*;
 
@@ -44,9 +44,43 @@ const LOG_LINES_KEPT: usize = 500;
 /// Rows the readouts average over (the last ten virtual seconds).
 const READOUT_ROWS: usize = 10;
 
-/// Mounts the app on the page's body.
+thread_local! {
+    /// The address query of the last state the page showed without error: what "reopen the
+    /// last working state" opens after a crash (kept in memory, as storage may be unavailable).
+    static LAST_WORKING_QUERY: std::cell::RefCell<String> = const { std::cell::RefCell::new(String::new()) };
+}
+
+/// Mounts the app on the page's body, with a panic hook that keeps a crash from losing the
+/// page: `boot.js` shows the message, a "copy report" button and "reopen the last working
+/// state", which starts a fresh instance of the app on that state without a reload.
 pub fn start() {
+    // boot.js numbers the app instances it starts; a crash of an older one is not shown.
+    let instance = web_sys::window()
+        .and_then(|w| js_sys::Reflect::get(&w, &"outageLabInstance".into()).ok())
+        .unwrap_or(JsValue::UNDEFINED);
+    std::panic::set_hook(Box::new(move |info| {
+        let message = info.to_string();
+        let query = LAST_WORKING_QUERY
+            .try_with(|q| q.try_borrow().map(|q| q.clone()).unwrap_or_default())
+            .unwrap_or_default();
+        let crashed = web_sys::window().and_then(|w| {
+            js_sys::Reflect::get(&w, &"outageLabCrashed".into())
+                .ok()?
+                .dyn_into::<js_sys::Function>()
+                .ok()
+        });
+        if let Some(f) = crashed {
+            let _ = f.call3(&JsValue::NULL, &message.into(), &query.into(), &instance);
+        }
+    }));
     yew::Renderer::<App>::new().render();
+}
+
+/// Panics on purpose, so browser tests can check that a crash shows the banner and that the
+/// last working state reopens. Nothing in the page calls it.
+#[wasm_bindgen::prelude::wasm_bindgen]
+pub fn crash_for_test(reason: String) {
+    panic!("crash requested for a test: {reason}");
 }
 
 /// A fault button.
@@ -287,10 +321,20 @@ fn now_ms() -> f64 {
         .map_or(0.0, |p| p.now())
 }
 
+/// The address query, or the state `boot.js` hands over when it reopens the app after a crash.
 fn read_query() -> String {
-    web_sys::window()
-        .and_then(|w| w.location().search().ok())
-        .unwrap_or_default()
+    let Some(w) = web_sys::window() else {
+        return String::new();
+    };
+    let key: JsValue = "outageLabReopen".into();
+    if let Some(query) = js_sys::Reflect::get(&w, &key)
+        .ok()
+        .and_then(|v| v.as_string())
+    {
+        let _ = js_sys::Reflect::delete_property(&w, &key);
+        return query;
+    }
+    w.location().search().unwrap_or_default()
 }
 
 fn write_query(query: &str) {
@@ -367,6 +411,7 @@ impl App {
         }
         self.pending = Rc::new(pending);
         let query = encode(&self.link_state());
+        let _ = LAST_WORKING_QUERY.try_with(|q| q.replace(format!("?{query}")));
         if write && !self.options.embed {
             write_query(&query);
         }
@@ -647,7 +692,7 @@ impl App {
     fn b_lags(&self) -> bool {
         self.b
             .as_ref()
-            .is_some_and(|b| b.sim().now() < self.driver.sim().now())
+            .is_some_and(|b| b.sim().now() < self.driver.sim().now() && !b.sim().is_finished())
     }
 
     /// Both sides back to time zero with their current settings, paused.
@@ -660,11 +705,16 @@ impl App {
         self.state_changed();
     }
 
-    /// Side B catches up with side A's clock (at once: before a fault or a step).
-    fn sync_b(&mut self) {
-        let now = self.driver.sim().now();
-        if let Some(b) = self.b.as_mut() {
-            b.follow(now, || false);
+    /// Shows why a run stopped early (it crossed a runtime limit of the engine), once.
+    fn note_stopped(&mut self) {
+        let stopped = self.driver.stopped().or_else(|| self.b.as_ref()?.stopped());
+        if let Some(reason) = stopped {
+            let text = format!("The simulation paused: {reason}. Change the scenario and reset.");
+            if self.notice.as_ref() != Some(&text) {
+                self.driver.pause();
+                self.announcement = text.clone();
+                self.notice = Some(text);
+            }
         }
     }
 
@@ -916,7 +966,7 @@ impl Component for App {
         match msg {
             Msg::Frame(ts) => {
                 self.frame_requested = false;
-                let was_playing = self.driver.is_playing();
+                let was_playing = self.driver.is_busy();
                 if !was_playing && !self.b_lags() {
                     self.last_frame_ts = None;
                     return false;
@@ -939,7 +989,8 @@ impl Component for App {
                 }
                 self.last_sim_ms = now_ms() - started;
                 self.announce_changes();
-                let playing = self.driver.is_playing();
+                self.note_stopped();
+                let playing = self.driver.is_busy();
                 if was_playing && !playing && self.driver.pause_at == Some(a_now) {
                     self.announcement = format!("Paused at {:.1} s.", a_now.as_secs_f64());
                     self.host.post(
@@ -969,11 +1020,8 @@ impl Component for App {
                 }
             }
             Msg::Step => {
-                self.driver.pause();
                 self.driver.step_second();
-                self.sync_b();
-                self.announce_changes();
-                self.refresh_panels();
+                self.request_frame();
             }
             Msg::Reset => self.reset(),
             Msg::RunToEnd => {
@@ -1059,14 +1107,19 @@ impl Component for App {
                     instance: button.per_instance.then_some(self.fault_instance),
                     fail_fast: button.fail_fast,
                 };
-                self.sync_b();
-                let injected = self
-                    .driver
-                    .inject(&fault)
-                    .and_then(|start| match self.b.as_mut() {
-                        Some(b) => b.inject(&fault).map(|_| start),
+                // Side B (never ahead of A) gets the fault at A's start time, so both sides
+                // see it at the same instant without B catching up first.
+                let b_ok = self.b.as_ref().is_none_or(|b| {
+                    let mut probe = b.clone();
+                    probe.inject(&fault).is_ok()
+                });
+                let injected = match self.driver.inject(&fault) {
+                    Ok(start) if b_ok => match self.b.as_mut() {
+                        Some(b) => b.inject_at(&fault, start).map(|_| start),
                         None => Ok(start),
-                    });
+                    },
+                    other => other,
+                };
                 match injected {
                     Ok(start) => {
                         self.fault_problem = None;
@@ -1094,7 +1147,6 @@ impl Component for App {
             }
             Msg::Command(command, origin) => return self.obey(command, &origin),
             Msg::Compare(on) => {
-                self.sync_b();
                 self.b = on.then(|| self.driver.clone());
                 self.editing_b = on;
                 self.problems = Rc::new(Vec::new());
@@ -1318,6 +1370,17 @@ impl Component for App {
                 </header>
                 if let Some(p) = seed_problem {
                     <p class="banner error" role="alert" data-testid="seed-error">{ p.to_string() }</p>
+                }
+                if let Some((reachable, fits)) = crate::app::pacing::too_fast(self.driver.sim().config(), speed) {
+                    <div class="banner" role="status" data-testid="heavy-notice">
+                        { format!("At its peak this scenario needs more work than the page can do at {}: it will run at about {:.2}x there. ", speed.label(), reachable) }
+                        if let Some(fits) = fits {
+                            <button type="button" data-testid="run-slower"
+                                    onclick={let p = fits.as_param(); link.callback(move |_| Msg::Speed(p.clone()))}>
+                                { format!("Run at {}", fits.label()) }
+                            </button>
+                        }
+                    </div>
                 }
                 if let Some(notice) = &self.notice {
                     <p class="banner error" role="alert" data-testid="link-error">{ notice }</p>

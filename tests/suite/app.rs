@@ -415,7 +415,17 @@ fn the_driver_paces_a_run_without_changing_it() {
     real_time.pause();
     real_time.frame(16.0, || false);
     assert_eq!(real_time.sim().now().as_micros(), 160_000);
+    // A step is one virtual second, carried out by the frames that follow within their
+    // budget (a frame whose budget is spent at once still moves one chunk of events).
     real_time.step_second();
+    assert!(real_time.is_stepping() && !real_time.is_playing());
+    for _ in 0..1000 {
+        if !real_time.is_stepping() {
+            break;
+        }
+        real_time.frame(16.0, || true);
+    }
+    assert!(!real_time.is_stepping());
     assert_eq!(real_time.sim().now().as_micros(), 1_000_000);
 }
 
@@ -627,4 +637,24 @@ fn switching_a_limit_back_on_restores_a_value_the_engine_accepts() {
         checked += 1;
     }
     assert_eq!(checked, 7, "every timeout and the accept queue");
+}
+
+#[test]
+fn a_scenario_too_heavy_for_the_chosen_speed_is_flagged_with_a_speed_that_fits() {
+    use outage_lab::app::pacing::{too_fast, Speed};
+    let light = outage_lab_engine::load_scenario(&crate::common::scenario_text("baseline"))
+        .unwrap()
+        .1;
+    assert_eq!(too_fast(&light, Speed::Times(10.0)), None);
+    assert_eq!(too_fast(&light, Speed::Max), None);
+    let mut heavy = preset_scenario("baseline");
+    heavy.traffic.rate =
+        vec![outage_lab_engine::scenario::RateComponent::Constant { rps: 50_000.0 }];
+    let heavy = outage_lab_engine::Config::from_scenario(&heavy).unwrap();
+    let (reachable, fits) = too_fast(&heavy, Speed::Times(10.0)).expect("50 000 rps at 10x");
+    assert!(reachable < 10.0, "{reachable}");
+    let Some(Speed::Times(x)) = fits else {
+        panic!("{fits:?}")
+    };
+    assert!(x <= reachable && too_fast(&heavy, Speed::Times(x)).is_none());
 }

@@ -6,6 +6,7 @@ mod common;
 mod determinism;
 mod frames;
 mod gen_fixtures;
+mod hostile;
 mod invariants;
 mod lessons;
 mod queueing;

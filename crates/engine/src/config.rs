@@ -6,6 +6,7 @@ use std::fmt;
 use serde::{Deserialize, Serialize};
 
 use crate::breaker::{BreakerConfig, Window};
+use crate::limits;
 use crate::rng::SimRng;
 use crate::scenario::{
     Breaker, BreakerPreset, BreakerWindow, Capacity, Dist, ErrorHandling, Fault, FaultKind, Jitter,
@@ -22,8 +23,9 @@ pub const DURATION_S_MAX: f64 = 86_400.0;
 pub const SETTING_MS_MAX: f64 = 86_400_000.0;
 /// The most faults a run may have, on the timeline and injected together.
 pub const FAULTS_MAX: usize = 64;
-/// The highest arrival rate the profile may reach, in requests per second.
-pub const RATE_RPS_MAX: f64 = 1_000_000.0;
+/// The highest arrival rate the profile may reach, in requests per second (the work model's
+/// [`crate::limits::ARRIVAL_RPS_MAX`]; spikes included).
+pub const RATE_RPS_MAX: f64 = crate::limits::ARRIVAL_RPS_MAX;
 
 /// One thing wrong with a scenario: where (a field path such as `db_pool.max_size`) and why.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -65,30 +67,82 @@ pub fn parse_scenario(json: &str) -> Result<Scenario, Vec<Problem>> {
     }
 }
 
+/// Scenario bytes as text: UTF-8, with a leading byte-order mark dropped (editors on Windows
+/// write one). The command line and the browser's import both read files through this, so
+/// they accept and refuse the same files.
+pub fn scenario_text(bytes: &[u8]) -> Result<&str, Problem> {
+    let file_problem = |message: String| Problem {
+        path: "(file)".into(),
+        message,
+    };
+    if bytes.len() > SCENARIO_BYTES_MAX {
+        return Err(file_problem(format!(
+            "is {} bytes; a scenario may be at most {SCENARIO_BYTES_MAX} bytes",
+            bytes.len()
+        )));
+    }
+    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+    std::str::from_utf8(bytes).map_err(|e| {
+        file_problem(format!(
+            "is not UTF-8 text (an invalid byte at offset {})",
+            e.valid_up_to()
+        ))
+    })
+}
+
+/// The longest piece of a file (a key, a quoted value) that a message repeats.
+const QUOTE_CHARS_MAX: usize = 80;
+
+/// `text` cut to at most `max` characters, with an ellipsis when cut.
+pub fn clip(text: &str, max: usize) -> String {
+    match text.char_indices().nth(max) {
+        None => text.to_string(),
+        Some((end, _)) => {
+            let keep = text[..end]
+                .char_indices()
+                .nth(max.saturating_sub(1))
+                .map_or(end, |(i, _)| i);
+            format!("{}…", &text[..keep])
+        }
+    }
+}
+
+/// A message with every quoted part (between backquotes or double quotes) longer than
+/// [`QUOTE_CHARS_MAX`] cut short, so a 100 KB bad value does not become a 100 KB message.
+fn clip_quotes(message: &str) -> String {
+    let mut out = String::with_capacity(message.len().min(512));
+    let mut rest = message;
+    while let Some(open) = rest.find(['`', '"']) {
+        let quote = rest.as_bytes()[open] as char;
+        out.push_str(&rest[..=open]);
+        rest = &rest[open + 1..];
+        let close = rest.find(quote).unwrap_or(rest.len());
+        out.push_str(&clip(&rest[..close], QUOTE_CHARS_MAX));
+        rest = &rest[close..];
+        if let Some(stripped) = rest.strip_prefix(quote) {
+            out.push(quote);
+            rest = stripped;
+        }
+    }
+    out.push_str(rest);
+    clip(&out, 4 * QUOTE_CHARS_MAX)
+}
+
 /// Reads what can be read: the scenario if its structure is sound, and every problem found.
 fn read_scenario(json: &str) -> (Option<Scenario>, Vec<Problem>) {
-    let file_problem = |message: String| {
-        vec![Problem {
-            path: "(file)".into(),
-            message,
-        }]
-    };
-    if json.len() > SCENARIO_BYTES_MAX {
-        let message = format!(
-            "is {} bytes; a scenario may be at most {SCENARIO_BYTES_MAX} bytes",
-            json.len()
-        );
-        return (None, file_problem(message));
-    }
-    let value: serde_json::Value = match serde_json::from_str(json) {
+    let value = match strict_json(json) {
         Ok(v) => v,
-        Err(e) => return (None, file_problem(e.to_string())),
+        Err(problem) => return (None, vec![problem]),
     };
+    let mut problems = Vec::new();
+    tags_are_strings(&value, &mut String::new(), &mut problems);
+    if !problems.is_empty() {
+        return (None, problems);
+    }
     match Scenario::deserialize(&value) {
         Ok(scenario) => {
             // Unknown fields: keys of the file that do not come back when the scenario read
             // from it is written out again.
-            let mut problems = Vec::new();
             if let Ok(written) = serde_json::to_value(&scenario) {
                 unknown_fields(&value, &written, "", &mut problems);
             }
@@ -103,89 +157,338 @@ fn read_scenario(json: &str) -> (Option<Scenario>, Vec<Problem>) {
                 } else {
                     path
                 },
-                message,
+                message: clip_quotes(&message),
             };
             (None, vec![problem])
         }
     }
 }
 
-/// Finds where the error `message` comes from: it goes down the document, one field or
-/// element at a time, into the part whose removal makes that error go away. Removing a
-/// required field (a `kind` tag, say) only trades the error for "missing field"; when that is
-/// all a level shows, the field holding the value the message quotes is the one. Only runs on a
-/// broken file, and costs a few dozen readings of a small document.
-fn locate_error(root: &serde_json::Value, message: &str) -> String {
-    use serde_json::Value;
-    let outcome = |doc: &Value| Scenario::deserialize(doc).err().map(|e| e.to_string());
-    let mut steps: Vec<PathStep> = Vec::new();
-    'descend: while let Some(node) = walk(root, &steps) {
-        let children: Vec<PathStep> = match node {
-            Value::Object(map) => map.keys().cloned().map(PathStep::Key).collect(),
-            Value::Array(items) => (0..items.len()).map(PathStep::Index).collect(),
-            _ => break,
-        };
-        let mut required = Vec::new();
-        for child in children {
-            let mut probe = root.clone();
-            if let Some(parent) = walk_mut(&mut probe, &steps) {
-                match (&child, parent) {
-                    (PathStep::Key(k), Value::Object(map)) => {
-                        map.remove(k);
-                    }
-                    (PathStep::Index(i), Value::Array(items)) => {
-                        items.remove(*i);
-                    }
-                    _ => continue,
-                }
-            }
-            match outcome(&probe) {
-                Some(m) if m == message => {}
-                Some(m) if matches!(&child, PathStep::Key(k) if m == format!("missing field `{k}`")) => {
-                    required.push(child)
-                }
-                _ => {
-                    steps.push(child);
-                    continue 'descend;
-                }
+/// Parses JSON text, refusing a key given twice in one object (serde_json would keep the
+/// last silently) with the key's path; a syntax error names the file with its line and column.
+/// One pass over the text, and the text is at most [`SCENARIO_BYTES_MAX`] bytes.
+fn strict_json(json: &str) -> Result<serde_json::Value, Problem> {
+    if json.len() > SCENARIO_BYTES_MAX {
+        return Err(Problem {
+            path: "(file)".into(),
+            message: format!(
+                "is {} bytes; a scenario may be at most {SCENARIO_BYTES_MAX} bytes",
+                json.len()
+            ),
+        });
+    }
+    let duplicate = std::cell::RefCell::new(None::<Problem>);
+    let mut de = serde_json::Deserializer::from_str(json);
+    let seed = StrictValue {
+        path: String::new(),
+        duplicate: &duplicate,
+    };
+    let result = serde::de::DeserializeSeed::deserialize(seed, &mut de).and_then(|v| {
+        de.end()?;
+        Ok(v)
+    });
+    match result {
+        Ok(v) => Ok(v),
+        Err(e) => Err(duplicate.into_inner().unwrap_or_else(|| Problem {
+            path: "(file)".into(),
+            message: clip_quotes(&e.to_string()),
+        })),
+    }
+}
+
+/// Builds a [`serde_json::Value`] while parsing, knowing its own path, and fails on a
+/// duplicate key (leaving the problem in `duplicate`).
+struct StrictValue<'a> {
+    path: String,
+    duplicate: &'a std::cell::RefCell<Option<Problem>>,
+}
+
+impl<'de> serde::de::DeserializeSeed<'de> for StrictValue<'_> {
+    type Value = serde_json::Value;
+    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+impl<'de> serde::de::Visitor<'de> for StrictValue<'_> {
+    type Value = serde_json::Value;
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a JSON value")
+    }
+    fn visit_bool<E>(self, v: bool) -> Result<Self::Value, E> {
+        Ok(v.into())
+    }
+    fn visit_i64<E>(self, v: i64) -> Result<Self::Value, E> {
+        Ok(v.into())
+    }
+    fn visit_u64<E>(self, v: u64) -> Result<Self::Value, E> {
+        Ok(v.into())
+    }
+    fn visit_f64<E>(self, v: f64) -> Result<Self::Value, E> {
+        Ok(v.into())
+    }
+    fn visit_str<E>(self, v: &str) -> Result<Self::Value, E> {
+        Ok(v.into())
+    }
+    fn visit_string<E>(self, v: String) -> Result<Self::Value, E> {
+        Ok(v.into())
+    }
+    fn visit_unit<E>(self) -> Result<Self::Value, E> {
+        Ok(serde_json::Value::Null)
+    }
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+        let mut items = Vec::new();
+        loop {
+            let seed = StrictValue {
+                path: format!("{}[{}]", self.path, items.len()),
+                duplicate: self.duplicate,
+            };
+            match seq.next_element_seed(seed)? {
+                Some(v) => items.push(v),
+                None => return Ok(serde_json::Value::Array(items)),
             }
         }
-        let quoted = |step: &PathStep| {
-            let mut path = steps.iter().map(PathStep::clone).collect::<Vec<_>>();
-            path.push(step.clone());
-            walk(root, &path).is_some_and(|v| quotes_within(message, v))
+    }
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+        let mut object = serde_json::Map::new();
+        while let Some(key) = map.next_key::<String>()? {
+            let path = if self.path.is_empty() {
+                clip(&key, QUOTE_CHARS_MAX)
+            } else {
+                format!("{}.{}", self.path, clip(&key, QUOTE_CHARS_MAX))
+            };
+            if object.contains_key(&key) {
+                let message = "is given twice in the same object (a key may appear once)";
+                *self.duplicate.borrow_mut() = Some(Problem {
+                    path,
+                    message: message.into(),
+                });
+                return Err(serde::de::Error::custom("duplicate key"));
+            }
+            let seed = StrictValue {
+                path,
+                duplicate: self.duplicate,
+            };
+            let value = map.next_value_seed(seed)?;
+            object.insert(key, value);
+        }
+        Ok(serde_json::Value::Object(object))
+    }
+}
+
+/// Every `kind` in the format names a variant by a string; serde would also take a number
+/// (a variant's index), which no person means: refuse it with its path.
+fn tags_are_strings(value: &serde_json::Value, path: &mut String, problems: &mut Vec<Problem>) {
+    use serde_json::Value;
+    let len = path.len();
+    match value {
+        Value::Object(map) => {
+            for (key, v) in map {
+                if !path.is_empty() {
+                    path.push('.');
+                }
+                path.push_str(&clip(key, QUOTE_CHARS_MAX));
+                if key == "kind" && !v.is_string() {
+                    problems.push(Problem {
+                        path: path.clone(),
+                        message: format!(
+                            "is {}; a kind is written as a string, e.g. \"constant\"",
+                            clip(&v.to_string(), QUOTE_CHARS_MAX)
+                        ),
+                    });
+                }
+                tags_are_strings(v, path, problems);
+                path.truncate(len);
+            }
+        }
+        Value::Array(items) => {
+            for (i, v) in items.iter().enumerate() {
+                use fmt::Write as _;
+                let _ = write!(path, "[{i}]");
+                tags_are_strings(v, path, problems);
+                path.truncate(len);
+            }
+        }
+        _ => {}
+    }
+}
+
+/// The parts of the format that contain other parts, for finding where an error is: each is
+/// read on its own, so the search goes down one level at a time and costs one reading of each
+/// level's part (linear in the file's size). Leaves need no entry: the last step finds the
+/// field from the message (a missing or unknown field's name, or the value it quotes).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Part {
+    Scenario,
+    Traffic,
+    RateList,
+    Rate,
+    EndpointList,
+    Endpoint,
+    StepList,
+    Step,
+    Dist,
+    Client,
+    Retry,
+    RetryBudget,
+    LoadBalancer,
+    HealthCheck,
+    Instances,
+    Cache,
+    Stampede,
+    DbPool,
+    Database,
+    Upstream,
+    Breaker,
+    BreakerWindow,
+    FaultList,
+    Fault,
+}
+
+impl Part {
+    /// The error reading `value` as this part, if any.
+    fn error(self, value: &serde_json::Value) -> Option<String> {
+        use crate::scenario as s;
+        fn err<'a, T: Deserialize<'a>>(v: &'a serde_json::Value) -> Option<String> {
+            T::deserialize(v).err().map(|e| e.to_string())
+        }
+        match self {
+            Part::Scenario => err::<Scenario>(value),
+            Part::Traffic => err::<s::Traffic>(value),
+            Part::RateList => err::<Vec<RateComponent>>(value),
+            Part::Rate => err::<RateComponent>(value),
+            Part::EndpointList => err::<Vec<s::Endpoint>>(value),
+            Part::Endpoint => err::<s::Endpoint>(value),
+            Part::StepList => err::<Vec<Step>>(value),
+            Part::Step => err::<Step>(value),
+            Part::Dist => err::<Dist>(value),
+            Part::Client => err::<s::Client>(value),
+            Part::Retry => err::<Retry>(value),
+            Part::RetryBudget => err::<s::RetryBudget>(value),
+            Part::LoadBalancer => err::<s::LoadBalancer>(value),
+            Part::HealthCheck => err::<s::HealthCheck>(value),
+            Part::Instances => err::<s::Instances>(value),
+            Part::Cache => err::<s::Cache>(value),
+            Part::Stampede => err::<StampedeProtection>(value),
+            Part::DbPool => err::<s::DbPool>(value),
+            Part::Database => err::<s::Database>(value),
+            Part::Upstream => err::<s::Upstream>(value),
+            Part::Breaker => err::<Breaker>(value),
+            Part::BreakerWindow => err::<BreakerWindow>(value),
+            Part::FaultList => err::<Vec<Fault>>(value),
+            Part::Fault => err::<Fault>(value),
+        }
+    }
+
+    /// The part under `key` of an object of this part (whose `kind` is given), if it is one.
+    fn field(self, key: &str, kind: Option<&str>) -> Option<Part> {
+        Some(match (self, key) {
+            (Part::Scenario, "traffic") => Part::Traffic,
+            (Part::Scenario, "client") => Part::Client,
+            (Part::Scenario, "load_balancer") => Part::LoadBalancer,
+            (Part::Scenario, "instances") => Part::Instances,
+            (Part::Scenario, "cache") => Part::Cache,
+            (Part::Scenario, "db_pool") => Part::DbPool,
+            (Part::Scenario, "database") => Part::Database,
+            (Part::Scenario, "upstream") => Part::Upstream,
+            (Part::Scenario, "faults") => Part::FaultList,
+            (Part::Traffic, "rate") => Part::RateList,
+            (Part::Traffic, "endpoints") => Part::EndpointList,
+            (Part::Endpoint, "steps") => Part::StepList,
+            (Part::Step, "duration") if kind == Some("cpu") => Part::Dist,
+            (Part::Step, "miss_query") if kind == Some("cache_read") => Part::Dist,
+            (Part::Step, "cost") if kind == Some("db_query") => Part::Dist,
+            (Part::Client, "retry") => Part::Retry,
+            (Part::Retry, "budget") => Part::RetryBudget,
+            (Part::LoadBalancer, "health_check") => Part::HealthCheck,
+            (Part::Cache, "stampede_protection") => Part::Stampede,
+            (Part::Upstream, "latency") => Part::Dist,
+            (Part::Upstream, "breaker") => Part::Breaker,
+            (Part::Breaker, "window") => Part::BreakerWindow,
+            _ => return None,
+        })
+    }
+
+    /// The part of each element of a list part.
+    fn element(self) -> Option<Part> {
+        match self {
+            Part::RateList => Some(Part::Rate),
+            Part::EndpointList => Some(Part::Endpoint),
+            Part::StepList => Some(Part::Step),
+            Part::FaultList => Some(Part::Fault),
+            _ => None,
+        }
+    }
+}
+
+/// Finds where the reading error `message` comes from. Reading stops at the first error in
+/// the order it visits the document, so the search goes down into the first part, in that
+/// order, that does not read on its own; where no part below fails, the message names the
+/// field: a missing or unknown field by name, a wrong value by quoting it. Each level is read
+/// once, so the cost is linear in the file's size.
+fn locate_error(root: &serde_json::Value, message: &str) -> String {
+    use serde_json::Value;
+    let mut path = String::new();
+    let mut node = root;
+    let mut part = Part::Scenario;
+    loop {
+        let next = match node {
+            Value::Object(map) => {
+                let kind = map.get("kind").and_then(Value::as_str);
+                map.iter().find_map(|(key, v)| {
+                    let child = part.field(key, kind)?;
+                    child
+                        .error(v)
+                        .map(|_| (format!(".{}", clip(key, QUOTE_CHARS_MAX)), v, child))
+                })
+            }
+            Value::Array(items) => part.element().and_then(|child| {
+                items
+                    .iter()
+                    .enumerate()
+                    .find_map(|(i, v)| child.error(v).map(|_| (format!("[{i}]"), v, child)))
+            }),
+            _ => None,
         };
-        let pick = match required.len() {
-            1 => required.pop(),
-            _ => required
-                .iter()
-                .position(quoted)
-                .map(|i| required.swap_remove(i)),
-        };
-        match pick {
-            Some(child) => steps.push(child),
+        match next {
+            Some((step, v, child)) => {
+                path.push_str(&step);
+                node = v;
+                part = child;
+            }
             None => break,
         }
     }
-    let mut path = String::new();
-    for step in steps {
-        match step {
-            PathStep::Key(k) if path.is_empty() => path = k,
-            PathStep::Key(k) => path = format!("{path}.{k}"),
-            PathStep::Index(i) => path = format!("{path}[{i}]"),
-        }
+    if let Some(field) = field_named_by(node, message) {
+        path.push('.');
+        path.push_str(&clip(&field, QUOTE_CHARS_MAX));
     }
-    path
+    path.trim_start_matches('.').to_string()
 }
 
-/// Whether `value` or anything inside it is what `message` quotes.
-fn quotes_within(message: &str, value: &serde_json::Value) -> bool {
-    message_quotes(message, value)
-        || match value {
-            serde_json::Value::Object(map) => map.values().any(|v| quotes_within(message, v)),
-            serde_json::Value::Array(items) => items.iter().any(|v| quotes_within(message, v)),
-            _ => false,
+/// The field of object `node` that `message` is about: the missing or unknown field it names,
+/// `kind` for an unknown variant of a tagged part, or the field holding the value it quotes.
+fn field_named_by(node: &serde_json::Value, message: &str) -> Option<String> {
+    let map = node.as_object()?;
+    let named = |prefix: &str| {
+        message
+            .strip_prefix(prefix)
+            .and_then(|rest| rest.split('`').next())
+            .map(str::to_owned)
+    };
+    if let Some(field) = named("missing field `").or_else(|| named("unknown field `")) {
+        return Some(field);
+    }
+    if message.starts_with("unknown variant `") {
+        if let Some(kind) = named("unknown variant `") {
+            let holder = map.iter().find(|(_, v)| v.as_str() == Some(kind.as_str()));
+            return holder.map(|(k, _)| k.clone());
         }
+    }
+    map.iter()
+        .find(|(_, v)| message_quotes(message, v))
+        .map(|(k, _)| k.clone())
 }
 
 /// Whether serde's "invalid type/value: <unexpected>, expected ..." message describes `value`.
@@ -208,36 +511,6 @@ fn message_quotes(message: &str, value: &serde_json::Value) -> bool {
         Value::Object(_) => "map".into(),
     };
     unexpected == described
-}
-
-/// One step down a JSON document.
-#[derive(Clone)]
-enum PathStep {
-    Key(String),
-    Index(usize),
-}
-
-fn walk<'a>(mut node: &'a serde_json::Value, steps: &[PathStep]) -> Option<&'a serde_json::Value> {
-    for step in steps {
-        node = match step {
-            PathStep::Key(k) => node.get(k)?,
-            PathStep::Index(i) => node.get(*i)?,
-        };
-    }
-    Some(node)
-}
-
-fn walk_mut<'a>(
-    mut node: &'a mut serde_json::Value,
-    steps: &[PathStep],
-) -> Option<&'a mut serde_json::Value> {
-    for step in steps {
-        node = match step {
-            PathStep::Key(k) => node.get_mut(k)?,
-            PathStep::Index(i) => node.get_mut(*i)?,
-        };
-    }
-    Some(node)
 }
 
 /// Optional fields, written only when set: a `null` under one of these names means "not set",
@@ -273,17 +546,18 @@ fn unknown_fields(
     match (read, written) {
         (Value::Object(file), Value::Object(known)) => {
             for (key, value) in file {
+                let key_shown = clip(key, QUOTE_CHARS_MAX);
                 let here = if path.is_empty() {
-                    key.clone()
+                    key_shown
                 } else {
-                    format!("{path}.{key}")
+                    format!("{path}.{key_shown}")
                 };
                 match known.get(key) {
                     Some(w) => unknown_fields(value, w, &here, problems),
                     None if value.is_null() && OPTIONAL_FIELDS.contains(&key.as_str()) => {}
                     None => problems.push(Problem {
                         path: here,
-                        message: format!("unknown field `{key}`"),
+                        message: format!("unknown field `{}`", clip(key, QUOTE_CHARS_MAX)),
                     }),
                 }
             }
@@ -743,7 +1017,7 @@ impl Checker {
         );
         let multiplier = match c.fault_param(p, "multiplier", f.kind, uses_multiplier, f.multiplier)
         {
-            Some(m) => c.positive(&format!("{p}.multiplier"), m, 1_000_000.0),
+            Some(m) => c.positive(&format!("{p}.multiplier"), m, limits::FAULT_MULTIPLIER_MAX),
             None => 1.0,
         };
         let uses_instance = matches!(
@@ -889,15 +1163,6 @@ impl Config {
                     c.positive(&format!("{p}.duration_s"), duration_s, DURATION_S_MAX);
                     c.number(&format!("{p}.multiplier"), multiplier, 0.0, 1000.0);
                 }
-            }
-        }
-        if c.problems.is_empty() {
-            let peak = crate::traffic::RateProfile::new(&traffic.rate, &[]).peak_rps();
-            if peak > RATE_RPS_MAX {
-                c.fail(
-                    "traffic.rate",
-                    format!("peaks at {peak} requests/s; at most {RATE_RPS_MAX} are supported"),
-                );
             }
         }
 
@@ -1059,6 +1324,11 @@ impl Config {
         for (i, f) in scenario.faults.iter().enumerate() {
             faults.push(c.fault(&format!("faults[{i}]"), f, inst.count));
         }
+        if c.problems.is_empty() {
+            let paths: Vec<String> = (0..faults.len()).map(|i| format!("faults[{i}]")).collect();
+            c.problems
+                .extend(work_problems(&traffic.rate, duration, &faults, &paths));
+        }
         faults.sort_by_key(|f| f.start);
 
         if !c.problems.is_empty() {
@@ -1108,6 +1378,159 @@ pub fn validate_fault(fault: &Fault, instance_count: u32) -> Result<FaultConfig,
         Ok(config)
     } else {
         Err(c.problems)
+    }
+}
+
+/// What a run's arrival process asks of the engine, computed from its rate profile and faults
+/// before it runs (the work model's figures).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct WorkEstimate {
+    /// The highest arrival rate, spikes included, in user requests per second.
+    pub peak_rps: f64,
+    /// When that rate is first reached.
+    pub peak_at: SimTime,
+    /// The traffic spike with the largest factor active at the peak (index into the faults).
+    pub peak_spike: Option<usize>,
+    /// User requests expected over the whole run.
+    pub requests: f64,
+    /// The first instant where faults of one kind multiply by more than
+    /// [`limits::FAULT_MULTIPLIER_MAX`]: (kind, the fault with the largest factor, product, when).
+    pub excess: Option<(FaultKind, usize, f64, SimTime)>,
+}
+
+/// The [`WorkEstimate`] of a rate profile with its faults over a run of `duration`. Every
+/// figure is finite: multipliers are combined only while their product stays within limits.
+pub fn work_estimate(
+    rate: &[RateComponent],
+    duration: SimDuration,
+    faults: &[FaultConfig],
+) -> WorkEstimate {
+    let end = SimTime::ZERO + duration;
+    let times: Vec<SimTime> = faults.iter().flat_map(|f| [f.start, f.end]).collect();
+    let profile = crate::traffic::RateProfile::new(rate, &times);
+    let mut w = WorkEstimate {
+        peak_rps: 0.0,
+        peak_at: SimTime::ZERO,
+        peak_spike: None,
+        requests: 0.0,
+        excess: None,
+    };
+    let mut t = SimTime::ZERO;
+    while t < end {
+        let next = profile.next_breakpoint(t).unwrap_or(end).min(end);
+        let mut spike = 1.0;
+        for kind in [
+            FaultKind::TrafficSpike,
+            FaultKind::DbSlow,
+            FaultKind::UpstreamSlow,
+        ] {
+            let mut product = 1.0f64;
+            let mut largest = None::<(usize, f64)>;
+            let active = faults
+                .iter()
+                .enumerate()
+                .filter(|(_, f)| f.kind == kind && f.start <= t && t < f.end);
+            for (i, f) in active {
+                product *= f.multiplier;
+                if largest.is_none_or(|(_, m)| f.multiplier >= m) {
+                    largest = Some((i, f.multiplier));
+                }
+                if product > limits::FAULT_MULTIPLIER_MAX {
+                    // Stop while the figure is finite (64 factors of 1e6 would overflow).
+                    break;
+                }
+            }
+            if product > limits::FAULT_MULTIPLIER_MAX {
+                w.excess = Some((kind, largest.map_or(0, |(i, _)| i), product, t));
+                return w;
+            }
+            if kind == FaultKind::TrafficSpike {
+                spike = product;
+                let bound = profile.bound_between(t, next) * product;
+                if bound > w.peak_rps {
+                    w.peak_rps = bound;
+                    w.peak_at = t;
+                    w.peak_spike = largest.map(|(i, _)| i);
+                }
+            }
+        }
+        let last = SimTime::from_micros(next.as_micros().saturating_sub(1).max(t.as_micros()));
+        let mean_rps = (profile.rate_at(t) + profile.rate_at(last)) / 2.0 * spike;
+        w.requests += mean_rps * next.since(t).as_secs_f64();
+        t = next;
+    }
+    w
+}
+
+/// The work model's checks on a rate profile and its faults (each fault's path given): the
+/// arrival rate never above [`limits::ARRIVAL_RPS_MAX`], at most
+/// [`limits::REQUESTS_PER_RUN_MAX`] user requests expected over the run, and no kind of fault
+/// multiplying anything by more than [`limits::FAULT_MULTIPLIER_MAX`] at once.
+pub fn work_problems(
+    rate: &[RateComponent],
+    duration: SimDuration,
+    faults: &[FaultConfig],
+    paths: &[String],
+) -> Vec<Problem> {
+    use crate::limits::{ARRIVAL_RPS_MAX, FAULT_MULTIPLIER_MAX, REQUESTS_PER_RUN_MAX};
+    let w = work_estimate(rate, duration, faults);
+    let problem = |path: String, message: String| vec![Problem { path, message }];
+    if let Some((kind, i, product, at)) = w.excess {
+        return problem(
+            format!("{}.multiplier", paths[i]),
+            format!(
+                "{} faults active together at {} s multiply by {product:e}; at most \
+                 {FAULT_MULTIPLIER_MAX:e} at once is supported",
+                kind_name(kind),
+                at.as_secs_f64()
+            ),
+        );
+    }
+    if w.peak_rps > ARRIVAL_RPS_MAX {
+        let (path, because) = match w.peak_spike {
+            Some(i) => (
+                format!("{}.multiplier", paths[i]),
+                " with the traffic spikes active then",
+            ),
+            None => ("traffic.rate".to_string(), ""),
+        };
+        return problem(
+            path,
+            format!(
+                "the arrival rate reaches {} requests/s at {} s{because}; at most \
+                 {ARRIVAL_RPS_MAX} are supported",
+                round_figure(w.peak_rps),
+                w.peak_at.as_secs_f64(),
+            ),
+        );
+    }
+    if w.requests > REQUESTS_PER_RUN_MAX {
+        return problem(
+            "duration_s".into(),
+            format!(
+                "the run expects {} user requests over {} s; at most {REQUESTS_PER_RUN_MAX} are \
+                 supported (shorten the run or lower the rate)",
+                round_figure(w.requests),
+                duration.as_secs_f64(),
+            ),
+        );
+    }
+    Vec::new()
+}
+
+impl Config {
+    /// The work model's figures for this run (its faults, injected ones included).
+    pub fn work(&self) -> WorkEstimate {
+        work_estimate(&self.rate, self.duration, &self.faults)
+    }
+}
+
+/// A figure for a message: whole numbers as such, huge ones in scientific notation.
+fn round_figure(x: f64) -> String {
+    if x < 1e15 {
+        format!("{}", libm::round(x))
+    } else {
+        format!("{x:e}")
     }
 }
 

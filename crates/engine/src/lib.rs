@@ -26,6 +26,7 @@ pub mod breaker;
 pub mod config;
 pub mod database;
 pub mod histogram;
+pub mod limits;
 pub mod metrics;
 pub mod observe;
 pub mod rng;

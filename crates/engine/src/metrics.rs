@@ -432,8 +432,14 @@ pub struct Summary {
     pub seed: u64,
     /// Virtual seconds simulated.
     pub sim_seconds: f64,
-    /// Events processed.
+    /// Events processed that did work.
     pub events: u64,
+    /// Events that had nothing left to do when they fell due (a timeout of an attempt that had
+    /// already ended, a superseded arrival candidate), popped or dropped from the queue unrun.
+    pub events_skipped: u64,
+    /// Set when the run stopped early because it crossed a runtime limit; the figures are
+    /// those of the run up to then.
+    pub stopped: Option<crate::limits::LimitExceeded>,
     /// Attempt accounting.
     pub attempts: AttemptCounts,
     /// Outcomes by true status.
@@ -781,6 +787,8 @@ impl Recorder {
             seed,
             sim_seconds: secs,
             events,
+            events_skipped: 0,
+            stopped: None,
             attempts: AttemptCounts {
                 arrived: self.arrived,
                 completed: self.status.total(),

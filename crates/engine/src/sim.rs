@@ -18,6 +18,7 @@ use slab::Slab;
 use crate::breaker::{BreakerState, CircuitBreaker, Permit, Rejection};
 use crate::config::{Config, RetryConfig, StampedeConfig, StepConfig};
 use crate::database::{DatabaseServer, FinishKey};
+use crate::limits::{Cap, LimitExceeded};
 use crate::metrics::{
     ErrorClass, Gauges, InstanceGauges, Recorder, SecondMetrics, Status, Summary,
 };
@@ -33,6 +34,8 @@ pub const OS_CONNECT_GIVE_UP: SimDuration = SimDuration::from_secs(127);
 pub const REFUSED_CONNECT: SimDuration = SimDuration::from_millis(1);
 /// Retry-After sent when a half-open breaker has no trial call left.
 pub const NOT_PERMITTED_RETRY_AFTER: SimDuration = SimDuration::from_secs(1);
+/// The smallest queue worth compacting: below it, stale timers cost less than a sweep.
+const QUEUE_COMPACT_MIN: usize = 4_096;
 
 /// A user request's identity and retry state, carried from attempt to attempt.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
@@ -309,7 +312,16 @@ pub struct Simulation {
     end: SimTime,
     queue: BinaryHeap<Scheduled>,
     next_seq: u64,
+    /// Events that did work.
     events: u64,
+    /// Events that fell due with nothing to do, or were dropped from the queue as stale.
+    events_skipped: u64,
+    /// Events that did work since the last second tick.
+    events_this_second: u64,
+    /// The queue length at which stale events are next dropped.
+    compact_at: usize,
+    /// Set once the run crossed a runtime limit: nothing more happens.
+    stopped: Option<LimitExceeded>,
 
     profile: RateProfile,
     arrivals_rng: SimRng,
@@ -381,6 +393,10 @@ impl Simulation {
             queue: BinaryHeap::new(),
             next_seq: 0,
             events: 0,
+            events_skipped: 0,
+            events_this_second: 0,
+            compact_at: QUEUE_COMPACT_MIN,
+            stopped: None,
             profile: RateProfile::new(&cfg.rate, &fault_times),
             arrivals_rng: SimRng::new(seed, Stream::Arrivals),
             mix_rng: SimRng::new(seed, Stream::RequestMix),
@@ -453,9 +469,29 @@ impl Simulation {
         self.end
     }
 
-    /// Events processed so far.
+    /// Events processed so far that did work.
     pub fn events(&self) -> u64 {
         self.events
+    }
+
+    /// Events that had nothing left to do (popped unrun, or dropped from the queue as stale).
+    pub fn events_skipped(&self) -> u64 {
+        self.events_skipped
+    }
+
+    /// Events waiting in the queue now.
+    pub fn queued_events(&self) -> usize {
+        self.queue.len()
+    }
+
+    /// Attempts alive now (arrived, and not over on both the client's and the server's side).
+    pub fn attempts_alive(&self) -> usize {
+        self.attempts.len()
+    }
+
+    /// Why the run stopped early, if it crossed a runtime limit.
+    pub fn stopped(&self) -> Option<&LimitExceeded> {
+        self.stopped.as_ref()
     }
 
     /// The validated configuration being run.
@@ -491,6 +527,34 @@ impl Simulation {
         &mut self,
         fault: &crate::scenario::Fault,
     ) -> Result<SimTime, Vec<crate::Problem>> {
+        self.inject_fault_at(fault, self.now + SimDuration::from_micros(1))
+    }
+
+    /// Like [`Simulation::inject_fault`], starting at `start`, which must be later than now
+    /// (side B of an A/B pair, behind side A's clock, gets A's fault at A's start time).
+    pub fn inject_fault_at(
+        &mut self,
+        fault: &crate::scenario::Fault,
+        start: SimTime,
+    ) -> Result<SimTime, Vec<crate::Problem>> {
+        let f = self.check_fault_at(fault, start)?;
+        let index = self.cfg.faults.len();
+        self.cfg.faults.push(f);
+        self.active_faults.push(false);
+        self.schedule(f.start, Event::FaultStart(index));
+        if f.end > f.start {
+            self.schedule(f.end, Event::FaultEnd(index));
+        }
+        Ok(start)
+    }
+
+    /// What [`Simulation::inject_fault_at`] checks, without injecting: the fault as it would
+    /// run, or every problem (its fields, its start, the work model with the faults there).
+    pub fn check_fault_at(
+        &self,
+        fault: &crate::scenario::Fault,
+        start: SimTime,
+    ) -> Result<crate::config::FaultConfig, Vec<crate::Problem>> {
         if self.cfg.faults.len() >= crate::config::FAULTS_MAX {
             return Err(vec![crate::Problem {
                 path: "faults".into(),
@@ -506,17 +570,39 @@ impl Simulation {
         };
         let mut f = crate::config::validate_fault(&at_zero, self.cfg.instance_count as u32)?;
         let duration = f.end.since(f.start);
-        let start = self.now + SimDuration::from_micros(1);
+        if start <= self.now {
+            return Err(vec![crate::Problem {
+                path: "fault.start_s".into(),
+                message: format!(
+                    "is {} s; a fault injected now starts after {} s",
+                    start.as_secs_f64(),
+                    self.now.as_secs_f64()
+                ),
+            }]);
+        }
+        if start > self.end {
+            return Err(vec![crate::Problem {
+                path: "fault".into(),
+                message: format!(
+                    "the run ended at {} s; a fault can no longer start",
+                    self.end.as_secs_f64()
+                ),
+            }]);
+        }
         f.start = start;
         f.end = start + duration;
-        let index = self.cfg.faults.len();
-        self.cfg.faults.push(f);
-        self.active_faults.push(false);
-        self.schedule(f.start, Event::FaultStart(index));
-        if f.end > f.start {
-            self.schedule(f.end, Event::FaultEnd(index));
+        let mut faults = self.cfg.faults.clone();
+        faults.push(f);
+        let mut paths: Vec<String> = (0..self.cfg.faults.len())
+            .map(|i| format!("faults[{i}]"))
+            .collect();
+        paths.push("fault".into());
+        let problems =
+            crate::config::work_problems(&self.cfg.rate, self.cfg.duration, &faults, &paths);
+        if !problems.is_empty() {
+            return Err(problems);
         }
-        Ok(start)
+        Ok(f)
     }
 
     /// Logs an event at the current time.
@@ -619,6 +705,79 @@ impl Simulation {
             seq,
             event,
         });
+        if self.queue.len() >= self.compact_at {
+            self.compact_queue();
+        }
+    }
+
+    /// Drops every event that can no longer do anything (timeouts of attempts that already
+    /// ended, superseded candidates), so the queue holds memory in proportion to the work in
+    /// flight, not to the rate times the timeouts. The order of what is left is untouched:
+    /// keys are unique, so the heap pops the same sequence. Runs when the queue has doubled
+    /// since the last sweep: amortised O(1) per event.
+    fn compact_queue(&mut self) {
+        let mut queue = std::mem::take(&mut self.queue);
+        let before = queue.len();
+        queue.retain(|s| !self.is_stale(&s.event));
+        self.events_skipped += (before - queue.len()) as u64;
+        self.compact_at = (2 * queue.len()).max(QUEUE_COMPACT_MIN);
+        self.queue = queue;
+    }
+
+    /// Whether `event` would do nothing if it fell due now. Once stale, an event stays stale:
+    /// attempts are never revived, and tokens and generations only grow.
+    fn is_stale(&self, event: &Event) -> bool {
+        match *event {
+            Event::ArrivalCandidate { generation } => generation != self.arrival_generation,
+            Event::QueryDone { generation } => generation != self.db_generation,
+            Event::ClientTimeout(a) | Event::GatewayTimeout(a) => {
+                self.get_attempt(a).is_none_or(|att| att.outcome.is_some())
+            }
+            Event::StepDone(a) => self
+                .get_attempt(a)
+                .is_none_or(|att| !matches!(att.phase, Phase::Step { .. })),
+            Event::PoolTimeout { attempt, token } => !matches!(
+                self.get_attempt(attempt).map(|att| att.phase),
+                Some(Phase::Step { part: StepPart::PoolWait { token: t, .. }, .. }) if t == token
+            ),
+            Event::QueryTimeout { attempt, token } => !matches!(
+                self.get_attempt(attempt).map(|att| att.phase),
+                Some(Phase::Step { part: StepPart::Query { token: t, .. }, .. }) if t == token
+            ),
+            Event::SecondTick
+            | Event::FaultStart(_)
+            | Event::FaultEnd(_)
+            | Event::Retry(_)
+            | Event::BreakerWake(_)
+            | Event::HealthProbe(_)
+            | Event::HealthProbeTimeout(_) => false,
+        }
+    }
+
+    /// Stops the run if it crossed a runtime limit of the work model.
+    fn check_limits(&mut self) {
+        let crossed = if self.attempts.len() as u64 > Cap::AttemptsInFlight.max() {
+            Some((Cap::AttemptsInFlight, self.attempts.len() as u64))
+        } else if self.events_this_second > Cap::EventsPerVirtualSecond.max() {
+            Some((Cap::EventsPerVirtualSecond, self.events_this_second))
+        } else if self.events > Cap::EventsPerRun.max() {
+            Some((Cap::EventsPerRun, self.events))
+        } else if self.queue.len() as u64 > Cap::QueuedEvents.max() {
+            self.compact_queue();
+            (self.queue.len() as u64 > Cap::QueuedEvents.max())
+                .then_some((Cap::QueuedEvents, self.queue.len() as u64))
+        } else {
+            None
+        };
+        if let Some((cap, value)) = crossed {
+            let stop = LimitExceeded {
+                cap,
+                value,
+                at: self.now,
+            };
+            self.log(Level::Error, None, stop.to_string());
+            self.stopped = Some(stop);
+        }
     }
 
     /// When the next event is due, if any.
@@ -626,8 +785,13 @@ impl Simulation {
         self.queue.peek().map(|s| s.at)
     }
 
-    /// Processes the next event, if one is due at or before the end of the run; returns its time.
+    /// Processes the next event, if one is due at or before the end of the run and the run has
+    /// not stopped at a limit; returns its time. An event with nothing left to do is skipped
+    /// (counted apart, in [`Simulation::events_skipped`]).
     pub fn step(&mut self) -> Option<SimTime> {
+        if self.stopped.is_some() {
+            return None;
+        }
         let due = self.queue.peek()?.at;
         if due > self.end {
             return None;
@@ -635,32 +799,38 @@ impl Simulation {
         let Scheduled { at, event, .. } = self.queue.pop()?;
         debug_assert!(at >= self.now, "clock went back");
         self.advance_clock(at);
-        self.events += 1;
-        self.handle(event);
+        if self.is_stale(&event) {
+            self.events_skipped += 1;
+        } else {
+            self.events += 1;
+            self.events_this_second += 1;
+            self.handle(event);
+            self.check_limits();
+        }
         Some(at)
     }
 
     /// Processes every event due at or before `t` (capped at the end of the run) and moves the
-    /// clock to `t`.
+    /// clock to `t`; stops where the run crossed a runtime limit, if it does.
     pub fn run_until(&mut self, t: SimTime) {
         let t = t.min(self.end);
-        while let Some(s) = self.queue.peek() {
-            if s.at > t {
-                break;
+        while self.queue.peek().is_some_and(|s| s.at <= t) {
+            if self.step().is_none() {
+                return;
             }
-            self.step();
         }
         if t > self.now {
             self.advance_clock(t);
         }
     }
 
-    /// Like [`Simulation::run_until`], but processes at most `max_events` events, so a UI frame
-    /// never blocks: the clock moves to `t` only once every event up to it is done.
+    /// Like [`Simulation::run_until`], but processes at most `max_events` events (skipped ones
+    /// included), so a UI frame never blocks: the clock moves to `t` only once every event up
+    /// to it is done. A run stopped at a limit counts as having reached `t`.
     pub fn run_until_budget(&mut self, t: SimTime, max_events: u64) -> crate::snapshot::Progress {
         let t = t.min(self.end);
         let mut events = 0;
-        while events < max_events {
+        while events < max_events && self.stopped.is_none() {
             match self.queue.peek() {
                 Some(s) if s.at <= t => {
                     self.step();
@@ -668,6 +838,12 @@ impl Simulation {
                 }
                 _ => break,
             }
+        }
+        if self.stopped.is_some() {
+            return crate::snapshot::Progress {
+                events,
+                reached: true,
+            };
         }
         let reached = self.queue.peek().is_none_or(|s| s.at > t);
         if reached && t > self.now {
@@ -725,9 +901,9 @@ impl Simulation {
         self.summary()
     }
 
-    /// True once the clock has reached the end of the run.
+    /// True once the clock has reached the end of the run, or the run stopped at a limit.
     pub fn is_finished(&self) -> bool {
-        self.now >= self.end
+        self.now >= self.end || self.stopped.is_some()
     }
 
     fn advance_clock(&mut self, t: SimTime) {
@@ -753,6 +929,8 @@ impl Simulation {
             self.in_system_area_us,
             in_flight_sojourn,
         );
+        summary.events_skipped = self.events_skipped;
+        summary.stopped = self.stopped;
         summary.alerts = self.alerts.history.clone();
         summary.logs = crate::metrics::LogSummary {
             events: self.logs.total,
@@ -795,6 +973,7 @@ impl Simulation {
                 }
             }
             Event::SecondTick => {
+                self.events_this_second = 0;
                 let count =
                     |state| self.breakers.iter().filter(|b| b.state() == state).count() as u32;
                 let gauges = Gauges {
