@@ -5,6 +5,7 @@ mod cli;
 mod common;
 mod determinism;
 mod frames;
+mod fuzz;
 mod gen_fixtures;
 mod hostile;
 mod invariants;
