@@ -58,8 +58,10 @@ pub fn start() {
     let instance = web_sys::window()
         .and_then(|w| js_sys::Reflect::get(&w, &"outageLabInstance".into()).ok())
         .unwrap_or(JsValue::UNDEFINED);
-    std::panic::set_hook(Box::new(move |info| {
+    // Yew installs its own hook on render unless given one.
+    yew::set_custom_panic_hook(Box::new(move |info| {
         let message = info.to_string();
+        web_sys::console::error_1(&message.clone().into());
         let query = LAST_WORKING_QUERY
             .try_with(|q| q.try_borrow().map(|q| q.clone()).unwrap_or_default())
             .unwrap_or_default();
