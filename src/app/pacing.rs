@@ -81,8 +81,7 @@ pub fn too_fast(config: &outage_lab_engine::Config, speed: Speed) -> Option<(f64
     (asked > reachable).then(|| {
         let fits = SPEEDS
             .into_iter()
-            .filter(|s| matches!(s, Speed::Times(x) if *x <= reachable))
-            .last();
+            .rfind(|s| matches!(s, Speed::Times(x) if *x <= reachable));
         (reachable, fits)
     })
 }

@@ -284,7 +284,7 @@ proptest! {
             n += 1;
             // The check costs O(attempts alive): after every event while few are alive, and
             // every 1 009th event (a prime, so it drifts over the event kinds) in heavy runs.
-            if sim.attempts_alive() < 256 || n % 1009 == 0 {
+            if sim.attempts_alive() < 256 || n.is_multiple_of(1009) {
                 if let Err(broken) = sim.check_invariants() {
                     prop_assert!(false, "seed {seed} at {t}: {broken}");
                 }
@@ -332,7 +332,7 @@ proptest! {
             prop_assert!(false, "seed {seed} right after reconfiguring: {broken}");
         }
         while let Some(t) = sim.step() {
-            if sim.attempts_alive() < 256 || sim.events() % 1009 == 0 {
+            if sim.attempts_alive() < 256 || sim.events().is_multiple_of(1009) {
                 if let Err(broken) = sim.check_invariants() {
                     prop_assert!(false, "seed {seed} at {t}: {broken}");
                 }
