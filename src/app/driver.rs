@@ -265,6 +265,15 @@ impl Driver {
     /// settings, such as the instance count, may already differ): a fault that either would
     /// refuse changes nothing, so a reset can never meet an invalid scenario.
     pub fn inject_at(&mut self, fault: &Fault, start: SimTime) -> Result<SimTime, Vec<Problem>> {
+        let next = self.check_inject_at(fault, start)?;
+        let start = self.sim.inject_fault_at(fault, start)?;
+        self.scenario = next;
+        Ok(start)
+    }
+
+    /// What [`Driver::inject_at`] checks, changing nothing: the scenario with the fault written
+    /// in, or every problem (paths name the fault as `fault`).
+    pub fn check_inject_at(&self, fault: &Fault, start: SimTime) -> Result<Scenario, Vec<Problem>> {
         self.sim.check_fault_at(fault, start)?;
         let mut next = self.scenario.clone();
         next.faults.push(Fault {
@@ -281,9 +290,7 @@ impl Driver {
                 })
                 .collect());
         }
-        let start = self.sim.inject_fault_at(fault, start)?;
-        self.scenario = next;
-        Ok(start)
+        Ok(next)
     }
 
     /// Why the run stopped early, if it crossed a runtime limit of the engine's work model.

@@ -41,6 +41,8 @@ const SIM_BUDGET_MS: f64 = 6.0;
 const PANEL_REFRESH_MS: f64 = 250.0;
 /// Log lines the panel holds (the newest; the engine's ring keeps more).
 const LOG_LINES_KEPT: usize = 500;
+/// How the notice of a run stopped at a runtime limit begins.
+const STOPPED_NOTICE: &str = "The simulation paused:";
 /// Rows the readouts average over (the last ten virtual seconds).
 const READOUT_ROWS: usize = 10;
 
@@ -699,6 +701,13 @@ impl App {
 
     /// Both sides back to time zero with their current settings, paused.
     fn reset(&mut self) {
+        if self
+            .notice
+            .as_deref()
+            .is_some_and(|n| n.starts_with(STOPPED_NOTICE))
+        {
+            self.notice = None;
+        }
         self.driver.reset();
         if let Some(b) = self.b.as_mut() {
             b.reset();
@@ -711,7 +720,7 @@ impl App {
     fn note_stopped(&mut self) {
         let stopped = self.driver.stopped().or_else(|| self.b.as_ref()?.stopped());
         if let Some(reason) = stopped {
-            let text = format!("The simulation paused: {reason}. Change the scenario and reset.");
+            let text = format!("{STOPPED_NOTICE} {reason}. Change the scenario and reset.");
             if self.notice.as_ref() != Some(&text) {
                 self.driver.pause();
                 self.announcement = text.clone();
@@ -1111,17 +1120,19 @@ impl Component for App {
                 };
                 // Side B (never ahead of A) gets the fault at A's start time, so both sides
                 // see it at the same instant without B catching up first.
-                let b_ok = self.b.as_ref().is_none_or(|b| {
-                    let mut probe = b.clone();
-                    probe.inject(&fault).is_ok()
+                let start =
+                    self.driver.sim().now() + outage_lab_engine::SimDuration::from_micros(1);
+                let checked = self.driver.check_inject_at(&fault, start).and_then(|_| {
+                    self.b
+                        .as_ref()
+                        .map_or(Ok(()), |b| b.check_inject_at(&fault, start).map(|_| ()))
                 });
-                let injected = match self.driver.inject(&fault) {
-                    Ok(start) if b_ok => match self.b.as_mut() {
-                        Some(b) => b.inject_at(&fault, start).map(|_| start),
-                        None => Ok(start),
-                    },
-                    other => other,
-                };
+                let injected = checked.and_then(|()| {
+                    if let Some(b) = self.b.as_mut() {
+                        b.inject_at(&fault, start)?;
+                    }
+                    self.driver.inject_at(&fault, start)
+                });
                 match injected {
                     Ok(start) => {
                         self.fault_problem = None;
