@@ -50,6 +50,8 @@ thread_local! {
     /// The address query of the last state the page showed without error: what "reopen the
     /// last working state" opens after a crash (kept in memory, as storage may be unavailable).
     static LAST_WORKING_QUERY: std::cell::RefCell<String> = const { std::cell::RefCell::new(String::new()) };
+    /// Set by the panic hook: this instance stops its frame loop (a fresh one may take over).
+    static CRASHED: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
 }
 
 /// Mounts the app on the page's body, with a panic hook that keeps a crash from losing the
@@ -63,6 +65,7 @@ pub fn start() {
     // Yew installs its own hook on render unless given one.
     yew::set_custom_panic_hook(Box::new(move |info| {
         let message = info.to_string();
+        let _ = CRASHED.try_with(|c| c.set(true));
         web_sys::console::error_1(&message.clone().into());
         let query = LAST_WORKING_QUERY
             .try_with(|q| q.try_borrow().map(|q| q.clone()).unwrap_or_default())
@@ -977,6 +980,9 @@ impl Component for App {
         match msg {
             Msg::Frame(ts) => {
                 self.frame_requested = false;
+                if CRASHED.try_with(std::cell::Cell::get).unwrap_or(true) {
+                    return false;
+                }
                 let was_playing = self.driver.is_busy();
                 if !was_playing && !self.b_lags() {
                     self.last_frame_ts = None;
