@@ -260,6 +260,9 @@ pub struct App {
     problems: Rc<Vec<Problem>>,
     pending: Rc<Vec<&'static str>>,
     notice: Option<String>,
+    /// When the run is too heavy for the chosen speed: the speed reachable at its peak and
+    /// the fastest offered speed that keeps up (computed on changes, not per frame).
+    too_fast: Option<(f64, Option<Speed>)>,
     frame_callback: Closure<dyn FnMut(f64)>,
     _resize_callback: Closure<dyn FnMut()>,
     frame_requested: bool,
@@ -417,6 +420,7 @@ impl App {
             self.differs = Rc::new(Vec::new());
         }
         self.pending = Rc::new(pending);
+        self.too_fast = crate::app::pacing::too_fast(self.driver.sim().config(), self.driver.speed);
         let query = encode(&self.link_state());
         let _ = LAST_WORKING_QUERY.try_with(|q| q.replace(format!("?{query}")));
         if write && !self.options.embed {
@@ -931,6 +935,7 @@ impl Component for App {
             problems: Rc::new(Vec::new()),
             pending: Rc::new(Vec::new()),
             notice,
+            too_fast: None,
             frame_callback,
             _resize_callback: resize_callback,
             frame_requested: false,
@@ -1390,7 +1395,7 @@ impl Component for App {
                 if let Some(p) = seed_problem {
                     <p class="banner error" role="alert" data-testid="seed-error">{ p.to_string() }</p>
                 }
-                if let Some((reachable, fits)) = crate::app::pacing::too_fast(self.driver.sim().config(), speed) {
+                if let Some((reachable, fits)) = self.too_fast {
                     <div class="banner" role="status" data-testid="heavy-notice">
                         { format!("At its peak this scenario needs more work than the page can do at {}: it will run at about {:.2}x there. ", speed.label(), reachable) }
                         if let Some(fits) = fits {

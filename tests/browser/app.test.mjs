@@ -2,7 +2,7 @@
 // share and reopen links, open broken ones, use the keyboard and a phone-sized screen.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { serveStatic, launchBrowser, openPage } from './harness.mjs';
+import { serveStatic, launchBrowser, openPage, knobControl } from './harness.mjs';
 
 let server, browser;
 before(async () => {
@@ -27,15 +27,6 @@ async function runUntil(page, t, timeout = 90_000) {
   );
 }
 
-/** Opens the settings group holding `testid` if it is closed, and returns the control. */
-async function knobControl(page, testid) {
-  const control = page.getByTestId(testid);
-  if (!(await control.isVisible())) {
-    await control.evaluate((el) => el.closest('details').querySelector('summary').click());
-  }
-  await control.waitFor();
-  return control;
-}
 
 async function open(query = '') {
   const errors = [];

@@ -67,3 +67,13 @@ export async function openPage(context, url, errors) {
 }
 
 export { ROOT };
+
+/** Opens the settings group holding `testid` if it is closed, and returns the control. */
+export async function knobControl(page, testid) {
+  const control = page.getByTestId(testid);
+  if (!(await control.isVisible())) {
+    await control.evaluate((el) => el.closest('details').querySelector('summary').click());
+  }
+  await control.waitFor();
+  return control;
+}

@@ -2,7 +2,7 @@
 // app, a scenario too heavy for the chosen speed, a run that crosses a runtime limit.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { serveStatic, launchBrowser, openPage } from './harness.mjs';
+import { serveStatic, launchBrowser, openPage, knobControl } from './harness.mjs';
 
 let server, browser;
 before(async () => {
@@ -22,15 +22,6 @@ async function open(query = '') {
 }
 
 const nowS = async (page) => Number(await page.getByTestId('clock').getAttribute('data-now-s'));
-
-async function knobControl(page, testid) {
-  const control = page.getByTestId(testid);
-  if (!(await control.isVisible())) {
-    await control.evaluate((el) => el.closest('details').querySelector('summary').click());
-  }
-  await control.waitFor();
-  return control;
-}
 
 test('the crash sequence: a fault for instance 3 after choosing 1 instance is refused, and reset works', async () => {
   const { page, errors } = await open('?v=2&preset=baseline&speed=10');
@@ -115,7 +106,7 @@ test('a run that crosses a runtime limit pauses with the reason and the page sta
   await page.getByTestId('import-file').setInputFiles({
     name: 'pile-up.json', mimeType: 'application/json', buffer: Buffer.from(JSON.stringify(pileUp)),
   });
-  await page.getByRole('heading', { name: 'pile-up' }).waitFor().catch(() => {});
+  await page.locator('option', { hasText: 'pile-up (imported)' }).waitFor({ state: 'attached' });
   await page.getByTestId('run-to-end').click();
   const notice = page.getByTestId('link-error');
   await notice.waitFor({ timeout: 120_000 });

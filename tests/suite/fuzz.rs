@@ -199,8 +199,7 @@ fn mutated_scenarios_validate_with_named_problems_or_run_within_bounds() {
             Ok((_, config)) => {
                 valid += 1;
                 let mut sim = Simulation::new(config);
-                let progress = sim.run_until_budget(SimTime::from_secs(1), EVENTS_PER_CASE);
-                assert!(progress.events <= EVENTS_PER_CASE, "case {case}");
+                sim.run_until_budget(SimTime::from_secs(1), EVENTS_PER_CASE);
                 let s = sim.summary();
                 assert_eq!(
                     s.attempts.arrived,

@@ -71,22 +71,24 @@ pub fn parse_scenario(json: &str) -> Result<Scenario, Vec<Problem>> {
 /// write one). The command line and the browser's import both read files through this, so
 /// they accept and refuse the same files.
 pub fn scenario_text(bytes: &[u8]) -> Result<&str, Problem> {
-    let file_problem = |message: String| Problem {
-        path: "(file)".into(),
-        message,
-    };
-    if bytes.len() > SCENARIO_BYTES_MAX {
-        return Err(file_problem(format!(
-            "is {} bytes; a scenario may be at most {SCENARIO_BYTES_MAX} bytes",
-            bytes.len()
-        )));
+    if let Some(problem) = too_big(bytes.len()) {
+        return Err(problem);
     }
     let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
-    std::str::from_utf8(bytes).map_err(|e| {
-        file_problem(format!(
+    std::str::from_utf8(bytes).map_err(|e| Problem {
+        path: "(file)".into(),
+        message: format!(
             "is not UTF-8 text (an invalid byte at offset {})",
             e.valid_up_to()
-        ))
+        ),
+    })
+}
+
+/// The problem of a file of `len` bytes, if it is over [`SCENARIO_BYTES_MAX`].
+fn too_big(len: usize) -> Option<Problem> {
+    (len > SCENARIO_BYTES_MAX).then(|| Problem {
+        path: "(file)".into(),
+        message: format!("is {len} bytes; a scenario may be at most {SCENARIO_BYTES_MAX} bytes"),
     })
 }
 
@@ -168,19 +170,12 @@ fn read_scenario(json: &str) -> (Option<Scenario>, Vec<Problem>) {
 /// last silently) with the key's path; a syntax error names the file with its line and column.
 /// One pass over the text, and the text is at most [`SCENARIO_BYTES_MAX`] bytes.
 fn strict_json(json: &str) -> Result<serde_json::Value, Problem> {
-    if json.len() > SCENARIO_BYTES_MAX {
-        return Err(Problem {
-            path: "(file)".into(),
-            message: format!(
-                "is {} bytes; a scenario may be at most {SCENARIO_BYTES_MAX} bytes",
-                json.len()
-            ),
-        });
+    if let Some(problem) = too_big(json.len()) {
+        return Err(problem);
     }
     let duplicate = std::cell::RefCell::new(None::<Problem>);
     let mut de = serde_json::Deserializer::from_str(json);
     let seed = StrictValue {
-        path: String::new(),
         duplicate: &duplicate,
     };
     let result = serde::de::DeserializeSeed::deserialize(seed, &mut de).and_then(|v| {
@@ -196,11 +191,25 @@ fn strict_json(json: &str) -> Result<serde_json::Value, Problem> {
     }
 }
 
-/// Builds a [`serde_json::Value`] while parsing, knowing its own path, and fails on a
-/// duplicate key (leaving the problem in `duplicate`).
+/// Builds a [`serde_json::Value`] while parsing and fails on a duplicate key, leaving the
+/// problem in `duplicate`. Its path is built only on that failure: each enclosing object or
+/// array puts its part in front as the error goes up, so parsing a sound file builds no paths.
 struct StrictValue<'a> {
-    path: String,
     duplicate: &'a std::cell::RefCell<Option<Problem>>,
+}
+
+impl StrictValue<'_> {
+    /// Puts `part` (`key` or `[i]`) in front of the failed duplicate's path, if there is one.
+    fn prefix(&self, part: &str) {
+        if let Some(p) = self.duplicate.borrow_mut().as_mut() {
+            let dot = if p.path.is_empty() || p.path.starts_with('[') {
+                ""
+            } else {
+                "."
+            };
+            p.path = format!("{part}{dot}{}", p.path);
+        }
+    }
 }
 
 impl<'de> serde::de::DeserializeSeed<'de> for StrictValue<'_> {
@@ -241,37 +250,42 @@ impl<'de> serde::de::Visitor<'de> for StrictValue<'_> {
         let mut items = Vec::new();
         loop {
             let seed = StrictValue {
-                path: format!("{}[{}]", self.path, items.len()),
                 duplicate: self.duplicate,
             };
-            match seq.next_element_seed(seed)? {
-                Some(v) => items.push(v),
-                None => return Ok(serde_json::Value::Array(items)),
+            match seq.next_element_seed(seed) {
+                Ok(Some(v)) => items.push(v),
+                Ok(None) => return Ok(serde_json::Value::Array(items)),
+                Err(e) => {
+                    self.prefix(&format!("[{}]", items.len()));
+                    return Err(e);
+                }
             }
         }
     }
     fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
         let mut object = serde_json::Map::new();
         while let Some(key) = map.next_key::<String>()? {
-            let path = if self.path.is_empty() {
-                clip(&key, QUOTE_CHARS_MAX)
-            } else {
-                format!("{}.{}", self.path, clip(&key, QUOTE_CHARS_MAX))
-            };
             if object.contains_key(&key) {
                 let message = "is given twice in the same object (a key may appear once)";
                 *self.duplicate.borrow_mut() = Some(Problem {
-                    path,
+                    path: String::new(),
                     message: message.into(),
                 });
+                self.prefix(&clip(&key, QUOTE_CHARS_MAX));
                 return Err(serde::de::Error::custom("duplicate key"));
             }
             let seed = StrictValue {
-                path,
                 duplicate: self.duplicate,
             };
-            let value = map.next_value_seed(seed)?;
-            object.insert(key, value);
+            match map.next_value_seed(seed) {
+                Ok(value) => {
+                    object.insert(key, value);
+                }
+                Err(e) => {
+                    self.prefix(&clip(&key, QUOTE_CHARS_MAX));
+                    return Err(e);
+                }
+            }
         }
         Ok(serde_json::Value::Object(object))
     }

@@ -946,21 +946,15 @@ impl Simulation {
 
     fn handle(&mut self, event: Event) {
         match event {
-            Event::ArrivalCandidate { generation } => {
-                if generation == self.arrival_generation {
-                    self.arrival_candidate();
-                }
-            }
+            // `step` hands over only events that are not stale (`is_stale`): superseded
+            // generations, tokens and ended attempts never reach the handlers.
+            Event::ArrivalCandidate { .. } => self.arrival_candidate(),
             Event::ClientTimeout(a) => self.client_gives_up(a, Status::ClientTimeout),
             Event::GatewayTimeout(a) => self.client_gives_up(a, Status::GatewayTimeout504),
             Event::StepDone(a) => self.step_done(a),
-            Event::PoolTimeout { attempt, token } => self.pool_timeout(attempt, token),
-            Event::QueryDone { generation } => {
-                if generation == self.db_generation {
-                    self.queries_done();
-                }
-            }
-            Event::QueryTimeout { attempt, token } => self.query_timeout(attempt, token),
+            Event::PoolTimeout { attempt, .. } => self.pool_timeout(attempt),
+            Event::QueryDone { .. } => self.queries_done(),
+            Event::QueryTimeout { attempt, .. } => self.query_timeout(attempt),
             Event::Retry(request) => {
                 self.recorder.retry();
                 self.start_attempt(request);
@@ -1643,13 +1637,8 @@ impl Simulation {
         }
     }
 
+    /// The client's or the balancer's timeout of a live attempt with no outcome yet.
     fn client_gives_up(&mut self, a: AttemptRef, status: Status) {
-        let Some(att) = self.get_attempt(a) else {
-            return;
-        };
-        if att.outcome.is_some() {
-            return;
-        }
         if status == Status::GatewayTimeout504 {
             let message = "upstream timed out (110: Connection timed out) while reading response \
                            header from upstream";
@@ -1697,21 +1686,9 @@ impl Simulation {
         }
     }
 
-    fn pool_timeout(&mut self, a: AttemptRef, token: u32) {
-        let Some(att) = self.get_attempt(a) else {
-            return;
-        };
-        let Phase::Step {
-            part: StepPart::PoolWait { token: t, .. },
-            ..
-        } = att.phase
-        else {
-            return;
-        };
-        if t != token {
-            return;
-        }
-        let i = att.instance as usize;
+    /// The connection timeout of an attempt still in the pool wait it belongs to.
+    fn pool_timeout(&mut self, a: AttemptRef) {
+        let i = self.attempt(a).instance as usize;
         self.instances[i].pool_waiting -= 1;
         self.fail(a, ErrorClass::PoolAcquireTimeout);
         self.compact_pool_queue(i);
@@ -1807,20 +1784,16 @@ impl Simulation {
         self.finished_queries = done;
     }
 
-    fn query_timeout(&mut self, a: AttemptRef, token: u32) {
-        let Some(att) = self.get_attempt(a) else {
-            return;
-        };
+    /// The statement timeout of an attempt still running the query it belongs to.
+    fn query_timeout(&mut self, a: AttemptRef) {
+        let att = self.attempt(a);
         let Phase::Step {
-            part: StepPart::Query { token: t, key },
+            part: StepPart::Query { key, .. },
             ..
         } = att.phase
         else {
-            return;
+            unreachable!("is_stale lets a query timeout through only during its query");
         };
-        if t != token {
-            return;
-        }
         let i = att.instance as usize;
         self.db.cancel(self.now, key);
         self.reschedule_db();

@@ -89,24 +89,6 @@ impl RateProfile {
         (additive.max(0.0)) * factor
     }
 
-    /// An upper bound of the rate over the whole run.
-    pub fn peak_rps(&self) -> f64 {
-        let mut additive = 0.0;
-        let mut factor = 1.0f64;
-        for c in &self.components {
-            match *c {
-                RateComponent::Constant { rps } | RateComponent::Step { rps, .. } => {
-                    additive += rps.max(0.0)
-                }
-                RateComponent::Ramp {
-                    from_rps, to_rps, ..
-                } => additive += from_rps.max(to_rps),
-                RateComponent::Spike { multiplier, .. } => factor *= multiplier.max(1.0),
-            }
-        }
-        additive * factor
-    }
-
     /// The next breakpoint strictly after `t`, if any.
     pub fn next_breakpoint(&self, t: SimTime) -> Option<SimTime> {
         let us = t.as_micros();
@@ -192,7 +174,6 @@ mod tests {
         assert_eq!(p.rate_at(SimTime::from_secs(35)), 250.0);
         assert_eq!(p.rate_at(SimTime::from_secs(42)), 750.0);
         assert_eq!(p.rate_at(SimTime::from_secs(45)), 250.0);
-        assert_eq!(p.peak_rps(), 750.0);
         assert_eq!(
             p.next_breakpoint(SimTime::from_secs(20)),
             Some(SimTime::from_secs(30))
