@@ -1385,7 +1385,7 @@ impl Component for App {
                         </div>
                     }
                     <div class="clock" data-testid="clock" data-now-s={format!("{:.3}", snap.now_s)} data-playing={playing.to_string()}
-                         data-achieved-speed={format!("{achieved:.3}")} data-lagging={self.driver.is_lagging().to_string()}
+                         data-b-lags={self.b_lags().to_string()} data-achieved-speed={format!("{achieved:.3}")} data-lagging={self.driver.is_lagging().to_string()}
                          data-sim-ms={format!("{:.3}", self.last_sim_ms)} data-charts-ms={format!("{:.3}", self.last_charts_ms)}>
                         <span class="clock-time">{ format!("t = {:.1} s", snap.now_s) }</span>
                         <span class="quiet">{ format!(" of {:.0} s", snap.end_s) }</span>

@@ -7,6 +7,7 @@ mod determinism;
 mod frames;
 mod fuzz;
 mod gen_fixtures;
+mod golden;
 mod hostile;
 mod invariants;
 mod lessons;
