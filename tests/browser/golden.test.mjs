@@ -36,9 +36,9 @@ async function step(page, n) {
 /** Everything the page says, minus the figures of wall-clock pacing. */
 function record(page, label) {
   return page.evaluate((label) => {
-    const main = document.querySelector('main').cloneNode(true);
-    main.querySelectorAll('[data-testid=speed-note]').forEach((e) => e.remove());
-    const text = main.innerText.replace(/[ \t]+\n/g, '\n').replace(/\n{3,}/g, '\n\n').trim();
+    const page = document.querySelector('.app').cloneNode(true);
+    page.querySelectorAll('[data-testid=speed-note]').forEach((e) => e.remove());
+    const text = page.innerText.replace(/[ \t]+\n/g, '\n').replace(/\n{3,}/g, '\n\n').trim();
     const controls = [...document.querySelectorAll('input, select')]
       .filter((e) => e.dataset.testid)
       .map((e) => `${e.dataset.testid}=${e.type === 'checkbox' ? e.checked : e.value}`);
