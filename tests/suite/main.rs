@@ -9,6 +9,7 @@ mod fuzz;
 mod gen_fixtures;
 mod golden;
 mod hostile;
+mod house;
 mod invariants;
 mod lessons;
 mod queueing;
