@@ -1,10 +1,18 @@
-//! What the web app knows, without the browser: presets, the settings it offers, links, and
-//! the driver that paces a simulation frame by frame. Compiled and tested natively too.
+//! What the web app knows, without the browser: the page as a reducer ([`page`]) over the A/B
+//! pair of runs ([`ab`]) and the driver that paces each frame by frame ([`driver`]); presets,
+//! settings, faults, links, embedding, readouts, charts and exports. Compiled and tested
+//! natively too; `web` only renders it and carries out its effects.
 
+pub mod ab;
+pub mod charts;
 pub mod driver;
 pub mod embed;
 pub mod export;
+pub mod faults;
 pub mod knobs;
 pub mod link;
 pub mod pacing;
+pub mod page;
 pub mod presets;
+pub mod readouts;
+pub mod words;

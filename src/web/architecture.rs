@@ -6,18 +6,7 @@ use outage_lab_engine::breaker::BreakerState;
 use outage_lab_engine::snapshot::Snapshot;
 use yew::prelude::*;
 
-/// What the view needs besides the snapshot.
-#[derive(Clone, PartialEq)]
-pub struct Flow {
-    /// Requests per second into the load balancer over the last second.
-    pub arrivals_per_s: f64,
-    /// Cache hit ratio over the last second, if there were lookups.
-    pub cache_hit_ratio: Option<f64>,
-    /// Database queries over the last second.
-    pub db_queries_per_s: f64,
-    /// Gateway calls over the last second, and how many failed.
-    pub upstream: (u64, u64),
-}
+use crate::app::readouts::Flow;
 
 fn level(fraction: f64) -> &'static str {
     if fraction >= 0.95 {
@@ -126,7 +115,7 @@ pub fn view(snap: &Snapshot, flow: &Flow) -> Html {
     } else {
         "up"
     };
-    let (calls, failures) = flow.upstream;
+    let (calls, failures) = (flow.upstream_calls, flow.upstream_failures);
     let db_busy = snap.db_concurrency as f64 / snap.db_cores.max(1) as f64;
     let db_state = if has("db_slow") {
         "slow queries (missing index)"

@@ -1,6 +1,7 @@
 //! The frame side of the embedding protocol: messages to the host page (ready, resize,
 //! events, state) and commands from it, checked for origin and shape.
 
+use gloo_events::EventListener;
 use serde_json::{json, Value as Json};
 use wasm_bindgen::closure::Closure;
 use wasm_bindgen::{JsCast, JsValue};
@@ -13,13 +14,17 @@ use crate::app::embed::{message, parse_command, Command, EmbedOptions};
 pub struct Host {
     options: EmbedOptions,
     parent: Option<Window>,
-    _on_message: Option<Closure<dyn FnMut(MessageEvent)>>,
+    _on_message: Option<EventListener>,
     _on_resize: Option<Closure<dyn FnMut()>>,
     _observer: Option<ResizeObserver>,
 }
 
+/// A JSON value as a plain JavaScript value (objects, not `Map`s), for `postMessage`.
 fn to_js(value: &Json) -> JsValue {
-    js_sys::JSON::parse(&value.to_string()).unwrap_or(JsValue::NULL)
+    use serde::Serialize as _;
+    value
+        .serialize(&serde_wasm_bindgen::Serializer::json_compatible())
+        .unwrap_or(JsValue::NULL)
 }
 
 impl Host {
@@ -43,16 +48,17 @@ impl Host {
         };
         let options = host.options.clone();
         let parent = host.parent.clone();
-        let on_message = Closure::wrap(Box::new(move |event: MessageEvent| {
+        let on_message = EventListener::new(&window, "message", move |event| {
+            let Some(event) = event.dyn_ref::<MessageEvent>() else {
+                return;
+            };
             let origin = event.origin();
             if !options.allows(&origin) {
                 return;
             }
-            let data = js_sys::JSON::stringify(&event.data())
-                .ok()
-                .and_then(|s| s.as_string())
-                .and_then(|s| serde_json::from_str::<Json>(&s).ok());
-            let Some(data) = data else { return };
+            let Ok(data) = serde_wasm_bindgen::from_value::<Json>(event.data()) else {
+                return;
+            };
             match parse_command(&data) {
                 Ok(Some(command)) => on_command.emit((command, origin)),
                 Ok(None) => {}
@@ -63,9 +69,7 @@ impl Host {
                     }
                 }
             }
-        }) as Box<dyn FnMut(MessageEvent)>);
-        let _ =
-            window.add_event_listener_with_callback("message", on_message.as_ref().unchecked_ref());
+        });
         host._on_message = Some(on_message);
 
         let parent = host.parent.clone();

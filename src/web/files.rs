@@ -1,10 +1,9 @@
 //! Downloads (a generated file, saved by the browser) and reading a file the person picked or
 //! dropped.
 
-use wasm_bindgen::closure::Closure;
+use gloo_file::callbacks::FileReader;
 use wasm_bindgen::{JsCast, JsValue};
-use web_sys::{Blob, BlobPropertyBag, File, FileReader, HtmlAnchorElement, Url};
-use yew::Callback;
+use web_sys::{Blob, BlobPropertyBag, File, HtmlAnchorElement, Url};
 
 /// Offers `text` as a file named `name`.
 pub fn download_text(name: &str, mime: &str, text: &str) -> Result<(), JsValue> {
@@ -35,41 +34,29 @@ pub const FILE_BYTES_MAX: f64 = 1_048_576.0;
 
 /// Reads `file`'s bytes and decodes them as the command line does
 /// ([`outage_lab_engine::config::scenario_text`]: UTF-8, a byte-order mark dropped, anything
-/// else refused), then hands (name, text) to `done`, or (name, the problem) to `failed`.
-pub fn read_text(file: File, done: Callback<(String, String)>, failed: Callback<(String, String)>) {
+/// else refused), then hands the file's name and its text, or the problem, to `done`. The read
+/// goes on while the returned handle lives (`None`: it ended already, with a problem).
+pub fn read_text(
+    file: File,
+    done: impl FnOnce(String, Result<String, String>) + 'static,
+) -> Option<FileReader> {
     let name = file.name();
     if file.size() > FILE_BYTES_MAX {
-        failed.emit((
-            name,
-            format!(
-                "(file): is {} bytes; a scenario may be at most 1048576 bytes",
-                file.size()
-            ),
-        ));
-        return;
+        let problem = format!(
+            "(file): is {} bytes; a scenario may be at most 1048576 bytes",
+            file.size()
+        );
+        done(name, Err(problem));
+        return None;
     }
-    let Ok(reader) = FileReader::new() else {
-        failed.emit((name, "(file): this browser cannot read files".into()));
-        return;
-    };
-    let handle = reader.clone();
-    let failed_load = failed.clone();
-    let on_load = Closure::once_into_js(move || {
-        let bytes = handle
-            .result()
-            .ok()
-            .map(|buffer| js_sys::Uint8Array::new(&buffer).to_vec());
-        match bytes
-            .as_deref()
-            .map(outage_lab_engine::config::scenario_text)
-        {
-            Some(Ok(text)) => done.emit((name, text.to_string())),
-            Some(Err(problem)) => failed_load.emit((name, problem.to_string())),
-            None => failed_load.emit((name, "(file): could not be read".into())),
-        }
-    });
-    reader.set_onload(Some(on_load.unchecked_ref()));
-    if reader.read_as_array_buffer(&file).is_err() {
-        failed.emit((file.name(), "(file): could not be read".into()));
-    }
+    let file = gloo_file::File::from(file);
+    Some(gloo_file::callbacks::read_as_bytes(&file, move |read| {
+        let text = match read {
+            Ok(bytes) => outage_lab_engine::config::scenario_text(&bytes)
+                .map(str::to_string)
+                .map_err(|problem| problem.to_string()),
+            Err(_) => Err("(file): could not be read".into()),
+        };
+        done(name, text);
+    }))
 }

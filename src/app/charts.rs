@@ -1,12 +1,12 @@
-//! Live charts of the per-second rows, drawn on canvases by hand: a redraw of all six takes
-//! well under a millisecond of script time, and no charting library fits the bundle budget.
+//! The live charts as data and geometry: which series each chart draws, their axes and shared
+//! A/B scales, and how a chart is laid out on any [`Painter`] (a canvas on the page, or SVG text
+//! for a download). Drawn by hand: a redraw of all six takes well under a millisecond of script
+//! time, and no charting library fits the bundle budget.
 
 use std::fmt::Write as _;
 
 use outage_lab_engine::config::FaultConfig;
 use outage_lab_engine::SecondMetrics;
-use wasm_bindgen::{JsCast, JsValue};
-use web_sys::{CanvasRenderingContext2d, HtmlCanvasElement};
 
 /// Which vertical axis a series uses.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -368,15 +368,6 @@ pub fn fault_bands(faults: &[FaultConfig]) -> Vec<FaultBand> {
         .collect()
 }
 
-/// The CSS size of a chart's canvas, in pixels. Reading it forces a layout, so the caller
-/// measures once (and again after a resize), not on every redraw.
-pub fn css_size(canvas: &HtmlCanvasElement) -> (f64, f64) {
-    (
-        canvas.client_width().max(100) as f64,
-        canvas.client_height().max(80) as f64,
-    )
-}
-
 /// What a chart is drawn with: a canvas on the page, or SVG text for a download.
 pub trait Painter {
     /// A filled rectangle.
@@ -385,45 +376,6 @@ pub trait Painter {
     fn line(&mut self, points: &[(f64, f64)], stroke: &str, width: f64, dash: &[f64]);
     /// Text at (x, y) (its baseline), left- or right-aligned.
     fn text(&mut self, text: &str, x: f64, y: f64, fill: &str, right: bool);
-}
-
-/// Draws on a 2D canvas context.
-pub struct CanvasPainter(pub CanvasRenderingContext2d);
-
-impl Painter for CanvasPainter {
-    fn rect(&mut self, x: f64, y: f64, w: f64, h: f64, fill: &str) {
-        self.0.set_fill_style_str(fill);
-        self.0.fill_rect(x, y, w, h);
-    }
-
-    fn line(&mut self, points: &[(f64, f64)], stroke: &str, width: f64, dash: &[f64]) {
-        let ctx = &self.0;
-        ctx.set_stroke_style_str(stroke);
-        ctx.set_line_width(width);
-        let pattern = js_sys::Array::new();
-        for d in dash {
-            pattern.push(&JsValue::from_f64(*d));
-        }
-        let _ = ctx.set_line_dash(&pattern);
-        ctx.begin_path();
-        for (i, (x, y)) in points.iter().enumerate() {
-            if i == 0 {
-                ctx.move_to(*x, *y);
-            } else {
-                ctx.line_to(*x, *y);
-            }
-        }
-        ctx.stroke();
-    }
-
-    fn text(&mut self, text: &str, x: f64, y: f64, fill: &str, right: bool) {
-        let ctx = &self.0;
-        ctx.set_fill_style_str(fill);
-        ctx.set_font("10px system-ui, sans-serif");
-        ctx.set_text_align(if right { "right" } else { "left" });
-        let _ = ctx.fill_text(text, x, y);
-        ctx.set_text_align("left");
-    }
 }
 
 /// Writes SVG elements.
@@ -510,120 +462,155 @@ pub fn scale(spec: &ChartSpec, row_sets: &[&[SecondMetrics]]) -> (f64, f64) {
     (left_max, right_max)
 }
 
-/// Draws `spec` in a `w` x `h` box at (0, `top0`) of `p`.
-pub fn render(p: &mut impl Painter, spec: &ChartSpec, data: &ChartData, w: f64, h: f64, top0: f64) {
-    let duration_s = data.duration_s.max(1.0);
-    let (left, right, top, bottom) = (
-        44.0,
-        if spec.right.is_some() { 44.0 } else { 10.0 },
-        top0 + 8.0,
-        20.0,
-    );
-    let plot_w = (w - left - right).max(10.0);
-    let plot_h = (h - 8.0 - bottom).max(10.0);
-    let x_of = |t: f64| left + plot_w * (t / duration_s).clamp(0.0, 1.0);
-    for (start, end, label) in data.bands {
-        let x0 = x_of(*start);
-        let x1 = x_of(if end > start {
-            *end
-        } else {
-            start + duration_s / plot_w
-        });
-        p.rect(
-            x0,
-            top,
-            (x1 - x0).max(2.0),
-            plot_h,
-            "rgba(213, 94, 0, 0.10)",
-        );
-        p.text(label, x0 + 2.0, top + 10.0, "#8a3a00", false);
-    }
-    p.line(
-        &[(x_of(data.now_s), top), (x_of(data.now_s), top + plot_h)],
-        "#888",
-        1.0,
-        &[],
-    );
+/// Where a chart's plot sits in its box, and how values map onto it.
+struct Plot {
+    left: f64,
+    top: f64,
+    plot_w: f64,
+    plot_h: f64,
+    duration_s: f64,
+    left_min: f64,
+    left_max: f64,
+    right_max: f64,
+    left_log: bool,
+}
 
-    let px = plot_w.round() as usize;
-    let series: Vec<Vec<(f64, f64)>> = spec
-        .series
-        .iter()
-        .map(|s| columns(data.rows, s, px, duration_s))
-        .collect();
-    let (left_max, right_max) = data.scale.unwrap_or_else(|| scale(spec, &[data.rows]));
-    let left_min = if spec.left_log { 0.1 } else { 0.0 };
-    let y_left = |v: f64| {
-        let f = if spec.left_log {
-            (v.max(left_min).log10() - left_min.log10()) / (left_max.log10() - left_min.log10())
-        } else {
-            v / left_max
-        };
-        top + plot_h * (1.0 - f.clamp(0.0, 1.0))
-    };
-    let y_right = |v: f64| top + plot_h * (1.0 - (v / right_max).clamp(0.0, 1.0));
-
-    let ticks: Vec<f64> = if spec.left_log {
-        let mut v = left_min;
-        let mut out = vec![];
-        while v <= left_max * 1.001 {
-            out.push(v);
-            v *= 10.0;
+impl Plot {
+    fn new(spec: &ChartSpec, data: &ChartData, w: f64, h: f64, top0: f64) -> Plot {
+        let (left, right, bottom) = (44.0, if spec.right.is_some() { 44.0 } else { 10.0 }, 20.0);
+        let (left_max, right_max) = data.scale.unwrap_or_else(|| scale(spec, &[data.rows]));
+        Plot {
+            left,
+            top: top0 + 8.0,
+            plot_w: (w - left - right).max(10.0),
+            plot_h: (h - 8.0 - bottom).max(10.0),
+            duration_s: data.duration_s.max(1.0),
+            left_min: if spec.left_log { 0.1 } else { 0.0 },
+            left_max,
+            right_max,
+            left_log: spec.left_log,
         }
-        out
-    } else {
-        (0..=4).map(|i| left_max * i as f64 / 4.0).collect()
-    };
-    for t in &ticks {
-        let y = y_left(*t);
-        p.line(&[(left, y), (left + plot_w, y)], "#e3e6ee", 1.0, &[]);
-        p.text(&short(*t), 2.0, y + 3.0, "#5a6478", false);
     }
-    if let Some((unit, _)) = spec.right {
-        for i in 0..4 {
-            let v = right_max * i as f64 / 4.0;
+
+    fn x_of(&self, t: f64) -> f64 {
+        self.left + self.plot_w * (t / self.duration_s).clamp(0.0, 1.0)
+    }
+
+    fn y_left(&self, v: f64) -> f64 {
+        let f = if self.left_log {
+            (v.max(self.left_min).log10() - self.left_min.log10())
+                / (self.left_max.log10() - self.left_min.log10())
+        } else {
+            v / self.left_max
+        };
+        self.top + self.plot_h * (1.0 - f.clamp(0.0, 1.0))
+    }
+
+    fn y_right(&self, v: f64) -> f64 {
+        self.top + self.plot_h * (1.0 - (v / self.right_max).clamp(0.0, 1.0))
+    }
+
+    /// Shaded fault windows with their names, and the clock's line.
+    fn bands_and_clock(&self, p: &mut impl Painter, data: &ChartData) {
+        for (start, end, label) in data.bands {
+            let x0 = self.x_of(*start);
+            let x1 = self.x_of(if end > start {
+                *end
+            } else {
+                start + self.duration_s / self.plot_w
+            });
+            let fill = "rgba(213, 94, 0, 0.10)";
+            p.rect(x0, self.top, (x1 - x0).max(2.0), self.plot_h, fill);
+            p.text(label, x0 + 2.0, self.top + 10.0, "#8a3a00", false);
+        }
+        let x = self.x_of(data.now_s);
+        p.line(
+            &[(x, self.top), (x, self.top + self.plot_h)],
+            "#888",
+            1.0,
+            &[],
+        );
+    }
+
+    /// The left axis' ticks: powers of ten on a log axis, quarters otherwise.
+    fn left_ticks(&self) -> Vec<f64> {
+        if self.left_log {
+            let mut v = self.left_min;
+            let mut out = vec![];
+            while v <= self.left_max * 1.001 {
+                out.push(v);
+                v *= 10.0;
+            }
+            out
+        } else {
+            (0..=4).map(|i| self.left_max * i as f64 / 4.0).collect()
+        }
+    }
+
+    /// Grid lines and labels of both axes and of time.
+    fn axes(&self, p: &mut impl Painter, spec: &ChartSpec, w: f64) {
+        let (left, plot_w) = (self.left, self.plot_w);
+        for t in self.left_ticks() {
+            let y = self.y_left(t);
+            p.line(&[(left, y), (left + plot_w, y)], "#e3e6ee", 1.0, &[]);
+            p.text(&short(t), 2.0, y + 3.0, "#5a6478", false);
+        }
+        if let Some((unit, _)) = spec.right {
+            for i in 0..4 {
+                let v = self.right_max * i as f64 / 4.0;
+                let y = self.y_right(v) + 3.0;
+                p.text(&short(v), left + plot_w + 4.0, y, "#5a6478", false);
+            }
+            p.text(unit, w - 2.0, self.top + 8.0, "#5a6478", true);
+        }
+        let step = nice_max(self.duration_s / 6.0);
+        let mut t = 0.0;
+        while t <= self.duration_s + 0.001 {
+            let y = self.top + self.plot_h + 14.0;
             p.text(
-                &short(v),
-                left + plot_w + 4.0,
-                y_right(v) + 3.0,
+                &format!("{}s", short(t)),
+                self.x_of(t) - 8.0,
+                y,
                 "#5a6478",
                 false,
             );
+            t += step;
         }
-        p.text(unit, w - 2.0, top + 8.0, "#5a6478", true);
     }
-    let step = nice_max(duration_s / 6.0);
-    let mut t = 0.0;
-    while t <= duration_s + 0.001 {
-        p.text(
-            &format!("{}s", short(t)),
-            x_of(t) - 8.0,
-            top + plot_h + 14.0,
-            "#5a6478",
-            false,
-        );
-        t += step;
-    }
-    for (s, points) in spec.series.iter().zip(&series) {
-        if points.is_empty() {
-            continue;
+
+    /// Each series as a line over its columns.
+    fn series(&self, p: &mut impl Painter, spec: &ChartSpec, data: &ChartData) {
+        let px = self.plot_w.round() as usize;
+        for s in spec.series {
+            let points = columns(data.rows, s, px, self.duration_s);
+            if points.is_empty() {
+                continue;
+            }
+            let path: Vec<(f64, f64)> = points
+                .iter()
+                .map(|(x, v)| {
+                    let y = match s.axis {
+                        Axis::Left => self.y_left(*v),
+                        Axis::Right => self.y_right(*v),
+                    };
+                    (self.left + x + 0.5, y)
+                })
+                .collect();
+            p.line(&path, s.color, s.width, s.dash);
         }
-        let path: Vec<(f64, f64)> = points
-            .iter()
-            .map(|(x, v)| {
-                let y = match s.axis {
-                    Axis::Left => y_left(*v),
-                    Axis::Right => y_right(*v),
-                };
-                (left + x + 0.5, y)
-            })
-            .collect();
-        p.line(&path, s.color, s.width, s.dash);
     }
 }
 
+/// Draws `spec` in a `w` x `h` box at (0, `top0`) of `p`.
+pub fn render(p: &mut impl Painter, spec: &ChartSpec, data: &ChartData, w: f64, h: f64, top0: f64) {
+    let plot = Plot::new(spec, data, w, h, top0);
+    plot.bands_and_clock(p, data);
+    plot.axes(p, spec, w);
+    plot.series(p, spec, data);
+}
+
 /// A title and legend line above an exported chart, `HEADER_PX` high.
-fn header(p: &mut impl Painter, spec: &ChartSpec, w: f64) {
+pub fn header(p: &mut impl Painter, spec: &ChartSpec, w: f64) {
     p.rect(0.0, 0.0, w, HEADER_PX, "#ffffff");
     p.text(
         &format!("{} ({})", spec.title, spec.left_unit),
@@ -641,32 +628,7 @@ fn header(p: &mut impl Painter, spec: &ChartSpec, w: f64) {
 }
 
 /// Height of the title and legend of an exported chart, in pixels.
-const HEADER_PX: f64 = 36.0;
-
-/// Draws one chart on `canvas`, whose CSS box is `css_w` x `css_h`, at the device's pixel ratio.
-pub fn draw(
-    canvas: &HtmlCanvasElement,
-    (css_w, css_h): (f64, f64),
-    spec: &ChartSpec,
-    data: &ChartData,
-) -> Result<(), JsValue> {
-    let ratio = web_sys::window().map_or(1.0, |w| w.device_pixel_ratio());
-    let (w, h) = ((css_w * ratio) as u32, (css_h * ratio) as u32);
-    if canvas.width() != w || canvas.height() != h {
-        canvas.set_width(w);
-        canvas.set_height(h);
-    }
-    let ctx: CanvasRenderingContext2d = canvas
-        .get_context("2d")?
-        .ok_or_else(|| JsValue::from_str("no 2d context"))?
-        .dyn_into()?;
-    ctx.set_transform(ratio, 0.0, 0.0, ratio, 0.0, 0.0)?;
-    ctx.clear_rect(0.0, 0.0, css_w, css_h);
-    let mut painter = CanvasPainter(ctx);
-    render(&mut painter, spec, data, css_w, css_h, 0.0);
-    let _ = painter.0.set_line_dash(&js_sys::Array::new());
-    Ok(())
-}
+pub const HEADER_PX: f64 = 36.0;
 
 /// The chart as a standalone SVG document, with its title and legend.
 pub fn to_svg(spec: &ChartSpec, data: &ChartData, w: f64, h: f64) -> String {
@@ -679,27 +641,6 @@ pub fn to_svg(spec: &ChartSpec, data: &ChartData, w: f64, h: f64) -> String {
     render(&mut p, spec, data, w, h, HEADER_PX);
     p.0.push_str("</svg>");
     p.0
-}
-
-/// The chart as a PNG data URL (drawn at twice `w` x `h` on a detached canvas).
-pub fn to_png(spec: &ChartSpec, data: &ChartData, w: f64, h: f64) -> Result<String, JsValue> {
-    let document = web_sys::window()
-        .and_then(|w| w.document())
-        .ok_or_else(|| JsValue::from_str("no document"))?;
-    let canvas: HtmlCanvasElement = document.create_element("canvas")?.dyn_into()?;
-    let total_h = h + HEADER_PX;
-    canvas.set_width((w * 2.0) as u32);
-    canvas.set_height((total_h * 2.0) as u32);
-    let ctx: CanvasRenderingContext2d = canvas
-        .get_context("2d")?
-        .ok_or_else(|| JsValue::from_str("no 2d context"))?
-        .dyn_into()?;
-    ctx.set_transform(2.0, 0.0, 0.0, 2.0, 0.0, 0.0)?;
-    let mut p = CanvasPainter(ctx);
-    p.rect(0.0, 0.0, w, total_h, "#ffffff");
-    header(&mut p, spec, w);
-    render(&mut p, spec, data, w, h, HEADER_PX);
-    canvas.to_data_url_with_type("image/png")
 }
 
 /// A short axis label: 1.2k, 3M, 0.5.

@@ -1,0 +1,804 @@
+//! The page as a reducer: [`Page`] is everything the page shows and remembers, an [`Action`]
+//! is everything a person, a frame or a host page can do to it, and [`Page::reduce`] applies
+//! one, leaving [`Effect`]s (write the address, post to the host, download, ask for a frame)
+//! for the browser layer to carry out. Nothing here touches the browser, so native tests drive
+//! the whole page: A/B, faults, host commands, link syncing.
+
+use std::rc::Rc;
+
+use outage_lab_engine::breaker::BreakerState;
+use outage_lab_engine::config::Problem;
+use outage_lab_engine::observe::{AlertEvent, LogEvent};
+use outage_lab_engine::{load_scenario, Scenario, SimTime};
+use serde_json::{json, Value as Json};
+
+use super::ab::Pair;
+use super::driver::{Applied, Driver};
+use super::embed::{iframe_snippet, message, parse_options, Command, EmbedOptions};
+use super::export;
+use super::faults::FAULT_BUTTONS;
+use super::knobs::knob;
+use super::link::{decode, encode, LinkState};
+use super::pacing::Speed;
+use super::presets::{preset, Preset, PRESETS};
+
+/// Wall time the simulation may use per frame, in milliseconds: the rest of a 16.7 ms frame
+/// is left for drawing (measured: charts, view and layout take 4 to 8 ms).
+pub const SIM_BUDGET_MS: f64 = 6.0;
+/// How often the log and alert panels refresh while running, in milliseconds of wall time.
+pub const PANEL_REFRESH_MS: f64 = 250.0;
+/// Log lines the panel holds (the newest; the engine's ring keeps more).
+pub const LOG_LINES_KEPT: usize = 500;
+
+/// What the page needs from its surroundings: a wall clock and its own address.
+pub trait Env {
+    /// Wall time in milliseconds (frame budgets, panel refreshes).
+    fn now_ms(&self) -> f64;
+    /// The page's address without its query (`origin` and `path`), if it has one.
+    fn page_url(&self) -> Option<String>;
+}
+
+/// A banner over the page.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Notice {
+    /// The link the page was opened with could not be read: why.
+    BrokenLink(String),
+    /// Embedding parameters that were ignored, each with its reason.
+    IgnoredOptions(Vec<String>),
+    /// The run stopped early at a runtime limit of the engine: why.
+    Stopped(String),
+}
+
+impl std::fmt::Display for Notice {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Notice::BrokenLink(e) => write!(
+                f,
+                "This link could not be opened ({e}). The default scenario is open instead."
+            ),
+            Notice::IgnoredOptions(problems) => write!(
+                f,
+                "Some embedding parameters were ignored: {}.",
+                problems.join("; ")
+            ),
+            Notice::Stopped(reason) => write!(
+                f,
+                "The simulation paused: {reason}. Change the scenario and reset."
+            ),
+        }
+    }
+}
+
+/// What the export buttons download.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum ExportKind {
+    /// Per-second metrics, CSV.
+    MetricsCsv,
+    /// Per-second metrics, JSON.
+    MetricsJson,
+    /// The log ring, JSON lines.
+    LogsJsonl,
+    /// The scenario, JSON.
+    Scenario,
+}
+
+/// Everything that can happen to the page.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Action {
+    /// An animation frame at this timestamp (ms).
+    Frame(f64),
+    /// Play or pause.
+    PlayPause,
+    /// One virtual second forward.
+    Step,
+    /// Back to time zero.
+    Reset,
+    /// Run to the end as fast as possible.
+    RunToEnd,
+    /// A speed from the picker (its link parameter).
+    Speed(String),
+    /// A seed typed.
+    Seed(String),
+    /// A preset picked, by id.
+    Preset(String),
+    /// A setting changed: knob id and the text entered.
+    Knob(&'static str, String),
+    /// A fault button pressed (index into [`FAULT_BUTTONS`]).
+    Fault(usize),
+    /// The fault duration typed.
+    FaultDuration(String),
+    /// The instance faults target, as picked.
+    FaultInstance(String),
+    /// The log filter changed.
+    LogFilter(String),
+    /// A log line picked, by sequence number.
+    SelectLog(u64),
+    /// Copy the link of this state.
+    CopyLink,
+    /// Copy the embed code.
+    CopyEmbed,
+    /// A command from the host page, and the origin it came from.
+    Command(Command, String),
+    /// Enter (`true`) or leave A/B mode.
+    Compare(bool),
+    /// Edit side B (`true`) or side A.
+    EditSide(bool),
+    /// Download something.
+    Export(ExportKind),
+    /// Download chart `index` as PNG (`false`) or SVG (`true`).
+    ExportChart(usize, bool),
+    /// A file was read: its name and text.
+    Imported(String, String),
+    /// A file could not be read: its name and the problem.
+    ImportFailed(String, String),
+}
+
+/// What the browser layer must do after an action.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Effect {
+    /// Put this query in the address bar (without adding to the history).
+    WriteAddress(String),
+    /// Remember this query (with its `?`) as the last state shown without error.
+    RememberQuery(String),
+    /// Ask for an animation frame.
+    RequestFrame,
+    /// Post a message to the host page; one that carries state goes only to allowed origins.
+    Post {
+        /// The message.
+        message: Json,
+        /// Whether it carries settings or a link.
+        carries_state: bool,
+    },
+    /// Reply to one host origin.
+    Reply {
+        /// The origin the command came from.
+        origin: String,
+        /// The reply.
+        message: Json,
+    },
+    /// Put text on the clipboard.
+    Copy(String),
+    /// Offer a text file for download.
+    Download {
+        /// The file's name.
+        name: String,
+        /// Its media type.
+        mime: &'static str,
+        /// Its contents.
+        text: String,
+    },
+    /// Offer chart `index` of side A for download, as SVG or PNG, named `name` (plus extension).
+    DownloadChart {
+        /// Index into the chart specs.
+        index: usize,
+        /// SVG (`true`) or PNG.
+        svg: bool,
+        /// The file name without extension.
+        name: String,
+    },
+    /// The charts changed shape (A/B on or off): measure and redraw them.
+    RedrawCharts,
+}
+
+/// What side B becomes when a scenario is opened.
+enum SideB {
+    /// In A/B mode, a copy of the new side A; otherwise none.
+    CopyOfA,
+    /// This scenario (a link's side B), or none.
+    From(Option<Box<Scenario>>),
+}
+
+/// Everything the page shows and remembers. The views read it; only [`Page::reduce`] changes it.
+pub struct Page {
+    env: Box<dyn Env>,
+    effects: Vec<Effect>,
+    /// The run (side A) and, in A/B mode, side B.
+    pub pair: Pair,
+    /// The preset open (or the one an imported scenario replaced).
+    pub preset: &'static Preset,
+    /// The edited side's scenario, shared with the settings panel.
+    pub scenario: Rc<Scenario>,
+    /// Problems of the last setting or seed entered (nothing was changed).
+    pub problems: Rc<Vec<Problem>>,
+    /// Settings changed that wait for a reset, by knob id.
+    pub pending: Rc<Vec<&'static str>>,
+    /// Settings that differ between A and B, by knob id.
+    pub differs: Rc<Vec<&'static str>>,
+    /// The banner over the page, if any.
+    pub notice: Option<Notice>,
+    /// When the run is too heavy for the chosen speed: the speed reachable at its peak and
+    /// the fastest offered speed that keeps up (computed on changes, not per frame).
+    pub too_fast: Option<(f64, Option<Speed>)>,
+    /// Counts changes that make the charts start over (restarts, settings, faults).
+    pub generation: u64,
+    /// The newest log lines, for the log panel.
+    pub logs: Rc<Vec<LogEvent>>,
+    /// The first error of each incident, for the log panel.
+    pub incidents: Rc<Vec<LogEvent>>,
+    /// Log lines written so far in this run.
+    pub logs_total: u64,
+    /// The alert history, for the alerts panel.
+    pub alerts: Rc<Vec<AlertEvent>>,
+    /// The log filter as typed.
+    pub log_filter: String,
+    /// The log line picked, by sequence number.
+    pub selected_log: Option<u64>,
+    /// The fault form beside the buttons.
+    pub faults: super::faults::FaultForm,
+    /// What the live region says (screen readers).
+    pub announcement: String,
+    /// The finished run's summary, as JSON.
+    pub summary_json: Option<Rc<String>>,
+    /// The address of this state, to share.
+    pub link_text: String,
+    /// The link was just copied.
+    pub copied: bool,
+    /// The embed code was just copied.
+    pub copied_embed: bool,
+    /// How the page is embedded (or not).
+    pub options: EmbedOptions,
+    /// The file a scenario was imported from, if it was.
+    pub imported: Option<String>,
+    /// The file and problems of the last refused import (the run was kept).
+    pub import_problems: Option<(String, Vec<String>)>,
+    /// Wall time of the last frame's simulation work, in milliseconds.
+    pub last_sim_ms: f64,
+    last_frame_ts: Option<f64>,
+    run: u64,
+    logs_run: u64,
+    panels_refreshed_ms: f64,
+    breaker_states: Vec<Option<BreakerState>>,
+    alerts_seen: usize,
+}
+
+impl Page {
+    /// The page opened on `link_query` (the state: a shared link, or what a crash recovery
+    /// hands over) with the embedding options of `options_query` (the address's own query).
+    /// A broken link opens the default scenario and says why.
+    pub fn new(link_query: &str, options_query: &str, env: Box<dyn Env>) -> Page {
+        let (state, notice) = match decode(link_query) {
+            Ok(state) => (state, None),
+            Err(e) => (
+                LinkState::default_state(),
+                Some(Notice::BrokenLink(e.to_string())),
+            ),
+        };
+        let a = Driver::new(state.scenario.clone(), state.speed)
+            .or_else(|_| Driver::new(LinkState::default_state().scenario, Speed::Times(1.0)))
+            .expect("the default scenario is valid");
+        let b = state
+            .compare
+            .clone()
+            .and_then(|c| Driver::new(c, state.speed).ok());
+        let (options, option_problems) = parse_options(options_query);
+        let notice = notice.or_else(|| {
+            (!option_problems.is_empty()).then_some(Notice::IgnoredOptions(option_problems))
+        });
+        let preset = preset(&state.preset).unwrap_or(&PRESETS[0]);
+        let mut page = Page::blank(env, Pair::new(a, b), preset, state.scenario, options);
+        page.notice = notice;
+        if let Some(stop) = page.options.stop_s {
+            page.pair.a.pause_at = Some(SimTime::from_micros((stop * 1e6) as u64));
+        }
+        let preset_scenario = LinkState::from_preset(page.preset.id).map(|s| s.scenario);
+        if preset_scenario.is_some_and(|p| p.name != page.scenario.name) {
+            page.imported = Some(page.scenario.name.clone());
+        }
+        let write = page.notice.is_none();
+        page.sync_state(write);
+        if page.options.autoplay {
+            page.pair.a.play();
+            page.effects.push(Effect::RequestFrame);
+        }
+        page
+    }
+
+    fn blank(
+        env: Box<dyn Env>,
+        pair: Pair,
+        preset: &'static Preset,
+        scenario: Scenario,
+        options: EmbedOptions,
+    ) -> Page {
+        Page {
+            env,
+            effects: Vec::new(),
+            pair,
+            preset,
+            scenario: Rc::new(scenario),
+            problems: Rc::default(),
+            pending: Rc::default(),
+            differs: Rc::default(),
+            notice: None,
+            too_fast: None,
+            generation: 0,
+            logs: Rc::default(),
+            incidents: Rc::default(),
+            logs_total: 0,
+            alerts: Rc::default(),
+            log_filter: String::new(),
+            selected_log: None,
+            faults: super::faults::FaultForm::default(),
+            announcement: String::new(),
+            summary_json: None,
+            link_text: String::new(),
+            copied: false,
+            copied_embed: false,
+            options,
+            imported: None,
+            import_problems: None,
+            last_sim_ms: 0.0,
+            last_frame_ts: None,
+            run: 0,
+            logs_run: 0,
+            panels_refreshed_ms: 0.0,
+            breaker_states: Vec::new(),
+            alerts_seen: 0,
+        }
+    }
+
+    /// The effects left by the actions so far, oldest first; the browser layer carries them out.
+    pub fn take_effects(&mut self) -> Vec<Effect> {
+        std::mem::take(&mut self.effects)
+    }
+
+    /// Applies one action; true when the page must be drawn again.
+    pub fn reduce(&mut self, action: Action) -> bool {
+        match action {
+            Action::Frame(ts) => return self.frame(ts),
+            Action::PlayPause => self.play_pause(),
+            Action::Step => {
+                self.pair.a.step_second();
+                self.effects.push(Effect::RequestFrame);
+            }
+            Action::Reset => self.reset(),
+            Action::RunToEnd => {
+                self.pair.a.speed = Speed::Max;
+                self.update_play();
+                self.state_changed();
+            }
+            Action::Speed(text) => {
+                if let Some(speed) = Speed::from_param(&text) {
+                    self.pair.a.speed = speed;
+                    self.state_changed();
+                }
+            }
+            Action::Seed(text) => self.set_seed(&text),
+            Action::Preset(id) => {
+                if let Some(p) = preset(&id) {
+                    self.load_preset(p);
+                }
+            }
+            Action::Knob(id, text) => return self.set_knob(id, &text),
+            Action::Fault(i) => self.inject(i),
+            Action::FaultDuration(text) => self.faults.duration_text = text,
+            Action::FaultInstance(text) => self.faults.instance = text.parse().unwrap_or(0),
+            Action::LogFilter(f) => self.log_filter = f,
+            Action::SelectLog(seq) => self.selected_log = Some(seq),
+            Action::CopyLink => {
+                self.effects.push(Effect::Copy(self.link_text.clone()));
+                self.copied = true;
+            }
+            Action::CopyEmbed => {
+                let snippet = iframe_snippet(&self.link_text, self.title());
+                self.effects.push(Effect::Copy(snippet));
+                self.copied_embed = true;
+            }
+            Action::Command(command, origin) => return self.obey(command, &origin),
+            Action::Compare(on) => self.compare(on),
+            Action::EditSide(b) => {
+                self.pair.edit_side(b);
+                self.problems = Rc::new(Vec::new());
+                self.state_changed();
+            }
+            Action::Export(kind) => {
+                self.export(kind);
+                return false;
+            }
+            Action::ExportChart(index, svg) => {
+                let name = format!("{}-{}", self.file_stem(), super::charts::CHARTS[index].id);
+                self.effects
+                    .push(Effect::DownloadChart { index, svg, name });
+                return false;
+            }
+            Action::ImportFailed(name, problem) => {
+                self.import_problems = Some((name, vec![problem]));
+            }
+            Action::Imported(name, text) => match load_scenario(&text) {
+                Ok((scenario, _)) => self.open(scenario, SideB::CopyOfA, Some(name)),
+                Err(problems) => {
+                    self.import_problems =
+                        Some((name, problems.iter().map(ToString::to_string).collect()));
+                }
+            },
+        }
+        true
+    }
+
+    /// One animation frame: advance the run within the budget, announce what happened, refresh
+    /// the panels now and then, and ask for the next frame while there is work.
+    fn frame(&mut self, ts: f64) -> bool {
+        let was_playing = self.pair.a.is_busy();
+        if !was_playing && !self.pair.b_lags() {
+            self.last_frame_ts = None;
+            return false;
+        }
+        let dt = self.last_frame_ts.map_or(1000.0 / 60.0, |last| ts - last);
+        self.last_frame_ts = Some(ts);
+        let started = self.env.now_ms();
+        let env = &self.env;
+        self.pair.frame(dt, SIM_BUDGET_MS, &|| env.now_ms());
+        self.last_sim_ms = self.env.now_ms() - started;
+        self.announce_changes();
+        self.note_stopped();
+        let a_now = self.pair.a.sim().now();
+        let playing = self.pair.a.is_busy();
+        if was_playing && !playing && self.pair.a.pause_at == Some(a_now) {
+            self.announcement = format!("Paused at {:.1} s.", a_now.as_secs_f64());
+            self.post(json!({ "event": "stopped", "t_s": a_now.as_secs_f64() }));
+        }
+        if !playing || self.env.now_ms() - self.panels_refreshed_ms > PANEL_REFRESH_MS {
+            self.refresh_panels();
+        }
+        if playing || self.pair.b_lags() {
+            self.effects.push(Effect::RequestFrame);
+        } else {
+            self.last_frame_ts = None;
+        }
+        true
+    }
+
+    /// Posts a simulation event to the host page (events carry no settings).
+    fn post(&mut self, event: Json) {
+        self.effects.push(Effect::Post {
+            message: message("event", event),
+            carries_state: false,
+        });
+    }
+
+    fn play_pause(&mut self) {
+        if self.pair.a.is_playing() {
+            self.pair.a.pause();
+            self.refresh_panels();
+        } else {
+            self.update_play();
+        }
+    }
+
+    fn update_play(&mut self) {
+        if self.pair.a.sim().is_finished() {
+            self.restarted();
+            if let Some(b) = self.pair.b.as_mut() {
+                b.reset();
+            }
+        }
+        self.pair.a.play();
+        self.effects.push(Effect::RequestFrame);
+    }
+
+    /// Both sides back to time zero with their current settings, paused.
+    fn reset(&mut self) {
+        if matches!(self.notice, Some(Notice::Stopped(_))) {
+            self.notice = None;
+        }
+        self.pair.reset();
+        self.restarted();
+        self.state_changed();
+    }
+
+    fn set_seed(&mut self, text: &str) {
+        match text.trim().parse::<u64>() {
+            Ok(seed) => {
+                self.pair.set_seed(seed);
+                self.problems = Rc::new(Vec::new());
+                self.restarted();
+                self.state_changed();
+            }
+            Err(_) => {
+                self.problems = Rc::new(vec![Problem {
+                    path: "seed".into(),
+                    message: format!(
+                        "\"{}\" is not a whole number from 0 to {}",
+                        text.trim(),
+                        u64::MAX
+                    ),
+                }]);
+            }
+        }
+    }
+
+    fn set_knob(&mut self, id: &str, text: &str) -> bool {
+        let Some(k) = knob(id) else { return false };
+        match self.pair.set_knob(k, text) {
+            Ok(applied) => {
+                self.problems = Rc::new(Vec::new());
+                if applied == Applied::OnReset {
+                    self.announcement = format!("{} applies when the run is reset.", k.label);
+                }
+                self.generation += 1;
+                self.state_changed();
+            }
+            Err(problems) => self.problems = Rc::new(problems),
+        }
+        true
+    }
+
+    /// Fault button `i` pressed: the fault from the form, injected on both sides now.
+    fn inject(&mut self, i: usize) {
+        let button = &FAULT_BUTTONS[i];
+        let fault = match self.faults.fault(button) {
+            Ok(fault) => fault,
+            Err(problem) => {
+                self.faults.problem = Some(problem);
+                return;
+            }
+        };
+        match self.pair.inject(&fault) {
+            Ok(start) => {
+                self.faults.problem = None;
+                self.announcement =
+                    format!("{} injected at {:.1} s.", button.label, start.as_secs_f64());
+                self.generation += 1;
+                self.state_changed();
+            }
+            Err(problems) => {
+                let text: Vec<String> = problems.iter().map(ToString::to_string).collect();
+                self.faults.problem = Some(text.join("; "));
+            }
+        }
+    }
+
+    fn compare(&mut self, on: bool) {
+        self.pair.compare(on);
+        self.problems = Rc::new(Vec::new());
+        self.effects.push(Effect::RedrawCharts);
+        self.announcement = if on {
+            "A/B: side B is a copy of this run; you are editing B.".into()
+        } else {
+            "Left A/B: side A goes on.".into()
+        };
+        self.state_changed();
+    }
+
+    fn export(&mut self, kind: ExportKind) {
+        let sim = self.pair.a.sim();
+        let stem = self.file_stem();
+        let (name, mime, text) = match kind {
+            ExportKind::MetricsCsv => (
+                format!("{stem}-metrics.csv"),
+                "text/csv",
+                export::series_csv(sim.seconds()),
+            ),
+            ExportKind::MetricsJson => (
+                format!("{stem}-metrics.json"),
+                "application/json",
+                export::series_json(sim.seconds()),
+            ),
+            ExportKind::LogsJsonl => (
+                format!("{stem}-logs.jsonl"),
+                "application/x-ndjson",
+                export::logs_jsonl(sim.logs().events()),
+            ),
+            ExportKind::Scenario => (
+                format!("{stem}.json"),
+                "application/json",
+                export::scenario_json(self.pair.a.scenario()),
+            ),
+        };
+        self.effects.push(Effect::Download { name, mime, text });
+    }
+
+    /// Carries out a host page's command; replies go to the origin it came from. False when
+    /// nothing on the page changed.
+    fn obey(&mut self, command: Command, origin: &str) -> bool {
+        let reply = |kind: &str, fields: Json| Effect::Reply {
+            origin: origin.to_string(),
+            message: message(kind, fields),
+        };
+        match command {
+            Command::Play => {
+                if !self.pair.a.is_playing() {
+                    self.update_play();
+                }
+            }
+            Command::Pause => {
+                self.pair.a.pause();
+                self.refresh_panels();
+            }
+            Command::Reset => self.reset(),
+            Command::LoadPreset(id) => match preset(&id) {
+                Some(p) => self.load_preset(p),
+                None => {
+                    let text = format!("preset: \"{id}\" is not a preset");
+                    self.effects
+                        .push(reply("error", json!({ "message": text })));
+                    return false;
+                }
+            },
+            Command::LoadLink(query) => match decode(&query) {
+                Ok(state) => {
+                    self.preset = preset(&state.preset).unwrap_or(&PRESETS[0]);
+                    self.pair.a.speed = state.speed;
+                    self.pair.editing_b = state.compare.is_some();
+                    let b = SideB::From(state.compare.map(Box::new));
+                    self.open(state.scenario, b, None);
+                }
+                Err(e) => {
+                    self.effects
+                        .push(reply("error", json!({ "message": e.to_string() })));
+                    return false;
+                }
+            },
+            Command::GetState => {
+                let state = json!({
+                    "link": encode(&self.link_state()),
+                    "preset": self.preset.id,
+                    "now_s": self.pair.a.sim().now().as_secs_f64(),
+                    "playing": self.pair.a.is_playing(),
+                });
+                self.effects.push(reply("state", state));
+                return false;
+            }
+        }
+        true
+    }
+
+    fn load_preset(&mut self, p: &'static Preset) {
+        let state = LinkState::from_preset(p.id).expect("bundled presets are valid");
+        self.preset = p;
+        self.open(state.scenario, SideB::CopyOfA, None);
+    }
+
+    /// Opens `scenario` (validated already) at time zero, paused; `imported` names the file it
+    /// came from. Every way of opening a scenario ends here.
+    fn open(&mut self, scenario: Scenario, side_b: SideB, imported: Option<String>) {
+        let _ = self.pair.a.load(scenario);
+        self.pair.b = match side_b {
+            SideB::CopyOfA => self.pair.b.is_some().then(|| self.pair.a.clone()),
+            SideB::From(b) => b.and_then(|c| Driver::new(*c, self.pair.a.speed).ok()),
+        };
+        self.pair.editing_b &= self.pair.b.is_some();
+        self.imported = imported;
+        self.import_problems = None;
+        self.problems = Rc::new(Vec::new());
+        self.notice = None;
+        self.restarted();
+        self.state_changed();
+    }
+
+    /// What a link to this state carries.
+    pub fn link_state(&self) -> LinkState {
+        LinkState {
+            preset: self.preset.id.into(),
+            scenario: self.pair.a.scenario().clone(),
+            speed: self.pair.a.speed,
+            compare: self.pair.b.as_ref().map(|b| b.scenario().clone()),
+        }
+    }
+
+    /// After any change of state (not frames): the address, the props of the panels.
+    fn state_changed(&mut self) {
+        self.sync_state(true);
+    }
+
+    /// Brings the panels' props and the link up to date; `write` also puts the link in the
+    /// address bar (not in an embed, and not over a broken link the page was opened with).
+    fn sync_state(&mut self, write: bool) {
+        self.scenario = Rc::new(self.pair.edited().scenario().clone());
+        self.differs = Rc::new(self.pair.differs());
+        self.pending = Rc::new(self.pair.pending_restart());
+        self.too_fast = super::pacing::too_fast(self.pair.a.sim().config(), self.pair.a.speed);
+        let query = encode(&self.link_state());
+        self.effects
+            .push(Effect::RememberQuery(format!("?{query}")));
+        if write && !self.options.embed {
+            self.effects.push(Effect::WriteAddress(query.clone()));
+        }
+        self.link_text = match self.env.page_url() {
+            Some(url) => format!("{url}?{query}"),
+            None => query,
+        };
+        self.copied = false;
+        self.refresh_panels();
+    }
+
+    fn restarted(&mut self) {
+        self.generation += 1;
+        self.run += 1;
+        self.summary_json = None;
+        self.selected_log = None;
+        self.breaker_states.clear();
+        self.alerts_seen = 0;
+        self.last_frame_ts = None;
+    }
+
+    /// Copies what the log and alert panels show from the run, when it changed; tells the host
+    /// once the run finishes.
+    fn refresh_panels(&mut self) {
+        let sim = self.pair.a.sim();
+        if (self.run, sim.logs().total) != (self.logs_run, self.logs_total) {
+            let events = sim.logs().events();
+            let skip = events.len().saturating_sub(LOG_LINES_KEPT);
+            self.logs = Rc::new(events.skip(skip).cloned().collect());
+            self.logs_total = sim.logs().total;
+            self.logs_run = self.run;
+        }
+        if sim.logs().incident_starts() != self.incidents.as_slice() {
+            self.incidents = Rc::new(sim.logs().incident_starts().to_vec());
+        }
+        if sim.alerts().history != *self.alerts {
+            self.alerts = Rc::new(sim.alerts().history.clone());
+        }
+        self.panels_refreshed_ms = self.env.now_ms();
+        if sim.is_finished() && self.summary_json.is_none() {
+            let summary = sim.summary();
+            let json = export::to_json(&summary, false);
+            self.post(json!({ "event": "run_finished", "t_s": summary.sim_seconds, "rate_5xx": summary.status.rate_5xx() }));
+            self.summary_json = Some(Rc::new(json));
+        }
+    }
+
+    /// Announces breaker openings and alerts in the live region, and tells the host.
+    fn announce_changes(&mut self) {
+        let sim = self.pair.a.sim();
+        let now_s = sim.now().as_secs_f64();
+        let states: Vec<Option<BreakerState>> = (0..sim.config().instance_count)
+            .map(|i| sim.breaker_state(i))
+            .collect();
+        let mut said = Vec::new();
+        let mut events = Vec::new();
+        for (i, state) in states.iter().enumerate() {
+            let before = self.breaker_states.get(i).copied().flatten();
+            if *state == Some(BreakerState::Open) && before != Some(BreakerState::Open) {
+                said.push(format!("Circuit breaker opened on instance {i}."));
+                events.push(json!({ "event": "breaker_opened", "instance": i, "t_s": now_s }));
+            }
+            if *state == Some(BreakerState::Closed) && before == Some(BreakerState::HalfOpen) {
+                said.push(format!("Circuit breaker closed again on instance {i}."));
+            }
+        }
+        self.breaker_states = states;
+        let history = &self.pair.a.sim().alerts().history;
+        for a in history.iter().skip(self.alerts_seen) {
+            said.push(format!("Alert fired: {}.", super::words::rule_text(a.rule)));
+            events.push(json!({ "event": "alert_fired", "rule": a.rule, "severity": a.severity, "t_s": a.fired_s }));
+        }
+        self.alerts_seen = history.len();
+        for event in events {
+            self.post(event);
+        }
+        if !said.is_empty() {
+            self.announcement = said.join(" ");
+        }
+    }
+
+    /// Shows why a run stopped early (it crossed a runtime limit of the engine), once.
+    fn note_stopped(&mut self) {
+        if let Some(reason) = self.pair.stopped() {
+            let notice = Notice::Stopped(reason);
+            if self.notice.as_ref() != Some(&notice) {
+                self.pair.a.pause();
+                self.announcement = notice.to_string();
+                self.notice = Some(notice);
+            }
+        }
+    }
+
+    /// The open scenario's title: the preset's, or an imported scenario's name.
+    pub fn title(&self) -> &str {
+        match &self.imported {
+            Some(_) if !self.scenario.name.is_empty() => &self.scenario.name,
+            _ => self.preset.title,
+        }
+    }
+
+    /// A file name stem for downloads: the preset id (or `scenario`) and the seed.
+    pub fn file_stem(&self) -> String {
+        let base = if self.imported.is_some() {
+            "scenario"
+        } else {
+            self.preset.id
+        };
+        format!("outage-lab-{base}-seed{}", self.scenario.seed)
+    }
+}

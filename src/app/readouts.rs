@@ -1,0 +1,187 @@
+//! The figures the page shows in words and numbers, from the per-second rows: the readouts
+//! row (last ten seconds), the architecture view's flows (last second) and the A/B table.
+
+use outage_lab_engine::metrics::StatusCounts;
+use outage_lab_engine::SecondMetrics;
+
+use super::driver::Driver;
+
+/// Rows the readouts average over (the last ten virtual seconds).
+pub const READOUT_ROWS: usize = 10;
+
+/// Outcomes summed over `rows`, picking which counts with `pick`.
+pub fn sum_rows(
+    rows: &[SecondMetrics],
+    pick: impl Fn(&SecondMetrics) -> &StatusCounts,
+) -> StatusCounts {
+    let mut total = StatusCounts::default();
+    for r in rows {
+        total.merge(pick(r));
+    }
+    total
+}
+
+/// The readouts' figures over the last [`READOUT_ROWS`] seconds.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Readouts {
+    /// Outcomes by true status.
+    pub status: StatusCounts,
+    /// Outcomes as monitoring saw them.
+    pub seen: StatusCounts,
+    /// The worst per-second p99, in milliseconds.
+    pub p99_ms: f64,
+    /// Mean successful user requests per second.
+    pub goodput_per_s: f64,
+}
+
+impl Readouts {
+    /// The figures of the last [`READOUT_ROWS`] of `rows`.
+    pub fn of(rows: &[SecondMetrics]) -> Readouts {
+        let recent = &rows[rows.len().saturating_sub(READOUT_ROWS)..];
+        let n = recent.len().max(1) as f64;
+        Readouts {
+            status: sum_rows(recent, |r| &r.status),
+            seen: sum_rows(recent, |r| &r.status_seen),
+            p99_ms: recent.iter().map(|r| r.latency_p99_ms).fold(0.0, f64::max),
+            goodput_per_s: recent.iter().map(|r| r.goodput).sum::<u64>() as f64 / n,
+        }
+    }
+}
+
+/// What the architecture view's flows show, from the last row.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Flow {
+    /// Requests per second into the load balancer over the last second.
+    pub arrivals_per_s: f64,
+    /// Cache hit ratio over the last second, if there were lookups.
+    pub cache_hit_ratio: Option<f64>,
+    /// Database queries over the last second.
+    pub db_queries_per_s: f64,
+    /// Gateway calls over the last second.
+    pub upstream_calls: u64,
+    /// Gateway calls over the last second that failed.
+    pub upstream_failures: u64,
+}
+
+impl Flow {
+    /// The flows of the last row, or none moving before the first.
+    pub fn of(last: Option<&SecondMetrics>) -> Flow {
+        Flow {
+            arrivals_per_s: last.map_or(0.0, |r| r.arrivals as f64),
+            cache_hit_ratio: last.and_then(|r| {
+                let n = r.cache_hits + r.cache_misses;
+                (n > 0).then(|| r.cache_hits as f64 / n as f64)
+            }),
+            db_queries_per_s: last.map_or(0.0, |r| r.db_queries as f64),
+            upstream_calls: last.map_or(0, |r| r.upstream_calls),
+            upstream_failures: last.map_or(0, |r| r.upstream_failures),
+        }
+    }
+}
+
+/// One side's figures in the A/B table.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct SideFigures {
+    /// Share of 5xx over the last ten seconds.
+    pub rate_5xx_recent: f64,
+    /// Worst per-second p99 over the last ten seconds, in milliseconds.
+    pub p99_ms_recent: f64,
+    /// Successful user requests per second over the last ten seconds.
+    pub goodput_per_s_recent: f64,
+    /// Share of 5xx over the whole run so far.
+    pub rate_5xx_run: f64,
+    /// User requests over the whole run so far.
+    pub requests_run: f64,
+    /// Successful user requests over the whole run so far.
+    pub succeeded_run: f64,
+}
+
+impl SideFigures {
+    /// The figures of one side's run so far.
+    pub fn of(side: &Driver) -> SideFigures {
+        let rows = side.sim().seconds();
+        let recent = Readouts::of(rows);
+        SideFigures {
+            rate_5xx_recent: recent.status.rate_5xx(),
+            p99_ms_recent: recent.p99_ms,
+            goodput_per_s_recent: recent.goodput_per_s,
+            rate_5xx_run: sum_rows(rows, |r| &r.status).rate_5xx(),
+            requests_run: rows.iter().map(|r| r.requests).sum::<u64>() as f64,
+            succeeded_run: rows.iter().map(|r| r.goodput).sum::<u64>() as f64,
+        }
+    }
+}
+
+/// A row of the A/B table.
+pub struct AbRow {
+    /// What the row shows.
+    pub label: &'static str,
+    /// Its `data-testid` stem (`ab-{id}-a`, `ab-{id}-b`).
+    pub id: &'static str,
+    /// The figure it shows.
+    pub pick: fn(&SideFigures) -> f64,
+    /// How the figure is written.
+    pub show: fn(f64) -> String,
+}
+
+/// The rows of the A/B table, in order.
+pub static AB_ROWS: [AbRow; 6] = [
+    AbRow {
+        label: "5xx, last 10 s",
+        id: "5xx",
+        pick: |f| f.rate_5xx_recent,
+        show: |v| format!("{:.1} %", 100.0 * v),
+    },
+    AbRow {
+        label: "p99, last 10 s",
+        id: "p99",
+        pick: |f| f.p99_ms_recent,
+        show: |v| format!("{v:.0} ms"),
+    },
+    AbRow {
+        label: "goodput, last 10 s",
+        id: "goodput",
+        pick: |f| f.goodput_per_s_recent,
+        show: |v| format!("{v:.0}/s"),
+    },
+    AbRow {
+        label: "5xx, whole run",
+        id: "5xx-run",
+        pick: |f| f.rate_5xx_run,
+        show: |v| format!("{:.2} %", 100.0 * v),
+    },
+    AbRow {
+        label: "user requests, whole run",
+        id: "requests",
+        pick: |f| f.requests_run,
+        show: |v| format!("{v:.0}"),
+    },
+    AbRow {
+        label: "succeeded, whole run",
+        id: "succeeded",
+        pick: |f| f.succeeded_run,
+        show: |v| format!("{v:.0}"),
+    },
+];
+
+/// The difference B − A as the table writes it: a sign (none for zero) and the row's format.
+pub fn difference_text(row: &AbRow, a: f64, b: f64) -> String {
+    let diff = b - a;
+    let sign = if diff > 0.0 {
+        "+"
+    } else if diff < 0.0 {
+        "−"
+    } else {
+        ""
+    };
+    format!("{sign}{}", (row.show)(diff.abs()))
+}
+
+/// A latency as the readouts write it: milliseconds below a second, else seconds.
+pub fn latency_text(ms: f64) -> String {
+    if ms >= 1000.0 {
+        format!("{:.1} s", ms / 1000.0)
+    } else {
+        format!("{ms:.0} ms")
+    }
+}

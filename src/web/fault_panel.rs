@@ -1,0 +1,63 @@
+//! The fault panel: how long and on which instance, a button per fault, the reason a fault was
+//! refused, and the faults active now.
+
+use web_sys::HtmlSelectElement;
+use yew::html::Scope;
+use yew::prelude::*;
+
+use super::controls::CommitField;
+use super::{App, Msg};
+use crate::app::embed::Panel;
+use crate::app::faults::FAULT_BUTTONS;
+use crate::app::page::Action;
+
+/// The panel, unless hidden or locked.
+pub fn view(app: &App, link: &Scope<App>) -> Html {
+    let page = &app.page;
+    if !page.options.shows(Panel::Faults) || page.options.locked {
+        return html! {};
+    }
+    let sim = page.pair.a.sim();
+    let snap = sim.snapshot();
+    let form = &page.faults;
+    let on_instance = link.callback(|e: Event| {
+        Msg::Act(Action::FaultInstance(
+            e.target_unchecked_into::<HtmlSelectElement>().value(),
+        ))
+    });
+    html! {
+        <section class="faults" aria-labelledby="faults-title">
+            <h2 id="faults-title">{ "Inject a fault now" }</h2>
+            <div class="fault-options">
+                <label for="fault-duration">{ "lasting" }</label>
+                <CommitField id="fault-duration" testid="fault-duration" inputmode="decimal"
+                             value={AttrValue::from(form.duration_text.clone())}
+                             invalid={form.problem.is_some()}
+                             on_commit={app.callbacks.fault_duration.clone()} />
+                <span class="unit">{ "s" }</span>
+                <label for="fault-instance">{ "instance" }</label>
+                <select id="fault-instance" onchange={on_instance}>
+                    { for (0..snap.instances.len()).map(|i| html! {
+                        <option value={i.to_string()} selected={i as u32 == form.instance}>{ i }</option>
+                    }) }
+                </select>
+            </div>
+            <div class="fault-buttons">
+                { for FAULT_BUTTONS.iter().enumerate().map(|(i, b)| html! {
+                    <button type="button" class="fault" title={b.detail} aria-describedby={format!("fault-{i}-detail")}
+                            data-testid={b.testid()} disabled={sim.is_finished()}
+                            onclick={link.callback(move |_| Msg::Act(Action::Fault(i)))}>
+                        { b.label }
+                        <span id={format!("fault-{i}-detail")} class="sr-only">{ b.detail }</span>
+                    </button>
+                }) }
+            </div>
+            if let Some(p) = &form.problem {
+                <p class="error" role="alert" data-testid="fault-error">{ p }</p>
+            }
+            if !snap.active_faults.is_empty() {
+                <p class="small" data-testid="active-faults">{ format!("Active now: {}", snap.active_faults.join(", ")) }</p>
+            }
+        </section>
+    }
+}

@@ -1,0 +1,91 @@
+//! Sharing and files: the link, the embed code, the downloads, the import (picked or dropped)
+//! with its problems, and the finished run's summary.
+
+use web_sys::DragEvent;
+use yew::html::Scope;
+use yew::prelude::*;
+
+use super::{App, Msg};
+use crate::app::embed::{iframe_snippet, Panel};
+use crate::app::page::{Action, ExportKind};
+
+/// The share section, if shown, and the run summary once the run has finished.
+pub fn view(app: &App, link: &Scope<App>) -> Html {
+    let page = &app.page;
+    let o = &page.options;
+    html! {
+        <>
+            if o.shows(Panel::Share) { { share(app, link) } }
+            if let Some(json) = page.summary_json.as_ref().filter(|_| !o.embed) {
+                <details class="summary" data-testid="result" data-preset={page.preset.id} data-run={page.generation.to_string()}>
+                    <summary>{ "Run summary (JSON)" }</summary>
+                    <pre data-testid="summary-json">{ json.as_str() }</pre>
+                </details>
+            }
+        </>
+    }
+}
+
+fn share(app: &App, link: &Scope<App>) -> Html {
+    let page = &app.page;
+    let export = |kind: ExportKind| link.callback(move |_| Msg::Act(Action::Export(kind)));
+    html! {
+        <section class="share" aria-labelledby="share-title">
+            <h2 id="share-title">{ "Share, embed, export, import" }</h2>
+            <div class="share-row">
+                <label for="share-link">{ "Link" }</label>
+                <input id="share-link" data-testid="share-link" type="text" readonly=true value={page.link_text.clone()} />
+                <button type="button" data-testid="copy-link" onclick={link.callback(|_| Msg::Act(Action::CopyLink))}>
+                    { if page.copied { "Copied" } else { "Copy link" } }
+                </button>
+            </div>
+            <p class="quiet small">{ format!("The link ({} characters) opens these settings, seed, speed and injected faults from time zero.", page.link_text.len()) }</p>
+            <div class="share-row">
+                <label for="embed-code">{ "Embed" }</label>
+                <textarea id="embed-code" data-testid="embed-code" readonly=true rows="2"
+                          value={iframe_snippet(&page.link_text, page.title())} />
+                <button type="button" data-testid="copy-embed" onclick={link.callback(|_| Msg::Act(Action::CopyEmbed))}>
+                    { if page.copied_embed { "Copied" } else { "Copy embed code" } }
+                </button>
+            </div>
+            <p class="quiet small">{ "Paste it in any page; see docs/embedding.md for the options (panels, locked settings, autoplay, stop time) and the postMessage API." }</p>
+            <div class="share-row" role="group" aria-label="Downloads">
+                <span>{ "Download" }</span>
+                <button type="button" class="secondary" data-testid="export-csv" onclick={export(ExportKind::MetricsCsv)}>{ "metrics (CSV)" }</button>
+                <button type="button" class="secondary" data-testid="export-json" onclick={export(ExportKind::MetricsJson)}>{ "metrics (JSON)" }</button>
+                <button type="button" class="secondary" data-testid="export-logs" onclick={export(ExportKind::LogsJsonl)}>{ "log (JSON lines)" }</button>
+                <button type="button" class="secondary" data-testid="export-scenario" onclick={export(ExportKind::Scenario)}>{ "scenario (JSON)" }</button>
+            </div>
+            if !page.options.locked { { import(app, link) } }
+        </section>
+    }
+}
+
+fn import(app: &App, link: &Scope<App>) -> Html {
+    let drop = link.batch_callback(|e: DragEvent| {
+        e.prevent_default();
+        e.data_transfer()
+            .and_then(|d| d.files())
+            .and_then(|f| f.get(0))
+            .map(Msg::ImportFile)
+    });
+    let on_pick = link.batch_callback(|e: Event| {
+        let input = e.target_unchecked_into::<web_sys::HtmlInputElement>();
+        input.files().and_then(|f| f.get(0)).map(Msg::ImportFile)
+    });
+    html! {
+        <>
+            <div class="drop-zone" data-testid="drop-zone" ondrop={drop}
+                 ondragover={Callback::from(|e: DragEvent| e.prevent_default())}>
+                <label for="import-file">{ "Import a scenario file (or drop it here)" }</label>
+                <input id="import-file" data-testid="import-file" type="file" accept=".json,application/json" onchange={on_pick} />
+            </div>
+            if let Some((name, problems)) = &app.page.import_problems {
+                <div class="import-problems" role="alert" data-testid="import-problems">
+                    <p>{ format!("{name} was not opened ({} problem{}); the current run is unchanged:", problems.len(), if problems.len() == 1 { "" } else { "s" }) }</p>
+                    <ul>{ for problems.iter().map(|p| html! { <li>{ p }</li> }) }</ul>
+                </div>
+            }
+        </>
+    }
+}

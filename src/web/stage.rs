@@ -1,0 +1,187 @@
+//! The middle of the page: the settings panel beside the stage, the lesson, the readouts (or
+//! the A/B table), the architecture view, and the alert and log panels.
+
+use std::rc::Rc;
+
+use outage_lab_engine::metrics::StatusCounts;
+use yew::html::Scope;
+use yew::prelude::*;
+
+use super::controls::Controls;
+use super::panels::{AlertsPanel, LogsPanel};
+use super::{architecture, App, Msg};
+use crate::app::embed::Panel;
+use crate::app::page::Action;
+use crate::app::presets::preset;
+use crate::app::readouts::{difference_text, latency_text, Flow, Readouts, SideFigures, AB_ROWS};
+
+/// The settings panel, if shown.
+pub fn settings(app: &App) -> Html {
+    let page = &app.page;
+    let o = &page.options;
+    if !o.shows(Panel::Controls) {
+        return html! {};
+    }
+    let side = page
+        .pair
+        .b
+        .as_ref()
+        .map(|_| if page.pair.editing_b { "B" } else { "A" });
+    html! {
+        <aside class="settings" aria-label="Settings">
+            <h2>{ "Settings" }</h2>
+            if o.locked {
+                <p class="quiet small">{ "These settings are locked by the page that embeds this lab." }</p>
+            } else {
+                <p class="quiet small">{ "Changes act on the running simulation at once, unless marked “applies on reset”." }</p>
+            }
+            <Controls scenario={page.scenario.clone()} problems={page.problems.clone()} pending={page.pending.clone()}
+                      highlight={page.preset.fix_knobs} on_change={app.callbacks.knob.clone()}
+                      locked={o.locked} only={o.controls.clone().map(Rc::new)} differs={page.differs.clone()}
+                      side={side} />
+        </aside>
+    }
+}
+
+/// The lesson, the readouts or A/B table, and the architecture view.
+pub fn view(app: &App, link: &Scope<App>) -> Html {
+    let page = &app.page;
+    let o = &page.options;
+    html! {
+        <>
+            if o.shows(Panel::Lesson) { { lesson(app, link) } }
+            if o.shows(Panel::Readouts) {
+                if let Some(b) = &page.pair.b {
+                    { ab_table(&SideFigures::of(&page.pair.a), &SideFigures::of(b)) }
+                } else {
+                    { readouts(app) }
+                }
+            }
+            if o.shows(Panel::Architecture) { { architecture_view(app) } }
+        </>
+    }
+}
+
+fn lesson(app: &App, link: &Scope<App>) -> Html {
+    let page = &app.page;
+    let counterpart = page.preset.counterpart.and_then(preset);
+    html! {
+        <section class="lesson" aria-labelledby="lesson-title" data-testid="lesson">
+            if page.imported.is_some() {
+                <h2 id="lesson-title">{ page.title() }</h2>
+                <p>{ &page.scenario.description }</p>
+            } else {
+                <h2 id="lesson-title">{ page.preset.title }</h2>
+                <p><strong>{ "Watch: " }</strong>{ page.preset.watch }</p>
+                <p><strong>{ "Fix: " }</strong>{ page.preset.fix }</p>
+                if let Some(other) = counterpart.filter(|_| !page.options.locked) {
+                    <button type="button" class="secondary" onclick={link.callback(move |_| Msg::Act(Action::Preset(other.id.into())))}>
+                        { format!("Open “{}”", other.title) }
+                    </button>
+                }
+            }
+        </section>
+    }
+}
+
+/// One big number of the readouts row; `value` is also in `data-value`, unrounded, for tests.
+fn readout(
+    testid: &'static str,
+    label: &'static str,
+    shown: String,
+    bad: bool,
+    value: String,
+) -> Html {
+    html! {
+        <div class="readout" data-testid={testid} data-value={value}>
+            <span class="label">{ label }</span>
+            <span class={classes!("value", bad.then_some("bad"))}>{ shown }</span>
+        </div>
+    }
+}
+
+fn readouts(app: &App) -> Html {
+    let sim = app.page.pair.a.sim();
+    let snap = sim.snapshot();
+    let r = Readouts::of(sim.seconds());
+    let pct = |c: &StatusCounts| format!("{:.1} %", 100.0 * c.rate_5xx());
+    let firing = snap.alerts_firing.len();
+    html! {
+        <section class="readouts" aria-label="Last ten seconds">
+            { readout("readout-5xx", "5xx (true)", pct(&r.status), r.status.rate_5xx() > 0.01, format!("{:.6}", r.status.rate_5xx())) }
+            { readout("readout-seen-5xx", "5xx (monitoring)", pct(&r.seen), false, format!("{:.6}", r.seen.rate_5xx())) }
+            { readout("readout-p99", "p99", latency_text(r.p99_ms), false, format!("{:.3}", r.p99_ms)) }
+            { readout("readout-goodput", "goodput", format!("{:.0}/s", r.goodput_per_s), false, format!("{:.3}", r.goodput_per_s)) }
+            { readout("readout-inflight", "in flight", snap.in_flight.to_string(), false, snap.in_flight.to_string()) }
+            { readout("readout-alerts", "alerts firing", firing.to_string(), firing > 0, firing.to_string()) }
+        </section>
+    }
+}
+
+/// The A/B summary: each figure for A and B and the difference.
+fn ab_table(a: &SideFigures, b: &SideFigures) -> Html {
+    html! {
+        <section class="ab-summary" aria-label="A/B comparison">
+            <table data-testid="ab-summary">
+                <thead><tr><th scope="col">{ "" }</th><th scope="col">{ "A" }</th><th scope="col">{ "B" }</th><th scope="col">{ "B − A" }</th></tr></thead>
+                <tbody>
+                    { for AB_ROWS.iter().map(|row| {
+                        let (va, vb) = ((row.pick)(a), (row.pick)(b));
+                        html! {
+                            <tr>
+                                <th scope="row">{ row.label }</th>
+                                <td data-testid={format!("ab-{}-a", row.id)} data-value={va.to_string()}>{ (row.show)(va) }</td>
+                                <td data-testid={format!("ab-{}-b", row.id)} data-value={vb.to_string()}>{ (row.show)(vb) }</td>
+                                <td>{ difference_text(row, va, vb) }</td>
+                            </tr>
+                        }
+                    }) }
+                </tbody>
+            </table>
+        </section>
+    }
+}
+
+fn architecture_view(app: &App) -> Html {
+    let pair = &app.page.pair;
+    let side = |d: &crate::app::driver::Driver| {
+        let sim = d.sim();
+        html! {
+            <div class="architecture-scroll">{ architecture::view(&sim.snapshot(), &Flow::of(sim.seconds().last())) }</div>
+        }
+    };
+    html! {
+        <section class="architecture-view" aria-label="Architecture">
+            if let Some(b) = &pair.b {
+                <h3>{ "A" }</h3>
+                { side(&pair.a) }
+                <h3>{ "B" }</h3>
+                { side(b) }
+            } else {
+                { side(&pair.a) }
+            }
+            <p class="legend small">
+                { "Bars fill as queues, threads and pool connections are used (green < 80 %, amber ≥ 80 %, red ≥ 95 %). Breaker light: C closed, O open, H half-open." }
+            </p>
+        </section>
+    }
+}
+
+/// The alerts and log panels, if shown.
+pub fn panels(app: &App) -> Html {
+    let page = &app.page;
+    let o = &page.options;
+    if !(o.shows(Panel::Alerts) || o.shows(Panel::Logs)) {
+        return html! {};
+    }
+    html! {
+        <div class="panels">
+            if o.shows(Panel::Alerts) { <AlertsPanel history={page.alerts.clone()} /> }
+            if o.shows(Panel::Logs) {
+                <LogsPanel events={page.logs.clone()} incidents={page.incidents.clone()} total={page.logs_total} filter={page.log_filter.clone()}
+                           selected={page.selected_log}
+                           on_filter={app.callbacks.log_filter.clone()} on_select={app.callbacks.select_log.clone()} />
+            }
+        </div>
+    }
+}
