@@ -1,0 +1,294 @@
+//! The page's reducer, natively: what a person, a frame or a host page does to the page, and
+//! the effects it leaves for the browser (address, host messages, downloads, frames).
+
+use std::cell::Cell;
+use std::rc::Rc;
+
+use outage_lab::app::embed::Command;
+use outage_lab::app::faults::FAULT_BUTTONS;
+use outage_lab::app::link::decode;
+use outage_lab::app::page::{Action, Effect, Env, ExportKind, Notice, Page};
+use outage_lab_engine::scenario::FaultKind;
+
+/// A wall clock that moves 1 ms each time it is read, and a fixed address.
+struct FakeEnv(Rc<Cell<f64>>);
+
+impl Env for FakeEnv {
+    fn now_ms(&self) -> f64 {
+        self.0.set(self.0.get() + 1.0);
+        self.0.get()
+    }
+    fn page_url(&self) -> Option<String> {
+        Some("https://lab.example/app/".into())
+    }
+}
+
+fn open(query: &str) -> Page {
+    Page::new(query, query, Box::new(FakeEnv(Rc::new(Cell::new(0.0)))))
+}
+
+fn written(effects: &[Effect]) -> Option<String> {
+    effects.iter().rev().find_map(|e| match e {
+        Effect::WriteAddress(q) => Some(q.clone()),
+        _ => None,
+    })
+}
+
+/// Runs frames 16 ms apart until the page asks for no more (or `frames_max` frames).
+fn run_frames(page: &mut Page, frames_max: usize) -> Vec<Effect> {
+    let mut all = Vec::new();
+    let mut ts = 1000.0;
+    for _ in 0..frames_max {
+        ts += 16.0;
+        page.reduce(Action::Frame(ts));
+        let effects = page.take_effects();
+        let more = effects.contains(&Effect::RequestFrame);
+        all.extend(effects);
+        if !more {
+            break;
+        }
+    }
+    all
+}
+
+fn fault_index(kind: FaultKind) -> usize {
+    FAULT_BUTTONS
+        .iter()
+        .position(|b| b.kind == kind)
+        .expect("a button")
+}
+
+#[test]
+fn opening_a_link_writes_the_address_and_a_broken_one_says_why_without_writing() {
+    let mut page = open("?v=2&preset=seed-incident&seed=7&speed=10");
+    let effects = page.take_effects();
+    let query = written(&effects).expect("the address is written");
+    assert!(
+        query.contains("preset=seed-incident") && query.contains("seed=7"),
+        "{query}"
+    );
+    assert!(effects.contains(&Effect::RememberQuery(format!("?{query}"))));
+    assert_eq!(page.link_text, format!("https://lab.example/app/?{query}"));
+    assert_eq!(page.notice, None);
+
+    let mut broken = open("?v=2&preset=seed-incident&z=%%%");
+    let effects = broken.take_effects();
+    assert!(
+        matches!(broken.notice, Some(Notice::BrokenLink(_))),
+        "{:?}",
+        broken.notice
+    );
+    assert_eq!(
+        written(&effects),
+        None,
+        "a broken link stays in the address bar"
+    );
+    assert_eq!(broken.preset.id, "baseline");
+}
+
+#[test]
+fn a_setting_changes_the_run_and_the_link_and_a_bad_value_changes_neither() {
+    let mut page = open("?v=2&preset=seed-incident");
+    page.take_effects();
+    let generation = page.generation;
+    page.reduce(Action::Knob("db_pool.max_size", "50".into()));
+    let query = written(&page.take_effects()).expect("the link follows the change");
+    let state = decode(&query).expect("the link opens");
+    assert_eq!(state.scenario.db_pool.max_size, 50);
+    assert_eq!(
+        page.pair.a.sim().config().pool_max_size,
+        50,
+        "live: the run uses it now"
+    );
+    assert!(page.generation > generation);
+
+    page.reduce(Action::Knob("db_pool.max_size", "0".into()));
+    assert_eq!(written(&page.take_effects()), None);
+    assert_eq!(page.problems.len(), 1);
+    assert!(
+        page.problems[0].path.contains("max_size"),
+        "{:?}",
+        page.problems
+    );
+    assert_eq!(
+        page.pair.a.scenario().db_pool.max_size,
+        50,
+        "the refused value changed nothing"
+    );
+
+    page.reduce(Action::Knob("instances.count", "6".into()));
+    assert_eq!(
+        *page.pending,
+        vec!["instances.count"],
+        "restart-only: waits for a reset"
+    );
+    assert!(page.announcement.contains("applies when the run is reset"));
+    page.reduce(Action::Reset);
+    assert!(page.pending.is_empty());
+    assert_eq!(page.pair.a.sim().config().instance_count, 6);
+}
+
+#[test]
+fn a_b_edits_side_b_only_keeps_one_clock_and_faults_hit_both_sides_at_once() {
+    let mut page = open("?v=2&preset=baseline&speed=10");
+    let pool_a = page.pair.a.scenario().db_pool.max_size;
+    page.reduce(Action::Step);
+    run_frames(&mut page, 1000);
+    page.reduce(Action::Compare(true));
+    assert!(page.take_effects().contains(&Effect::RedrawCharts));
+    assert!(page.pair.editing_b);
+    page.reduce(Action::Knob("db_pool.max_size", "77".into()));
+    assert_eq!(*page.differs, vec!["db_pool.max_size"]);
+    assert_eq!(
+        page.pair.a.scenario().db_pool.max_size,
+        pool_a,
+        "side A untouched"
+    );
+    assert!(written(&page.take_effects())
+        .expect("written")
+        .contains("&b="));
+
+    page.reduce(Action::PlayPause);
+    let mut ts = 0.0;
+    for _ in 0..40 {
+        ts += 16.0;
+        page.reduce(Action::Frame(ts));
+        let (a, b) = (
+            page.pair.a.sim().now(),
+            page.pair.b.as_ref().expect("B").sim().now(),
+        );
+        assert!(b <= a, "side B never runs ahead of A");
+    }
+    page.reduce(Action::PlayPause);
+    page.take_effects();
+    run_frames(&mut page, 1000);
+    let b = page.pair.b.as_ref().expect("B");
+    assert_eq!(
+        b.sim().now(),
+        page.pair.a.sim().now(),
+        "paused, B catches up with A"
+    );
+
+    page.reduce(Action::Fault(fault_index(FaultKind::DbSlow)));
+    assert_eq!(page.faults.problem, None);
+    let a_fault = page
+        .pair
+        .a
+        .scenario()
+        .faults
+        .last()
+        .expect("written on A")
+        .clone();
+    let b_fault = page
+        .pair
+        .b
+        .as_ref()
+        .expect("B")
+        .scenario()
+        .faults
+        .last()
+        .expect("on B")
+        .clone();
+    assert_eq!(
+        a_fault, b_fault,
+        "the same fault at the same instant on both sides"
+    );
+    assert!(page.announcement.starts_with("Missing index injected at"));
+
+    page.reduce(Action::FaultDuration("soon".into()));
+    page.reduce(Action::Fault(fault_index(FaultKind::DbSlow)));
+    assert!(page
+        .faults
+        .problem
+        .as_deref()
+        .is_some_and(|p| p.contains("soon")));
+    assert_eq!(
+        page.pair.a.scenario().faults.len(),
+        1,
+        "a refused fault adds nothing"
+    );
+}
+
+#[test]
+fn host_commands_are_obeyed_and_answered_to_their_origin() {
+    let mut page = open("?v=2&preset=baseline&embed=1&origins=https://docs.example");
+    let effects = page.take_effects();
+    assert_eq!(
+        written(&effects),
+        None,
+        "an embed leaves the host's address alone"
+    );
+    let origin = "https://docs.example".to_string();
+
+    assert!(!page.reduce(Action::Command(Command::GetState, origin.clone())));
+    let reply = page.take_effects().into_iter().find_map(|e| match e {
+        Effect::Reply { origin, message } => Some((origin, message)),
+        _ => None,
+    });
+    let (to, message) = reply.expect("a state reply");
+    assert_eq!(to, origin);
+    assert_eq!(message["type"], "state");
+    assert_eq!(message["preset"], "baseline");
+    assert!(decode(message["link"].as_str().expect("a link")).is_ok());
+
+    assert!(!page.reduce(Action::Command(
+        Command::LoadPreset("nope".into()),
+        origin.clone()
+    )));
+    let effects = page.take_effects();
+    assert!(matches!(&effects[..], [Effect::Reply { message, .. }] if message["type"] == "error"));
+
+    assert!(page.reduce(Action::Command(
+        Command::LoadPreset("upstream-hang".into()),
+        origin.clone()
+    )));
+    assert_eq!(page.preset.id, "upstream-hang");
+    assert!(page.reduce(Action::Command(Command::Play, origin.clone())));
+    assert!(page.take_effects().contains(&Effect::RequestFrame));
+    assert!(page.pair.a.is_playing());
+    assert!(page.reduce(Action::Command(Command::Pause, origin)));
+    assert!(!page.pair.a.is_playing());
+}
+
+#[test]
+fn a_finished_run_posts_run_finished_once_with_its_summary() {
+    let mut page = open("?v=2&preset=baseline&duration_s=20");
+    page.reduce(Action::Knob("duration_s", "5".into()));
+    page.reduce(Action::Reset);
+    page.reduce(Action::RunToEnd);
+    let effects = run_frames(&mut page, 10_000);
+    assert!(page.pair.a.sim().is_finished());
+    let finished: Vec<&Effect> = effects
+        .iter()
+        .filter(|e| matches!(e, Effect::Post { message, .. } if message["event"] == "run_finished"))
+        .collect();
+    assert_eq!(finished.len(), 1, "{finished:?}");
+    let summary = page.summary_json.as_ref().expect("a summary");
+    assert!(
+        summary.contains("\"sim_seconds\":5.0"),
+        "{}",
+        &summary[..80]
+    );
+    assert!(
+        !page.reduce(Action::Frame(1e9)),
+        "a finished, paused page has no frame work"
+    );
+}
+
+#[test]
+fn exports_are_named_after_the_preset_and_seed() {
+    let mut page = open("?v=2&preset=cache-stampede&seed=9");
+    page.take_effects();
+    assert!(!page.reduce(Action::Export(ExportKind::Scenario)));
+    match &page.take_effects()[..] {
+        [Effect::Download { name, mime, text }] => {
+            assert_eq!(name, "outage-lab-cache-stampede-seed9.json");
+            assert_eq!(*mime, "application/json");
+            assert!(text.contains("\"seed\": 9"), "{}", &text[..60]);
+        }
+        other => panic!("{other:?}"),
+    }
+    page.reduce(Action::ExportChart(0, true));
+    assert!(matches!(&page.take_effects()[..],
+        [Effect::DownloadChart { index: 0, svg: true, name }] if name.starts_with("outage-lab-cache-stampede-seed9-")));
+}
