@@ -3,6 +3,7 @@
 
 use serde_json::{json, Value as Json};
 
+use super::charts::CHARTS;
 use super::knobs::knob;
 
 /// A part of the page that can be shown or hidden.
@@ -64,16 +65,6 @@ impl Panel {
             .map_or("", |(_, n)| n)
     }
 }
-
-/// The chart ids the `charts` parameter accepts.
-pub const CHART_IDS: [&str; 6] = [
-    "status",
-    "latency",
-    "saturation",
-    "cache",
-    "breaker",
-    "retries",
-];
 
 /// How the page presents itself, from its address.
 #[derive(Clone, Debug, PartialEq)]
@@ -173,41 +164,13 @@ pub fn parse_options(query: &str) -> (EmbedOptions, Vec<String>) {
     options.locked = flag("lock", &mut problems);
     options.autoplay = flag("autoplay", &mut problems);
     if let Some(list) = get("panels") {
-        let mut panels = Vec::new();
-        for name in list.split(',').filter(|n| !n.is_empty()) {
-            match Panel::ALL.iter().find(|(_, n)| *n == name) {
-                Some((p, _)) => panels.push(*p),
-                None => problems.push(format!(
-                    "panels: \"{name}\" is not one of {}",
-                    Panel::ALL.map(|(_, n)| n).join(", ")
-                )),
-            }
-        }
-        options.panels = panels;
+        options.panels = panels(list, &mut problems);
     }
     if let Some(list) = get("charts") {
-        let (known, unknown): (Vec<&str>, Vec<&str>) = list
-            .split(',')
-            .filter(|n| !n.is_empty())
-            .partition(|n| CHART_IDS.contains(n));
-        for name in unknown {
-            problems.push(format!(
-                "charts: \"{name}\" is not one of {}",
-                CHART_IDS.join(", ")
-            ));
-        }
-        options.charts = Some(known.into_iter().map(str::to_owned).collect());
+        options.charts = Some(charts(list, &mut problems));
     }
     if let Some(list) = get("controls") {
-        let mut ids = Vec::new();
-        for id in list.split(',').filter(|n| !n.is_empty()) {
-            if knob(id).is_some() {
-                ids.push(id.to_owned());
-            } else {
-                problems.push(format!("controls: \"{id}\" is not a setting"));
-            }
-        }
-        options.controls = Some(ids);
+        options.controls = Some(controls(list, &mut problems));
     }
     if let Some(stop) = get("stop") {
         match stop.parse::<f64>() {
@@ -218,17 +181,70 @@ pub fn parse_options(query: &str) -> (EmbedOptions, Vec<String>) {
         }
     }
     if let Some(list) = get("origins") {
-        for origin in list.split(',').filter(|o| !o.is_empty()) {
-            if is_origin(origin) {
-                options.origins.push(origin.to_owned());
-            } else {
-                problems.push(format!(
-                    "origins: \"{origin}\" is not an origin (scheme://host[:port], no path)"
-                ));
-            }
-        }
+        options.origins = origins(list, &mut problems);
     }
     (options, problems)
+}
+
+/// The names in a comma-separated list, empty ones skipped.
+fn names(list: &str) -> impl Iterator<Item = &str> {
+    list.split(',').filter(|n| !n.is_empty())
+}
+
+/// The `panels` parameter: the known panel names, the others described in `problems`.
+fn panels(list: &str, problems: &mut Vec<String>) -> Vec<Panel> {
+    let mut panels = Vec::new();
+    for name in names(list) {
+        match Panel::ALL.iter().find(|(_, n)| *n == name) {
+            Some((p, _)) => panels.push(*p),
+            None => problems.push(format!(
+                "panels: \"{name}\" is not one of {}",
+                Panel::ALL.map(|(_, n)| n).join(", ")
+            )),
+        }
+    }
+    panels
+}
+
+/// The `charts` parameter: the ids of the chart table, the others described in `problems`.
+fn charts(list: &str, problems: &mut Vec<String>) -> Vec<String> {
+    let ids: Vec<&str> = CHARTS.iter().map(|c| c.id).collect();
+    let (known, unknown): (Vec<&str>, Vec<&str>) = names(list).partition(|n| ids.contains(n));
+    for name in unknown {
+        problems.push(format!(
+            "charts: \"{name}\" is not one of {}",
+            ids.join(", ")
+        ));
+    }
+    known.into_iter().map(str::to_owned).collect()
+}
+
+/// The `controls` parameter: setting ids, the unknown ones described in `problems`.
+fn controls(list: &str, problems: &mut Vec<String>) -> Vec<String> {
+    let mut ids = Vec::new();
+    for id in names(list) {
+        if knob(id).is_some() {
+            ids.push(id.to_owned());
+        } else {
+            problems.push(format!("controls: \"{id}\" is not a setting"));
+        }
+    }
+    ids
+}
+
+/// The `origins` parameter: the well-formed origins, the others described in `problems`.
+fn origins(list: &str, problems: &mut Vec<String>) -> Vec<String> {
+    let mut origins = Vec::new();
+    for origin in names(list) {
+        if is_origin(origin) {
+            origins.push(origin.to_owned());
+        } else {
+            problems.push(format!(
+                "origins: \"{origin}\" is not an origin (scheme://host[:port], no path)"
+            ));
+        }
+    }
+    origins
 }
 
 /// `http(s)://host[:port]` with nothing after it.

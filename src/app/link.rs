@@ -141,24 +141,7 @@ pub fn decode(query: &str) -> Result<LinkState, LinkError> {
     {
         return Ok(LinkState::default_state());
     }
-    let version = match get("v") {
-        None => return Err(error("v", "is missing: the link does not say its format version")),
-        Some(v) => match v.parse::<u32>() {
-            Ok(n) if (LINK_VERSION_OLDEST..=LINK_VERSION).contains(&n) => n,
-            Ok(n) if n > LINK_VERSION => {
-                return Err(error(
-                    "v",
-                    format!("is {n}: the link comes from a newer version of Outage Lab (this one reads versions {LINK_VERSION_OLDEST} to {LINK_VERSION})"),
-                ))
-            }
-            _ => {
-                return Err(error(
-                    "v",
-                    format!("is \"{v}\"; this version reads link formats {LINK_VERSION_OLDEST} to {LINK_VERSION}"),
-                ))
-            }
-        },
-    };
+    let version = link_version(get("v"))?;
     // Each version's field for the changes; the other's is refused, not silently ignored.
     let (field, other) = if version == 1 { ("d", "z") } else { ("z", "d") };
     if get(other).is_some() {
@@ -194,32 +177,58 @@ pub fn decode(query: &str) -> Result<LinkState, LinkError> {
         })?;
     }
     if let Some(changes) = get("b") {
-        let mut b = apply_diff(&state.scenario, "b", changes, true)?;
-        b.seed = state.scenario.seed;
-        Config::from_scenario(&b).map_err(|problems| {
-            error(
-                &format!("b: {}", problems[0].path),
-                problems[0].message.clone(),
-            )
-        })?;
-        state.compare = Some(b);
+        state.compare = Some(side_b(&state.scenario, changes)?);
     }
-    Config::from_scenario(&state.scenario).map_err(|problems| {
-        let first = &problems[0];
+    check_valid(&state.scenario)?;
+    Ok(state)
+}
+
+/// The link's format version (`v`), if this version reads it.
+fn link_version(v: Option<&str>) -> Result<u32, LinkError> {
+    let Some(v) = v else {
+        return Err(error(
+            "v",
+            "is missing: the link does not say its format version",
+        ));
+    };
+    match v.parse::<u32>() {
+        Ok(n) if (LINK_VERSION_OLDEST..=LINK_VERSION).contains(&n) => Ok(n),
+        Ok(n) if n > LINK_VERSION => Err(error(
+            "v",
+            format!("is {n}: the link comes from a newer version of Outage Lab (this one reads versions {LINK_VERSION_OLDEST} to {LINK_VERSION})"),
+        )),
+        _ => Err(error(
+            "v",
+            format!("is \"{v}\"; this version reads link formats {LINK_VERSION_OLDEST} to {LINK_VERSION}"),
+        )),
+    }
+}
+
+/// Side B: side A with the `b` parameter's changes, the same seed, validated.
+fn side_b(a: &Scenario, changes: &str) -> Result<Scenario, LinkError> {
+    let mut b = apply_diff(a, "b", changes, true)?;
+    b.seed = a.seed;
+    Config::from_scenario(&b).map_err(|problems| {
         error(
-            &first.path,
-            format!(
-                "{}{}",
-                first.message,
-                if problems.len() > 1 {
-                    format!(" (and {} more problems)", problems.len() - 1)
-                } else {
-                    String::new()
-                }
-            ),
+            &format!("b: {}", problems[0].path),
+            problems[0].message.clone(),
         )
     })?;
-    Ok(state)
+    Ok(b)
+}
+
+/// The first problem of an invalid scenario (and how many more there are).
+fn check_valid(scenario: &Scenario) -> Result<(), LinkError> {
+    Config::from_scenario(scenario).map_err(|problems| {
+        let first = &problems[0];
+        let more = if problems.len() > 1 {
+            format!(" (and {} more problems)", problems.len() - 1)
+        } else {
+            String::new()
+        };
+        error(&first.path, format!("{}{more}", first.message))
+    })?;
+    Ok(())
 }
 
 /// The decoded size limit of the `d` parameter, in bytes.

@@ -94,15 +94,38 @@ fn boxed(x: f64, y: f64, w: f64, h: f64, title: &str, class: &str, lines: Vec<St
     }
 }
 
-/// The architecture view of `snap`.
-pub fn view(snap: &Snapshot, flow: &Flow) -> Html {
-    let n = snap.instances.len().max(1);
-    let height = 380.0_f64.max(24.0 + n as f64 * 14.0);
-    let inst_h = ((height - 20.0) / n as f64 - 6.0).min(84.0);
-    let compact = inst_h < 56.0;
-    let faults = &snap.active_faults;
-    let has = |name: &str| faults.iter().any(|f| f == name);
-    let upstream_state = if has("upstream_hang") {
+/// Where the instances sit: one row each, shrinking (and dropping words) when there are many.
+#[derive(Clone, Copy)]
+struct Layout {
+    height: f64,
+    inst_h: f64,
+    compact: bool,
+}
+
+const LB_X: f64 = 120.0;
+const INST_X: f64 = 250.0;
+const INST_W: f64 = 400.0;
+const RIGHT_X: f64 = 760.0;
+
+impl Layout {
+    fn of(n: usize) -> Layout {
+        let height = 380.0_f64.max(24.0 + n as f64 * 14.0);
+        let inst_h = ((height - 20.0) / n as f64 - 6.0).min(84.0);
+        Layout {
+            height,
+            inst_h,
+            compact: inst_h < 56.0,
+        }
+    }
+
+    fn row_y(&self, i: usize) -> f64 {
+        10.0 + i as f64 * (self.inst_h + 6.0)
+    }
+}
+
+/// The payment gateway's state in words, from the faults active.
+fn upstream_state(has: impl Fn(&str) -> bool) -> &'static str {
+    if has("upstream_hang") {
         "hanging (accepts, never answers)"
     } else if has("upstream_down_fast") {
         "down (refusing connections)"
@@ -114,7 +137,89 @@ pub fn view(snap: &Snapshot, flow: &Flow) -> Html {
         "failing some calls"
     } else {
         "up"
+    }
+}
+
+/// One instance's row: its state, gauges (accept queue, threads, pool), waiters and breaker light.
+fn instance(snap: &Snapshot, layout: Layout, i: usize) -> Html {
+    let inst = &snap.instances[i];
+    let (inst_h, compact) = (layout.inst_h, layout.compact);
+    let y = layout.row_y(i);
+    let g = inst.gauges;
+    let state = if g.down {
+        "down"
+    } else if !g.in_rotation {
+        "out of rotation"
+    } else {
+        "in rotation"
     };
+    let class = if g.down {
+        "instance down"
+    } else if !g.in_rotation {
+        "instance out"
+    } else {
+        "instance"
+    };
+    let (light_class, light_letter, light_words) = match inst.breaker {
+        None => ("light none", "", "no breaker"),
+        Some(BreakerState::Closed) => ("light closed", "C", "breaker closed"),
+        Some(BreakerState::Open) => ("light open", "O", "breaker OPEN"),
+        Some(BreakerState::HalfOpen) => ("light half", "H", "breaker half-open"),
+    };
+    let row = if compact { inst_h / 3.0 - 2.0 } else { 12.0 };
+    let gx = INST_X + 92.0;
+    let gw = 150.0;
+    html! {
+        <g class={class} data-testid={format!("instance-{i}")} data-breaker={light_words}>
+            <title>{ format!("instance {i}: {state}, {light_words}") }</title>
+            <rect x={INST_X.to_string()} y={y.to_string()} width={INST_W.to_string()} height={inst_h.to_string()} rx="6" class="instance-box" />
+            <text x={(INST_X + 8.0).to_string()} y={(y + 14.0).to_string()} class="node-title">{ format!("instance {i}") }</text>
+            if !compact {
+                <text x={(INST_X + 8.0).to_string()} y={(y + 28.0).to_string()} class="node-line">{ state }</text>
+            }
+            { gauge(gx, y + 3.0, gw, row, g.accept_queue, snap.accept_queue, "queue") }
+            { gauge(gx, y + 3.0 + (row + 3.0), gw, row, g.threads_busy, Some(snap.max_threads), "threads") }
+            { gauge(gx, y + 3.0 + 2.0 * (row + 3.0), gw, row, g.pool_active, Some(snap.pool_max_size), "pool") }
+            if !compact && g.pool_waiters > 0 {
+                <text x={gx.to_string()} y={(y + 3.0 + 4.0 * (row + 3.0)).to_string()} class="gauge-text waiters">{ format!("{} waiting for a connection", g.pool_waiters) }</text>
+            }
+            if inst.breaker.is_some() {
+                <g class={light_class}>
+                    <circle cx={(INST_X + INST_W - 16.0).to_string()} cy={(y + inst_h / 2.0).to_string()} r="10" />
+                    <text x={(INST_X + INST_W - 16.0).to_string()} y={(y + inst_h / 2.0 + 4.0).to_string()} text-anchor="middle" class="light-letter">{ light_letter }</text>
+                </g>
+            }
+        </g>
+    }
+}
+
+/// The lines requests flow along: clients to balancer to instances, instances to the cache,
+/// the database and the gateway (red where they fail).
+fn flows(snap: &Snapshot, flow: &Flow, layout: Layout) -> Html {
+    let n = snap.instances.len().max(1);
+    let (height, mid) = (layout.height, layout.height / 2.0);
+    let has = |name: &str| snap.active_faults.iter().any(|f| f == name);
+    let failing = snap.status.total() > 0 && snap.status.rate_5xx() > 0.05;
+    let (calls, failures) = (flow.upstream_calls, flow.upstream_failures);
+    html! {
+        <>
+            { flow_line(90.0, mid, LB_X, mid, flow.arrivals_per_s, false) }
+            { for (0..n).map(|i| {
+                let y = layout.row_y(i) + layout.inst_h / 2.0;
+                flow_line(LB_X + 100.0, mid, INST_X, y, flow.arrivals_per_s / n as f64, failing)
+            }) }
+            { flow_line(INST_X + INST_W, mid, RIGHT_X, 50.0, flow.arrivals_per_s, false) }
+            { flow_line(INST_X + INST_W, mid, RIGHT_X, mid, flow.db_queries_per_s, has("db_slow")) }
+            { flow_line(INST_X + INST_W, mid, RIGHT_X, height - 60.0, calls as f64, failures > 0) }
+        </>
+    }
+}
+
+/// The cache, the database and the payment gateway, with their states in words.
+fn dependencies(snap: &Snapshot, flow: &Flow, layout: Layout) -> Html {
+    let (height, mid) = (layout.height, layout.height / 2.0);
+    let has = |name: &str| snap.active_faults.iter().any(|f| f == name);
+    let upstream = upstream_state(has);
     let (calls, failures) = (flow.upstream_calls, flow.upstream_failures);
     let db_busy = snap.db_concurrency as f64 / snap.db_cores.max(1) as f64;
     let db_state = if has("db_slow") {
@@ -130,78 +235,37 @@ pub fn view(snap: &Snapshot, flow: &Flow) -> Html {
             None => "idle".into(),
         }
     };
-    let lb_x = 120.0;
-    let inst_x = 250.0;
-    let inst_w = 400.0;
-    let right_x = 760.0;
-    let instances = snap.instances.iter().enumerate().map(|(i, inst)| {
-        let y = 10.0 + i as f64 * (inst_h + 6.0);
-        let g = inst.gauges;
-        let state = if g.down {
-            "down"
-        } else if !g.in_rotation {
-            "out of rotation"
-        } else {
-            "in rotation"
-        };
-        let class = if g.down { "instance down" } else if !g.in_rotation { "instance out" } else { "instance" };
-        let (light_class, light_letter, light_words) = match inst.breaker {
-            None => ("light none", "", "no breaker"),
-            Some(BreakerState::Closed) => ("light closed", "C", "breaker closed"),
-            Some(BreakerState::Open) => ("light open", "O", "breaker OPEN"),
-            Some(BreakerState::HalfOpen) => ("light half", "H", "breaker half-open"),
-        };
-        let row = if compact { inst_h / 3.0 - 2.0 } else { 12.0 };
-        let gx = inst_x + 92.0;
-        let gw = 150.0;
-        html! {
-            <g class={class} data-testid={format!("instance-{i}")} data-breaker={light_words}>
-                <title>{ format!("instance {i}: {state}, {light_words}") }</title>
-                <rect x={inst_x.to_string()} y={y.to_string()} width={inst_w.to_string()} height={inst_h.to_string()} rx="6" class="instance-box" />
-                <text x={(inst_x + 8.0).to_string()} y={(y + 14.0).to_string()} class="node-title">{ format!("instance {i}") }</text>
-                if !compact {
-                    <text x={(inst_x + 8.0).to_string()} y={(y + 28.0).to_string()} class="node-line">{ state }</text>
-                }
-                { gauge(gx, y + 3.0, gw, row, g.accept_queue, snap.accept_queue, "queue") }
-                { gauge(gx, y + 3.0 + (row + 3.0), gw, row, g.threads_busy, Some(snap.max_threads), "threads") }
-                { gauge(gx, y + 3.0 + 2.0 * (row + 3.0), gw, row, g.pool_active, Some(snap.pool_max_size), "pool") }
-                if !compact && g.pool_waiters > 0 {
-                    <text x={gx.to_string()} y={(y + 3.0 + 4.0 * (row + 3.0)).to_string()} class="gauge-text waiters">{ format!("{} waiting for a connection", g.pool_waiters) }</text>
-                }
-                if inst.breaker.is_some() {
-                    <g class={light_class}>
-                        <circle cx={(inst_x + inst_w - 16.0).to_string()} cy={(y + inst_h / 2.0).to_string()} r="10" />
-                        <text x={(inst_x + inst_w - 16.0).to_string()} y={(y + inst_h / 2.0 + 4.0).to_string()} text-anchor="middle" class="light-letter">{ light_letter }</text>
-                    </g>
-                }
-            </g>
-        }
-    });
-    let mid = height / 2.0;
-    let failing = snap.status.total() > 0 && snap.status.rate_5xx() > 0.05;
     html! {
-        <svg class="architecture" viewBox={format!("0 0 1000 {height}")} role="img"
-             aria-label="Architecture: clients, load balancer, instances, cache, database and payment gateway">
-            { flow_line(90.0, mid, lb_x, mid, flow.arrivals_per_s, false) }
-            { for (0..n).map(|i| {
-                let y = 10.0 + i as f64 * (inst_h + 6.0) + inst_h / 2.0;
-                flow_line(lb_x + 100.0, mid, inst_x, y, flow.arrivals_per_s / n as f64, failing)
-            }) }
-            { flow_line(inst_x + inst_w, mid, right_x, 50.0, flow.arrivals_per_s, false) }
-            { flow_line(inst_x + inst_w, mid, right_x, mid, flow.db_queries_per_s, has("db_slow")) }
-            { flow_line(inst_x + inst_w, mid, right_x, height - 60.0, calls as f64, failures > 0) }
-            { boxed(4.0, mid - 30.0, 86.0, 60.0, "Clients", "clients", vec![format!("{:.0} req/s", flow.arrivals_per_s)]) }
-            { boxed(lb_x, mid - 30.0, 100.0, 60.0, "Load balancer", "lb",
-                vec![format!("{} in rotation", snap.instances.iter().filter(|i| i.gauges.in_rotation && !i.gauges.down).count())]) }
-            { for instances }
-            { boxed(right_x, 20.0, 230.0, 60.0, "Cache", if has("cache_down") { "bad" } else { "" }, vec![cache_state]) }
+        <>
+            { boxed(RIGHT_X, 20.0, 230.0, 60.0, "Cache", if has("cache_down") { "bad" } else { "" }, vec![cache_state]) }
             <g data-testid="database">
-                { boxed(right_x, mid - 40.0, 230.0, 80.0, "Database", if has("db_slow") || db_busy >= 1.0 { "bad" } else { "" },
+                { boxed(RIGHT_X, mid - 40.0, 230.0, 80.0, "Database", if has("db_slow") || db_busy >= 1.0 { "bad" } else { "" },
                     vec![db_state.to_string(), format!("{:.0} queries/s", flow.db_queries_per_s)]) }
-                { gauge(right_x + 8.0, mid + 22.0, 90.0, 10.0, snap.db_concurrency, Some(snap.db_cores), "queries/cores") }
+                { gauge(RIGHT_X + 8.0, mid + 22.0, 90.0, 10.0, snap.db_concurrency, Some(snap.db_cores), "queries/cores") }
             </g>
-            { boxed(right_x, height - 90.0, 230.0, 60.0, "Payment gateway", if upstream_state == "up" { "" } else { "bad" },
-                vec![upstream_state.to_string(), format!("{calls} calls/s, {failures} failed")]) }
+            { boxed(RIGHT_X, height - 90.0, 230.0, 60.0, "Payment gateway", if upstream == "up" { "" } else { "bad" },
+                vec![upstream.to_string(), format!("{calls} calls/s, {failures} failed")]) }
+        </>
+    }
+}
+
+/// The architecture view of `snap`.
+pub fn view(snap: &Snapshot, flow: &Flow) -> Html {
+    let layout = Layout::of(snap.instances.len().max(1));
+    let mid = layout.height / 2.0;
+    let in_rotation = snap
+        .instances
+        .iter()
+        .filter(|i| i.gauges.in_rotation && !i.gauges.down)
+        .count();
+    html! {
+        <svg class="architecture" viewBox={format!("0 0 1000 {}", layout.height)} role="img"
+             aria-label="Architecture: clients, load balancer, instances, cache, database and payment gateway">
+            { flows(snap, flow, layout) }
+            { boxed(4.0, mid - 30.0, 86.0, 60.0, "Clients", "clients", vec![format!("{:.0} req/s", flow.arrivals_per_s)]) }
+            { boxed(LB_X, mid - 30.0, 100.0, 60.0, "Load balancer", "lb", vec![format!("{in_rotation} in rotation")]) }
+            { for (0..snap.instances.len()).map(|i| instance(snap, layout, i)) }
+            { dependencies(snap, flow, layout) }
         </svg>
     }
 }

@@ -153,6 +153,109 @@ impl Component for Controls {
     }
 }
 
+/// What every kind of input of one knob needs.
+struct Field<'a> {
+    knob: &'static Knob,
+    link: &'a yew::html::Scope<Controls>,
+    value: Value,
+    /// The text shown: the value, or the refused draft.
+    text: String,
+    dom_id: String,
+    described: String,
+    invalid: bool,
+    disabled: bool,
+}
+
+impl Field<'_> {
+    /// A slider and a text field, and the "off" box of a setting that can be switched off.
+    fn number(&self, off: Option<crate::app::knobs::Off>) -> Html {
+        let (id, dom_id, disabled) = (self.knob.id, &self.dom_id, self.disabled);
+        let on_text = self.link.callback(move |e: Event| {
+            Draft(id, e.target_unchecked_into::<HtmlInputElement>().value())
+        });
+        let input_kind = self.knob.input;
+        let on_slide = self.link.callback(move |e: InputEvent| {
+            let pos: f64 = e
+                .target_unchecked_into::<HtmlInputElement>()
+                .value()
+                .parse()
+                .unwrap_or(0.0);
+            Draft(id, fmt_number(slider_value(&input_kind, pos)))
+        });
+        let is_off = self.value == Value::Off;
+        let number = match self.value {
+            Value::Number(n) => n,
+            _ => 0.0,
+        };
+        let off_toggle = off.map(|off| {
+            let word = off.word;
+            let on_off = self.link.callback(move |e: Event| {
+                let checked = e.target_unchecked_into::<HtmlInputElement>().checked();
+                Draft(
+                    id,
+                    if checked {
+                        word.to_string()
+                    } else {
+                        fmt_number(off.back_to)
+                    },
+                )
+            });
+            html! {
+                <label class="off-toggle">
+                    <input type="checkbox" checked={is_off} onchange={on_off} disabled={disabled}
+                           data-testid={format!("{dom_id}-off")} />
+                    { word }
+                </label>
+            }
+        });
+        html! {
+            <div class="number-row">
+                <input type="range" min="0" max="1000" step="1"
+                       value={slider_position(&self.knob.input, number).to_string()}
+                       aria-label={format!("{} slider", self.knob.label)} aria-describedby={self.described.clone()}
+                       disabled={disabled || is_off} oninput={on_slide} tabindex="-1" />
+                <input id={dom_id.clone()} type="text" inputmode="decimal" class="number"
+                       value={self.text.clone()} onchange={on_text} disabled={disabled}
+                       aria-invalid={self.invalid.to_string()} aria-describedby={self.described.clone()}
+                       data-testid={dom_id.clone()} />
+                <span class="unit">{ self.knob.unit }</span>
+                { for off_toggle }
+            </div>
+        }
+    }
+
+    /// A list of named choices.
+    fn choice(&self, options: &'static [(&'static str, &'static str)]) -> Html {
+        let id = self.knob.id;
+        let on_pick = self.link.callback(move |e: Event| {
+            Draft(id, e.target_unchecked_into::<HtmlSelectElement>().value())
+        });
+        html! {
+            <select id={self.dom_id.clone()} onchange={on_pick} disabled={self.disabled}
+                    aria-describedby={self.described.clone()} data-testid={self.dom_id.clone()}>
+                { for options.iter().map(|(v, label)| html! {
+                    <option value={*v} selected={self.text == *v}>{ *label }</option>
+                }) }
+            </select>
+        }
+    }
+
+    /// An on/off switch.
+    fn toggle(&self) -> Html {
+        let id = self.knob.id;
+        let checked = self.value == Value::Flag(true);
+        let on_flip = self.link.callback(move |e: Event| {
+            let on = e.target_unchecked_into::<HtmlInputElement>().checked();
+            Draft(id, if on { "on" } else { "off" }.into())
+        });
+        html! {
+            <input id={self.dom_id.clone()} type="checkbox" role="switch" checked={checked}
+                   onchange={on_flip} disabled={self.disabled}
+                   aria-describedby={self.described.clone()} data-testid={self.dom_id.clone()} />
+        }
+    }
+}
+
 impl Controls {
     fn view_knob(&self, ctx: &Context<Self>, k: &'static Knob) -> Html {
         let props = ctx.props();
@@ -166,91 +269,27 @@ impl Controls {
             _ => value_text(&value, &k.input),
         };
         let dom_id = format!("knob-{}", k.id.replace('.', "-"));
-        let help_id = format!("{dom_id}-help");
-        let error_id = format!("{dom_id}-error");
+        let (help_id, error_id) = (format!("{dom_id}-help"), format!("{dom_id}-error"));
         let described = if invalid {
             format!("{help_id} {error_id}")
         } else {
             help_id.clone()
         };
-        let link = ctx.link();
-        let id = k.id;
-        let disabled = props.locked;
-        let input = match k.input {
-            Input::Number { off, .. } => {
-                let on_text = link.callback(move |e: Event| {
-                    Draft(id, e.target_unchecked_into::<HtmlInputElement>().value())
-                });
-                let input_kind = k.input;
-                let on_slide = link.callback(move |e: InputEvent| {
-                    let pos: f64 = e
-                        .target_unchecked_into::<HtmlInputElement>()
-                        .value()
-                        .parse()
-                        .unwrap_or(0.0);
-                    Draft(id, fmt_number(slider_value(&input_kind, pos)))
-                });
-                let is_off = value == Value::Off;
-                let number = match value {
-                    Value::Number(n) => n,
-                    _ => 0.0,
-                };
-                let off_toggle = off.map(|off| {
-                    let word = off.word;
-                    let on_off = link.callback(move |e: Event| {
-                        let checked = e.target_unchecked_into::<HtmlInputElement>().checked();
-                        Draft(id, if checked { word.to_string() } else { fmt_number(off.back_to) })
-                    });
-                    html! {
-                        <label class="off-toggle">
-                            <input type="checkbox" checked={is_off} onchange={on_off} disabled={disabled}
-                                   data-testid={format!("{dom_id}-off")} />
-                            { word }
-                        </label>
-                    }
-                });
-                html! {
-                    <div class="number-row">
-                        <input type="range" min="0" max="1000" step="1"
-                               value={slider_position(&k.input, number).to_string()}
-                               aria-label={format!("{} slider", k.label)} aria-describedby={described.clone()}
-                               disabled={disabled || is_off} oninput={on_slide} tabindex="-1" />
-                        <input id={dom_id.clone()} type="text" inputmode="decimal" class="number"
-                               value={text} onchange={on_text} disabled={disabled}
-                               aria-invalid={invalid.to_string()} aria-describedby={described}
-                               data-testid={dom_id.clone()} />
-                        <span class="unit">{ k.unit }</span>
-                        { for off_toggle }
-                    </div>
-                }
-            }
-            Input::Choice(options) => {
-                let on_pick = link.callback(move |e: Event| {
-                    Draft(id, e.target_unchecked_into::<HtmlSelectElement>().value())
-                });
-                html! {
-                    <select id={dom_id.clone()} onchange={on_pick} disabled={disabled}
-                            aria-describedby={described} data-testid={dom_id.clone()}>
-                        { for options.iter().map(|(v, label)| html! {
-                            <option value={*v} selected={text == *v}>{ *label }</option>
-                        }) }
-                    </select>
-                }
-            }
-            Input::Toggle => {
-                let checked = value == Value::Flag(true);
-                let on_flip = link.callback(move |e: Event| {
-                    let on = e.target_unchecked_into::<HtmlInputElement>().checked();
-                    Draft(id, if on { "on" } else { "off" }.into())
-                });
-                html! {
-                    <input id={dom_id.clone()} type="checkbox" role="switch" checked={checked}
-                           onchange={on_flip} disabled={disabled}
-                           aria-describedby={described} data-testid={dom_id.clone()} />
-                }
-            }
+        let field = Field {
+            knob: k,
+            link: ctx.link(),
+            value,
+            text,
+            dom_id: dom_id.clone(),
+            described,
+            invalid,
+            disabled: props.locked,
         };
-        let pending = props.pending.contains(&k.id);
+        let input = match k.input {
+            Input::Number { off, .. } => field.number(off),
+            Input::Choice(options) => field.choice(options),
+            Input::Toggle => field.toggle(),
+        };
         let class = classes!(
             "knob",
             props.highlight.contains(&k.id).then_some("lesson"),
@@ -258,13 +297,7 @@ impl Controls {
         );
         html! {
             <div class={class}>
-                <label for={dom_id.clone()} class="knob-label">
-                    { k.label }
-                    if props.highlight.contains(&k.id) { <span class="badge lesson-badge">{ "the fix" }</span> }
-                    if !k.live { <span class="badge">{ "applies on reset" }</span> }
-                    if props.differs.contains(&k.id) { <span class="badge differs">{ "differs between A and B" }</span> }
-                    if pending { <span class="badge pending" role="status">{ "waiting for reset" }</span> }
-                </label>
+                { knob_label(props, k, &dom_id) }
                 { input }
                 <p id={help_id} class="knob-help">
                     { k.help }
@@ -280,6 +313,20 @@ impl Controls {
                 }
             </div>
         }
+    }
+}
+
+/// A knob's label with its badges: the lesson's fix, restart-only, differing between A and B,
+/// waiting for a reset.
+fn knob_label(props: &ControlsProps, k: &'static Knob, dom_id: &str) -> Html {
+    html! {
+        <label for={dom_id.to_string()} class="knob-label">
+            { k.label }
+            if props.highlight.contains(&k.id) { <span class="badge lesson-badge">{ "the fix" }</span> }
+            if !k.live { <span class="badge">{ "applies on reset" }</span> }
+            if props.differs.contains(&k.id) { <span class="badge differs">{ "differs between A and B" }</span> }
+            if props.pending.contains(&k.id) { <span class="badge pending" role="status">{ "waiting for reset" }</span> }
+        </label>
     }
 }
 

@@ -89,11 +89,6 @@ fn status_text(s: Status) -> &'static str {
 /// error class; picking a line shows that request's path and timings.
 #[function_component(LogsPanel)]
 pub fn logs_panel(props: &LogsProps) -> Html {
-    let classes: Vec<String> = ErrorClass::ALL
-        .iter()
-        .filter_map(|c| serde_json::to_value(c).ok())
-        .filter_map(|v| v.as_str().map(str::to_owned))
-        .collect();
     let matches = |e: &LogEvent| match props.filter.as_str() {
         "" => true,
         "errors" => e.level == Level::Error,
@@ -107,68 +102,105 @@ pub fn logs_panel(props: &LogsProps) -> Html {
         .filter(|e| matches(e))
         .take(LINES_SHOWN)
         .collect();
-    let on_filter = {
-        let cb = props.on_filter.clone();
-        Callback::from(move |e: Event| {
-            cb.emit(e.target_unchecked_into::<HtmlSelectElement>().value())
-        })
-    };
     let selected = props
         .selected
         .and_then(|seq| props.events.iter().find(|e| e.seq == seq));
     html! {
         <section class="panel logs" aria-labelledby="logs-title" data-testid="logs">
             <h2 id="logs-title">{ "Log" }</h2>
-            <div class="logs-bar">
-                <label for="log-filter">{ "Show" }</label>
-                <select id="log-filter" onchange={on_filter} data-testid="log-filter">
-                    <option value="" selected={props.filter.is_empty()}>{ "everything" }</option>
-                    <option value="errors" selected={props.filter == "errors"}>{ "errors" }</option>
-                    <option value="info" selected={props.filter == "info"}>{ "info and warnings" }</option>
-                    { for classes.iter().map(|c| html! {
-                        <option value={c.clone()} selected={props.filter == *c}>{ format!("errors: {c}") }</option>
-                    }) }
-                </select>
-                <span class="quiet small">{ format!("{} lines logged; the newest {} shown", props.total, props.events.len().min(LINES_SHOWN)) }</span>
-            </div>
-            if !props.incidents.is_empty() {
-                <div class="incidents" data-testid="incidents">
-                    <h3>{ "Incidents: the first error of each burst (usually the root cause)" }</h3>
-                    <ul>
-                        { for props.incidents.iter().map(|e| html! {
-                            <li class="incident">
-                                <span class="t">{ format!("{:.3} s", e.t_ms / 1000.0) }</span>
-                                { " " }
-                                if let Some(ep) = &e.endpoint { <span class="ep">{ ep }</span> }
-                                { " " }
-                                <span class="msg">{ &e.message }</span>
-                            </li>
-                        }) }
-                    </ul>
-                </div>
-            }
+            { filter_bar(props) }
+            if !props.incidents.is_empty() { { incidents(&props.incidents) } }
             <ol class="log-lines" aria-label="Log lines, newest first">
-                { for shown.iter().map(|e| {
-                    let seq = e.seq;
-                    let on_select = props.on_select.reform(move |_| seq);
-                    let (level, level_class) = match e.level { Level::Error => ("ERROR", "error"), Level::Warn => ("WARN", "warn"), Level::Info => ("INFO", "info") };
-                    let who = e.instance.map(|i| format!("instance {i}")).unwrap_or_else(|| "lb".into());
-                    html! {
-                        <li key={seq} class={classes!("log", level_class, e.first_of_incident.then_some("first"), (props.selected == Some(seq)).then_some("selected"))}>
-                            <button type="button" onclick={on_select} aria-pressed={(props.selected == Some(seq)).to_string()}
-                                    data-first={e.first_of_incident.to_string()}>
-                                <span class="head">{ format!("{:>9.3}s {level} {who}{}{}", e.t_ms / 1000.0,
-                                    e.endpoint.as_deref().map(|ep| format!(" {ep}")).unwrap_or_default(),
-                                    e.status.map(|s| format!(" {}", status_text(s))).unwrap_or_default()) }</span>
-                                if e.first_of_incident { <span class="badge first-badge">{ "first error of the incident" }</span> }
-                                <span class="msg">{ &e.message }</span>
-                            </button>
-                        </li>
-                    }
-                }) }
+                { for shown.iter().map(|e| log_line(props, e)) }
             </ol>
             if let Some(e) = selected { { view_trace(e) } }
         </section>
+    }
+}
+
+/// The filter by level or error class, and how many lines there are.
+fn filter_bar(props: &LogsProps) -> Html {
+    let classes: Vec<String> = ErrorClass::ALL
+        .iter()
+        .filter_map(|c| serde_json::to_value(c).ok())
+        .filter_map(|v| v.as_str().map(str::to_owned))
+        .collect();
+    let on_filter = {
+        let cb = props.on_filter.clone();
+        Callback::from(move |e: Event| {
+            cb.emit(e.target_unchecked_into::<HtmlSelectElement>().value())
+        })
+    };
+    html! {
+        <div class="logs-bar">
+            <label for="log-filter">{ "Show" }</label>
+            <select id="log-filter" onchange={on_filter} data-testid="log-filter">
+                <option value="" selected={props.filter.is_empty()}>{ "everything" }</option>
+                <option value="errors" selected={props.filter == "errors"}>{ "errors" }</option>
+                <option value="info" selected={props.filter == "info"}>{ "info and warnings" }</option>
+                { for classes.iter().map(|c| html! {
+                    <option value={c.clone()} selected={props.filter == *c}>{ format!("errors: {c}") }</option>
+                }) }
+            </select>
+            <span class="quiet small">{ format!("{} lines logged; the newest {} shown", props.total, props.events.len().min(LINES_SHOWN)) }</span>
+        </div>
+    }
+}
+
+/// The first error of each incident.
+fn incidents(incidents: &[LogEvent]) -> Html {
+    html! {
+        <div class="incidents" data-testid="incidents">
+            <h3>{ "Incidents: the first error of each burst (usually the root cause)" }</h3>
+            <ul>
+                { for incidents.iter().map(|e| html! {
+                    <li class="incident">
+                        <span class="t">{ format!("{:.3} s", e.t_ms / 1000.0) }</span>
+                        { " " }
+                        if let Some(ep) = &e.endpoint { <span class="ep">{ ep }</span> }
+                        { " " }
+                        <span class="msg">{ &e.message }</span>
+                    </li>
+                }) }
+            </ul>
+        </div>
+    }
+}
+
+/// One log line, a button that shows the request's path.
+fn log_line(props: &LogsProps, e: &LogEvent) -> Html {
+    let seq = e.seq;
+    let on_select = props.on_select.reform(move |_| seq);
+    let (level, level_class) = match e.level {
+        Level::Error => ("ERROR", "error"),
+        Level::Warn => ("WARN", "warn"),
+        Level::Info => ("INFO", "info"),
+    };
+    let who = e
+        .instance
+        .map(|i| format!("instance {i}"))
+        .unwrap_or_else(|| "lb".into());
+    let picked = props.selected == Some(seq);
+    let head = format!(
+        "{:>9.3}s {level} {who}{}{}",
+        e.t_ms / 1000.0,
+        e.endpoint
+            .as_deref()
+            .map(|ep| format!(" {ep}"))
+            .unwrap_or_default(),
+        e.status
+            .map(|s| format!(" {}", status_text(s)))
+            .unwrap_or_default()
+    );
+    html! {
+        <li key={seq} class={classes!("log", level_class, e.first_of_incident.then_some("first"), picked.then_some("selected"))}>
+            <button type="button" onclick={on_select} aria-pressed={picked.to_string()}
+                    data-first={e.first_of_incident.to_string()}>
+                <span class="head">{ head }</span>
+                if e.first_of_incident { <span class="badge first-badge">{ "first error of the incident" }</span> }
+                <span class="msg">{ &e.message }</span>
+            </button>
+        </li>
     }
 }
 
