@@ -234,16 +234,15 @@ impl Driver {
     /// Changes one setting to what `text` says. Live settings take effect now; the others
     /// wait for a reset (and say so). On a problem nothing changes.
     pub fn set_knob(&mut self, knob: &Knob, text: &str) -> Result<Applied, Vec<Problem>> {
-        let next = knob.apply(&self.scenario, text)?;
-        self.scenario = next;
+        let change = knob.apply(&self.scenario, text)?;
+        self.scenario = change.scenario;
         if !knob.live {
             if !self.pending_restart.contains(&knob.id) {
                 self.pending_restart.push(knob.id);
             }
             return Ok(Applied::OnReset);
         }
-        let mut config =
-            Config::from_scenario(&self.scenario).expect("knob.apply validated the scenario");
+        let mut config = change.config;
         config.keep_fixed_from(self.sim.config());
         self.sim
             .reconfigure(config)

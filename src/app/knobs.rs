@@ -133,6 +133,15 @@ pub struct Knob {
     set: fn(&mut Scenario, &Value),
 }
 
+/// A setting changed and validated: the scenario with the change, and its configuration.
+#[derive(Clone, Debug)]
+pub struct Change {
+    /// The scenario with the change written in.
+    pub scenario: Scenario,
+    /// What validation made of it.
+    pub config: Config,
+}
+
 impl std::fmt::Debug for Knob {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.id)
@@ -218,19 +227,16 @@ impl Knob {
         }
     }
 
-    /// `scenario` with this setting changed to what `text` says, validated as a whole: every
-    /// problem comes back with its field path, and `scenario` itself is never touched.
-    pub fn apply(&self, scenario: &Scenario, text: &str) -> Result<Scenario, Vec<Problem>> {
+    /// `scenario` with this setting changed to what `text` says, validated as a whole (the
+    /// configuration validation made comes with it, so nothing validates twice): every problem
+    /// comes back with its field path, and `scenario` itself is never touched.
+    pub fn apply(&self, scenario: &Scenario, text: &str) -> Result<Change, Vec<Problem>> {
         let value = self.parse(text).map_err(|p| vec![p])?;
         self.apply_value(scenario, &value)
     }
 
     /// Like [`Knob::apply`], with a value already read.
-    pub fn apply_value(
-        &self,
-        scenario: &Scenario,
-        value: &Value,
-    ) -> Result<Scenario, Vec<Problem>> {
+    pub fn apply_value(&self, scenario: &Scenario, value: &Value) -> Result<Change, Vec<Problem>> {
         if self.get(scenario).is_none() {
             return Err(vec![Problem {
                 path: self.id.into(),
@@ -247,8 +253,11 @@ impl Knob {
         }
         let mut next = scenario.clone();
         (self.set)(&mut next, value);
-        Config::from_scenario(&next)?;
-        Ok(next)
+        let config = Config::from_scenario(&next)?;
+        Ok(Change {
+            scenario: next,
+            config,
+        })
     }
 
     /// Whether a problem's field path belongs to this control.

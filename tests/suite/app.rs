@@ -55,14 +55,15 @@ fn every_setting_reads_back_what_it_writes_on_every_preset() {
             };
             let again = k
                 .apply(&scenario, &value_text(&value, off))
-                .unwrap_or_else(|e| panic!("{} on {}: {e:?}", k.id, p.id));
+                .unwrap_or_else(|e| panic!("{} on {}: {e:?}", k.id, p.id))
+                .scenario;
             assert_eq!(k.get(&again), Some(value.clone()), "{} on {}", k.id, p.id);
             if let Input::Choice(options) = k.input {
                 for (option, _) in options {
                     let changed = k.apply(&scenario, option);
                     if let Ok(changed) = changed {
                         assert_eq!(
-                            k.get(&changed),
+                            k.get(&changed.scenario),
                             Some(Value::Choice((*option).into())),
                             "{}",
                             k.id
@@ -83,7 +84,7 @@ fn out_of_range_and_unreadable_values_are_refused_naming_the_setting() {
         "client.retry.budget",
         "load_balancer.health_check",
     ] {
-        scenario = knob(id).unwrap().apply(&scenario, "on").expect(id);
+        scenario = knob(id).unwrap().apply(&scenario, "on").expect(id).scenario;
     }
     for k in KNOBS {
         if k.get(&scenario).is_none() {
@@ -148,15 +149,18 @@ fn links_round_trip_every_preset_and_changes() {
     state.scenario = knob("db_pool.max_size")
         .unwrap()
         .apply(&state.scenario, "50")
-        .unwrap();
+        .unwrap()
+        .scenario;
     state.scenario = knob("db_pool.connection_timeout_ms")
         .unwrap()
         .apply(&state.scenario, "5000")
-        .unwrap();
+        .unwrap()
+        .scenario;
     state.scenario = knob("load_balancer.health_check")
         .unwrap()
         .apply(&state.scenario, "on")
-        .unwrap();
+        .unwrap()
+        .scenario;
     state.scenario.seed = 77;
     state.speed = Speed::Times(25.0);
     let query = encode(&state);
@@ -168,7 +172,8 @@ fn links_round_trip_every_preset_and_changes() {
     off.scenario = knob("upstream.breaker")
         .unwrap()
         .apply(&off.scenario, "off")
-        .unwrap();
+        .unwrap()
+        .scenario;
     assert_eq!(decode(&encode(&off)).unwrap(), off);
 }
 
@@ -283,8 +288,13 @@ fn a_b_links_carry_side_b_as_changes_to_side_a() {
     let b = knob("upstream.read_timeout_ms")
         .unwrap()
         .apply(&state.scenario, "2000")
-        .unwrap();
-    let b = knob("upstream.breaker").unwrap().apply(&b, "on").unwrap();
+        .unwrap()
+        .scenario;
+    let b = knob("upstream.breaker")
+        .unwrap()
+        .apply(&b, "on")
+        .unwrap()
+        .scenario;
     state.compare = Some(b);
     state.scenario.seed = 9;
     state.compare.as_mut().unwrap().seed = 9;
@@ -618,7 +628,8 @@ fn switching_a_limit_back_on_restores_a_value_the_engine_accepts() {
     scenario = knob("client.retry")
         .unwrap()
         .apply(&scenario, "on")
-        .unwrap();
+        .unwrap()
+        .scenario;
     let mut checked = 0;
     for k in KNOBS {
         let Input::Number { off: Some(off), .. } = k.input else {
@@ -627,7 +638,8 @@ fn switching_a_limit_back_on_restores_a_value_the_engine_accepts() {
         let Some(_) = k.get(&scenario) else { continue };
         let limited = k
             .apply(&scenario, &outage_lab::app::knobs::fmt_number(off.back_to))
-            .unwrap_or_else(|e| panic!("{}: {e:?}", k.id));
+            .unwrap_or_else(|e| panic!("{}: {e:?}", k.id))
+            .scenario;
         assert_eq!(
             k.get(&limited),
             Some(Value::Number(off.back_to)),

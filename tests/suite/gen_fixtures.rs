@@ -14,7 +14,7 @@ fn cases() -> Vec<(&'static str, LinkState)> {
         ("db_pool.connection_timeout_ms", "5000"),
         ("load_balancer.health_check", "on"),
     ] {
-        a.scenario = knob(id).unwrap().apply(&a.scenario, v).unwrap();
+        a.scenario = knob(id).unwrap().apply(&a.scenario, v).unwrap().scenario;
     }
     a.scenario.seed = 77;
     a.speed = Speed::Times(25.0);
@@ -22,7 +22,8 @@ fn cases() -> Vec<(&'static str, LinkState)> {
     b.scenario = knob("upstream.breaker")
         .unwrap()
         .apply(&b.scenario, "on")
-        .unwrap();
+        .unwrap()
+        .scenario;
     b.scenario.faults.push(Fault {
         kind: FaultKind::DbSlow,
         start_s: 40.000001,
@@ -36,7 +37,8 @@ fn cases() -> Vec<(&'static str, LinkState)> {
     c.scenario = knob("upstream.breaker")
         .unwrap()
         .apply(&c.scenario, "off")
-        .unwrap();
+        .unwrap()
+        .scenario;
     c.speed = Speed::Max;
     let mut d = LinkState::from_preset("seed-incident").unwrap();
     let mut fixed = d.scenario.clone();
@@ -44,7 +46,7 @@ fn cases() -> Vec<(&'static str, LinkState)> {
         ("db_pool.max_size", "50"),
         ("db_pool.connection_timeout_ms", "5000"),
     ] {
-        fixed = knob(id).unwrap().apply(&fixed, v).unwrap();
+        fixed = knob(id).unwrap().apply(&fixed, v).unwrap().scenario;
     }
     d.compare = Some(fixed);
     vec![

@@ -15,4 +15,5 @@ mod lessons;
 mod page;
 mod queueing;
 mod seed_incident;
+mod settings;
 mod validation;
