@@ -19,12 +19,10 @@ pub struct Host {
     _observer: Option<ResizeObserver>,
 }
 
-/// A JSON value as a plain JavaScript value (objects, not `Map`s), for `postMessage`.
+/// A JSON value as a plain JavaScript value, for `postMessage`. Through JSON text, not
+/// serde-wasm-bindgen: measured, that crate adds 8.5 KB to the bundle for these few messages.
 fn to_js(value: &Json) -> JsValue {
-    use serde::Serialize as _;
-    value
-        .serialize(&serde_wasm_bindgen::Serializer::json_compatible())
-        .unwrap_or(JsValue::NULL)
+    js_sys::JSON::parse(&value.to_string()).unwrap_or(JsValue::NULL)
 }
 
 impl Host {
@@ -56,9 +54,11 @@ impl Host {
             if !options.allows(&origin) {
                 return;
             }
-            let Ok(data) = serde_wasm_bindgen::from_value::<Json>(event.data()) else {
-                return;
-            };
+            let data = js_sys::JSON::stringify(&event.data())
+                .ok()
+                .and_then(|s| s.as_string())
+                .and_then(|s| serde_json::from_str::<Json>(&s).ok());
+            let Some(data) = data else { return };
             match parse_command(&data) {
                 Ok(Some(command)) => on_command.emit((command, origin)),
                 Ok(None) => {}
