@@ -659,3 +659,79 @@ fn trim(v: f64) -> String {
     let s = format!("{v:.1}");
     s.strip_suffix(".0").map(str::to_owned).unwrap_or(s)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use outage_lab_engine::{Config, Simulation};
+
+    fn rows_of(preset: &str, seconds: u64) -> Vec<SecondMetrics> {
+        let scenario = crate::app::link::LinkState::from_preset(preset)
+            .expect("bundled")
+            .scenario;
+        let mut sim = Simulation::new(Config::from_scenario(&scenario).expect("valid"));
+        sim.run_until(outage_lab_engine::SimTime::from_secs(seconds));
+        sim.seconds().to_vec()
+    }
+
+    #[test]
+    fn columns_keep_each_pixel_columns_peak() {
+        let rows = rows_of("baseline", 40);
+        let series = &CHARTS[0].series[0];
+        let cols = columns(&rows, series, 10, 40.0);
+        let mut distinct: Vec<f64> = rows.iter().map(|r| (r.t_s as f64 / 4.0).floor()).collect();
+        distinct.dedup();
+        assert_eq!(cols.len(), distinct.len(), "one point a column");
+        assert!(cols.len() < rows.len(), "rows were merged");
+        for (x, v) in &cols {
+            let in_column = rows.iter().filter(|r| ((r.t_s as f64) / 4.0).floor() == *x);
+            let peak = in_column.map(series.value).fold(f64::MIN, f64::max);
+            assert_eq!(*v, peak, "column {x}");
+        }
+    }
+
+    #[test]
+    fn an_a_b_pair_shares_a_scale_that_fits_both_sides() {
+        let (a, b) = (rows_of("baseline", 30), rows_of("retry-storm", 30));
+        for spec in CHARTS {
+            let (left, right) = scale(spec, &[&a, &b]);
+            for rows in [&a, &b] {
+                let (own_left, own_right) = scale(spec, &[rows]);
+                assert!(left >= own_left && right >= own_right, "{}", spec.id);
+            }
+        }
+    }
+
+    #[test]
+    fn an_svg_export_has_a_line_per_series_with_data_and_the_fault_bands() {
+        let rows = rows_of("seed-incident", 70);
+        let bands = vec![(60.0, 120.0, "db_slow".to_string())];
+        let data = ChartData {
+            rows: &rows,
+            duration_s: 240.0,
+            bands: &bands,
+            now_s: 70.0,
+            scale: None,
+        };
+        for spec in CHARTS {
+            let svg = to_svg(spec, &data, 480.0, 170.0);
+            assert!(
+                svg.starts_with("<svg") && svg.ends_with("</svg>"),
+                "{}",
+                spec.id
+            );
+            assert!(
+                svg.contains(">db_slow</text>"),
+                "{}: the band is named",
+                spec.id
+            );
+            let lines = svg.matches("<polyline").count();
+            // The clock line, the grid, the legend and one line per series.
+            assert!(
+                lines >= spec.series.len() * 2 + 1,
+                "{}: {lines} lines",
+                spec.id
+            );
+        }
+    }
+}
