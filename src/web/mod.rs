@@ -484,7 +484,7 @@ impl App {
         // Only the breaker states: the full snapshot is built once per frame, by the view.
         let sim = self.driver.sim();
         let now_s = sim.now().as_secs_f64();
-        let states: Vec<Option<BreakerState>> = (0..sim.config().instance_count)
+        let states: Vec<Option<BreakerState>> = (0..sim.config().instance_count())
             .map(|i| sim.breaker_state(i))
             .collect();
         let mut said = Vec::new();
@@ -655,7 +655,7 @@ impl App {
             return;
         }
         let started = now_ms();
-        let bands = charts::fault_bands(&sim.config().faults);
+        let bands = charts::fault_bands(sim.config().faults());
         let duration = sim.end().as_secs_f64();
         let size = *self.chart_size.get_or_insert_with(|| {
             self.chart_refs
@@ -1222,7 +1222,7 @@ impl Component for App {
             }
             Msg::ExportChart(i, svg) => {
                 let sim = self.driver.sim();
-                let bands = charts::fault_bands(&sim.config().faults);
+                let bands = charts::fault_bands(sim.config().faults());
                 let data = charts::ChartData {
                     rows: sim.seconds(),
                     duration_s: sim.end().as_secs_f64(),

@@ -184,7 +184,7 @@ fn defect_3_a_fault_for_an_instance_the_next_run_lacks_is_refused_and_reset_work
     assert!(driver.scenario().faults.is_empty(), "nothing was written");
     assert!(Config::from_scenario(driver.scenario()).is_ok());
     driver.reset();
-    assert_eq!(driver.sim().config().instance_count, 1);
+    assert_eq!(driver.sim().config().instance_count(), 1);
     // Instance 0 exists in both: accepted, and replayed after a reset.
     let ok = Fault {
         instance: Some(0),
@@ -192,7 +192,7 @@ fn defect_3_a_fault_for_an_instance_the_next_run_lacks_is_refused_and_reset_work
     };
     driver.inject(&ok).unwrap();
     driver.reset();
-    assert_eq!(driver.sim().config().faults.len(), 1);
+    assert_eq!(driver.sim().config().faults().len(), 1);
 }
 
 #[test]

@@ -10,7 +10,12 @@ use syn::visit::Visit;
 const FUNCTION_LINES_MAX: usize = 80;
 
 /// The folders whose Rust files the rules cover.
-const SOURCE_DIRS: [&str; 4] = ["src", "crates/engine/src", "crates/engine/benches", "tests/suite"];
+const SOURCE_DIRS: [&str; 4] = [
+    "src",
+    "crates/engine/src",
+    "crates/engine/benches",
+    "tests/suite",
+];
 
 fn rust_files(dir: &Path, out: &mut Vec<PathBuf>) {
     for entry in std::fs::read_dir(dir).unwrap_or_else(|e| panic!("{}: {e}", dir.display())) {
@@ -32,7 +37,8 @@ struct Functions {
 impl Functions {
     fn note(&mut self, name: &syn::Ident, span: proc_macro2::Span) {
         let lines = span.end().line - span.start().line + 1;
-        self.found.push((name.to_string(), span.start().line, lines));
+        self.found
+            .push((name.to_string(), span.start().line, lines));
     }
 }
 
@@ -66,8 +72,17 @@ fn all_functions() -> Vec<(String, String, usize, usize)> {
         let file = syn::parse_file(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
         let mut functions = Functions::default();
         functions.visit_file(&file);
-        let name = path.strip_prefix(root).unwrap_or(&path).display().to_string();
-        all.extend(functions.found.into_iter().map(|(f, at, n)| (name.clone(), f, at, n)));
+        let name = path
+            .strip_prefix(root)
+            .unwrap_or(&path)
+            .display()
+            .to_string();
+        all.extend(
+            functions
+                .found
+                .into_iter()
+                .map(|(f, at, n)| (name.clone(), f, at, n)),
+        );
     }
     all.sort_by(|a, b| b.3.cmp(&a.3));
     all
@@ -76,7 +91,11 @@ fn all_functions() -> Vec<(String, String, usize, usize)> {
 #[test]
 fn no_function_is_longer_than_the_limit() {
     let all = all_functions();
-    assert!(all.len() > 300, "the sources are found: {} functions", all.len());
+    assert!(
+        all.len() > 300,
+        "the sources are found: {} functions",
+        all.len()
+    );
     println!("longest functions:");
     for (file, name, at, lines) in all.iter().take(15) {
         println!("{lines:5} {file}:{at} {name}");
@@ -106,7 +125,15 @@ fn every_source_file_says_its_job_in_a_header() {
             let text = std::fs::read_to_string(path).expect("source readable");
             !text.trim_start().starts_with("//!")
         })
-        .map(|path| path.strip_prefix(root).unwrap_or(path).display().to_string())
+        .map(|path| {
+            path.strip_prefix(root)
+                .unwrap_or(path)
+                .display()
+                .to_string()
+        })
         .collect();
-    assert!(missing.is_empty(), "files without a `//!` header: {missing:?}");
+    assert!(
+        missing.is_empty(),
+        "files without a `//!` header: {missing:?}"
+    );
 }

@@ -138,7 +138,7 @@ impl Simulation {
             seq: 0,
             trace: None,
         };
-        self.logs.push(self.now, event);
+        self.push_log(event);
     }
 
     /// Logs a request's error, with its error id, endpoint and duration.
@@ -204,6 +204,6 @@ impl Simulation {
             seq: 0,
             trace: Some(trace),
         };
-        self.logs.push(now, event);
+        self.push_log(event);
     }
 }

@@ -226,7 +226,9 @@ impl Simulation {
         inst.threads_draining = 0;
         inst.connections_draining = 0;
         if let Some((b, _)) = self.cfg.breaker {
+            let from = self.breakers[i].state();
             self.breakers[i] = CircuitBreaker::new(b);
+            self.note_breaker(i, from);
         }
         self.reschedule_db();
     }

@@ -132,8 +132,10 @@ impl Simulation {
             } => {
                 let instance = att.instance as usize;
                 if let (Some(permit), Some(b)) = (permit, self.breakers.get_mut(instance)) {
+                    let from = b.state();
                     let changed =
                         b.record(permit, self.now, self.now.since(started), result.is_some());
+                    self.note_breaker(instance, from);
                     if changed == Some(BreakerState::Open) {
                         self.breaker_opened(instance);
                     }

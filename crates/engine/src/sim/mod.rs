@@ -25,6 +25,7 @@ mod events;
 mod faults;
 mod instance;
 mod invariants;
+mod notices;
 mod outcomes;
 mod pool;
 mod queries;
@@ -43,7 +44,8 @@ use crate::limits::{Cap, LimitExceeded};
 use crate::metrics::{
     ErrorClass, Gauges, InstanceGauges, Recorder, SecondMetrics, Status, Summary,
 };
-use crate::observe::{error_message, Alerts, Level, LogEvent, LogRing};
+use crate::notice::NoticeBuffer;
+use crate::observe::{error_message, AlertRule, Alerts, Level, LogEvent, LogRing};
 use crate::rng::{SimRng, Stream};
 use crate::scenario::{ErrorHandling, FaultKind, Jitter, LbPolicy, QueueOverflow, WhenOpen};
 use crate::time::{SimDuration, SimTime, MICROS_PER_S};
@@ -119,6 +121,8 @@ pub struct Simulation {
     recorder: Recorder,
     logs: LogRing,
     alerts: Alerts,
+    /// What changed, for a UI to drain (bounded).
+    notices: NoticeBuffer,
     in_flight: u64,
     in_system_area_us: u128,
     area_updated_at: SimTime,
@@ -191,6 +195,7 @@ impl Simulation {
             ),
             logs: LogRing::default(),
             alerts: Alerts::default(),
+            notices: NoticeBuffer::default(),
             in_flight: 0,
             in_system_area_us: 0,
             area_updated_at: SimTime::ZERO,
@@ -484,7 +489,9 @@ impl Simulation {
             Event::HealthProbeTimeout(i) => self.health_probe_timeout(i),
             Event::BreakerWake(i) => {
                 if let Some(b) = self.breakers.get_mut(i) {
+                    let from = b.state();
                     b.wake(self.now);
+                    self.note_breaker(i, from);
                 }
             }
             Event::SecondTick => {
@@ -505,7 +512,8 @@ impl Simulation {
                     .iter()
                     .map(|i| 100.0 * i.pool_active as f64 / max)
                     .fold(0.0, f64::max);
-                self.alerts.evaluate(&self.recorder.rows, pool_use_pct_max);
+                let changes = self.alerts.evaluate(&self.recorder.rows, pool_use_pct_max);
+                self.note_alerts(changes);
                 self.requests_last_second = self.recorder.rows.last().map_or(0, |r| r.requests);
                 let next = self.now + SimDuration::from_micros(MICROS_PER_S);
                 if next <= self.end {
@@ -514,6 +522,7 @@ impl Simulation {
             }
             Event::FaultStart(i) => {
                 self.active_faults[i] = true;
+                self.note_fault(i, true);
                 if self.cfg.faults[i].kind == FaultKind::CacheFlush {
                     self.cache_expires.fill(SimTime::ZERO);
                 }
@@ -521,6 +530,7 @@ impl Simulation {
             }
             Event::FaultEnd(i) => {
                 self.active_faults[i] = false;
+                self.note_fault(i, false);
                 self.apply_faults();
             }
         }

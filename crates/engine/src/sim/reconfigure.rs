@@ -8,25 +8,12 @@ impl Simulation {
     /// software would: a lowered thread or pool size drains (busy threads finish, returned
     /// connections close), a raised one takes waiting work at once, a shorter accept queue
     /// refuses its newest connections (502), a new breaker configuration starts CLOSED, new
-    /// timeouts apply to new requests. Some settings cannot change during a run (the
-    /// endpoints, the number of instances, the keyspace, the fault timeline, the seed and the
-    /// duration): if `new` changes any of them, nothing is applied and their names come back.
+    /// timeouts apply to new requests. The settings of [`crate::config::RESTART_ONLY`] cannot
+    /// change during a run: if `new` changes any of them, nothing is applied and their paths
+    /// come back.
     pub fn reconfigure(&mut self, new: Config) -> Result<(), Vec<&'static str>> {
         let old = &self.cfg;
-        let fixed = [
-            (old.seed != new.seed, "seed"),
-            (old.duration != new.duration, "duration_s"),
-            (old.endpoints != new.endpoints, "traffic.endpoints"),
-            (old.instance_count != new.instance_count, "instances.count"),
-            (old.cache_keyspace != new.cache_keyspace, "cache.keyspace"),
-            (
-                old.cache_zipf_exponent != new.cache_zipf_exponent,
-                "cache.zipf_exponent",
-            ),
-            (old.faults != new.faults, "faults"),
-        ];
-        let restart: Vec<&'static str> =
-            fixed.iter().filter(|(d, _)| *d).map(|(_, n)| *n).collect();
+        let restart = old.restart_only_differences(&new);
         if !restart.is_empty() {
             return Err(restart);
         }
@@ -49,8 +36,13 @@ impl Simulation {
                     vec![CircuitBreaker::new(b); self.instances.len()]
                 }
                 Some((b, _)) => {
+                    let before: Vec<BreakerState> =
+                        self.breakers.iter().map(CircuitBreaker::state).collect();
                     for breaker in &mut self.breakers {
                         breaker.reconfigure(b, now);
+                    }
+                    for (i, from) in before.into_iter().enumerate() {
+                        self.note_breaker(i, from);
                     }
                     std::mem::take(&mut self.breakers)
                 }

@@ -16,7 +16,10 @@ impl Simulation {
         let instance = self.attempt(a).instance as usize;
         let mut permit = None;
         if let Some(b) = self.breakers.get_mut(instance) {
-            match b.try_acquire(now) {
+            let from = b.state();
+            let acquired = b.try_acquire(now);
+            self.note_breaker(instance, from);
+            match acquired {
                 Ok(p) => permit = Some(p),
                 Err(rejection) => {
                     let (open, retry_after) = match rejection {
