@@ -1,6 +1,6 @@
 //! Helpers shared by the test modules.
 
-use outage_lab_engine::metrics::StatusCounts;
+use outage_lab_engine::metrics::{StatusCounts, Window};
 use outage_lab_engine::{load_scenario, Config, Scenario, SecondMetrics, Simulation, Summary};
 
 /// The text of a bundled scenario in `scenarios/`.
@@ -46,9 +46,5 @@ pub fn erlang_c(c: u32, a: f64) -> f64 {
 
 /// Outcomes summed over the rows whose second ends in `from_s..=to_s`.
 pub fn outcomes(rows: &[SecondMetrics], from_s: u64, to_s: u64) -> StatusCounts {
-    let mut sum = StatusCounts::default();
-    for r in rows.iter().filter(|r| (from_s..=to_s).contains(&r.t_s)) {
-        sum.merge(&r.status);
-    }
-    sum
+    Window::between(rows, from_s, to_s).status()
 }

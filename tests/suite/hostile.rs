@@ -314,6 +314,11 @@ fn defect_5_messages_name_the_right_field_and_refuse_what_was_read_leniently() {
         "{:?}",
         p.iter().map(String::len).collect::<Vec<_>>()
     );
+}
+
+#[test]
+fn defect_5_byte_order_marks_and_invalid_utf8_get_the_same_decision_everywhere() {
+    let base = tiny(10.0, 10.0, "");
     // The same decision for byte-order marks and invalid UTF-8, in the CLI and in the browser
     // (both read files through `scenario_text`): a BOM is dropped, invalid UTF-8 is refused.
     let mut with_bom = b"\xEF\xBB\xBF".to_vec();

@@ -35,14 +35,16 @@ pub mod scenario;
 pub mod settings;
 pub mod sim;
 pub mod snapshot;
+pub mod summary;
 pub mod time;
 pub mod traffic;
 
 pub use config::{load_scenario, parse_scenario, Config, Problem};
-pub use metrics::{SecondMetrics, Status, Summary};
+pub use metrics::{SecondMetrics, Status};
 pub use notice::Notice;
 pub use scenario::Scenario;
 pub use sim::Simulation;
+pub use summary::Summary;
 pub use time::{SimDuration, SimTime};
 
 /// The JSON Schema of the scenario format, pretty-printed.

@@ -5,7 +5,7 @@ use std::collections::VecDeque;
 
 use serde::Serialize;
 
-use crate::metrics::{ErrorClass, SecondMetrics, Status, StatusCounts};
+use crate::metrics::{ErrorClass, SecondMetrics, Status, Window};
 use crate::time::{SimDuration, SimTime};
 
 /// How many log events the ring keeps.
@@ -302,15 +302,11 @@ impl Alerts {
         if self.baseline_p99_ms.is_none() && rows.len() >= LATENCY_WINDOW_S {
             self.baseline_p99_ms = Some(mean_p99(&rows[..LATENCY_WINDOW_S]));
         }
-        let window = &rows[rows.len().saturating_sub(ERROR_WINDOW_S)..];
-        let (mut critical, mut noncritical) = (StatusCounts::default(), StatusCounts::default());
-        for r in window {
-            critical.merge(&r.status_seen);
-            noncritical.merge(&r.status_seen_noncritical);
-        }
+        let window = Window::last(rows, ERROR_WINDOW_S);
+        let (mut critical, noncritical) = (window.status_seen(), window.status_seen_noncritical());
         critical.subtract(&noncritical);
         let (error_rate, noncritical_error_rate) = (critical.rate_5xx(), noncritical.rate_5xx());
-        let recent = &rows[rows.len().saturating_sub(LATENCY_WINDOW_S)..];
+        let recent = Window::last(rows, LATENCY_WINDOW_S).rows();
         let latency_high = self
             .baseline_p99_ms
             .is_some_and(|base| base > 0.0 && mean_p99(recent) > 5.0 * base);

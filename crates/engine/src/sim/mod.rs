@@ -41,13 +41,12 @@ use crate::breaker::{BreakerState, CircuitBreaker, Permit, Rejection};
 use crate::config::{Config, RetryConfig, StampedeConfig, StepConfig};
 use crate::database::{DatabaseServer, FinishKey};
 use crate::limits::{Cap, LimitExceeded};
-use crate::metrics::{
-    ErrorClass, Gauges, InstanceGauges, Recorder, SecondMetrics, Status, Summary,
-};
+use crate::metrics::{ErrorClass, Gauges, InstanceGauges, Recorder, SecondMetrics, Status};
 use crate::notice::NoticeBuffer;
 use crate::observe::{error_message, AlertRule, Alerts, Level, LogEvent, LogRing};
 use crate::rng::{SimRng, Stream};
 use crate::scenario::{ErrorHandling, FaultKind, Jitter, LbPolicy, QueueOverflow, WhenOpen};
+use crate::summary::Summary;
 use crate::time::{SimDuration, SimTime, MICROS_PER_S};
 use crate::traffic::{RateProfile, ZipfKeys};
 
@@ -131,6 +130,13 @@ pub struct Simulation {
 impl Simulation {
     /// A simulation of `cfg`, at time zero, with its first events scheduled.
     pub fn new(cfg: Config) -> Self {
+        let mut sim = Simulation::at_time_zero(cfg);
+        sim.schedule_first_events();
+        sim
+    }
+
+    /// The simulation's state at time zero, with nothing scheduled yet.
+    fn at_time_zero(cfg: Config) -> Self {
         let fault_times: Vec<SimTime> = cfg
             .faults
             .iter()
@@ -147,7 +153,7 @@ impl Simulation {
             })
             .collect();
         let seed = cfg.seed;
-        let mut sim = Simulation {
+        Simulation {
             now: SimTime::ZERO,
             end: SimTime::ZERO + cfg.duration,
             queue: BinaryHeap::new(),
@@ -200,24 +206,28 @@ impl Simulation {
             in_system_area_us: 0,
             area_updated_at: SimTime::ZERO,
             cfg,
-        };
-        sim.schedule_next_arrival();
-        sim.schedule(SimTime::from_secs(1), Event::SecondTick);
-        if let Some(h) = sim.cfg.health_check {
+        }
+    }
+
+    /// The first arrival, the first second tick, the staggered health probes and the fault
+    /// timeline, in that order (the order fixes the queue's tie-breaking sequence numbers).
+    fn schedule_first_events(&mut self) {
+        self.schedule_next_arrival();
+        self.schedule(SimTime::from_secs(1), Event::SecondTick);
+        if let Some(h) = self.cfg.health_check {
             // Stagger the probes so instances are not all checked at the same instant.
-            let n = sim.cfg.instance_count as u64;
-            for i in 0..sim.cfg.instance_count {
+            let n = self.cfg.instance_count as u64;
+            for i in 0..self.cfg.instance_count {
                 let offset = h.interval.as_micros() * (i as u64 + 1) / n;
-                sim.schedule(SimTime::from_micros(offset), Event::HealthProbe(i));
+                self.schedule(SimTime::from_micros(offset), Event::HealthProbe(i));
             }
         }
-        for (i, f) in sim.cfg.faults.clone().iter().enumerate() {
-            sim.schedule(f.start, Event::FaultStart(i));
+        for (i, f) in self.cfg.faults.clone().iter().enumerate() {
+            self.schedule(f.start, Event::FaultStart(i));
             if f.end > f.start {
-                sim.schedule(f.end, Event::FaultEnd(i));
+                self.schedule(f.end, Event::FaultEnd(i));
             }
         }
-        sim
     }
 
     /// The current virtual time.
@@ -441,33 +451,25 @@ impl Simulation {
 
     /// The summary of the run so far (up to the current time).
     pub fn summary(&self) -> Summary {
-        let in_flight_sojourn: u128 = self
+        let in_flight_sojourn_us: u128 = self
             .attempts
             .iter()
             .filter(|(_, a)| a.outcome.is_none())
             .map(|(_, a)| self.now.since(a.arrived_at).as_micros() as u128)
             .sum();
-        let mut summary = self.recorder.summary(
-            self.cfg.seed,
-            self.now,
-            self.events,
-            self.in_flight,
-            self.in_system_area_us,
-            in_flight_sojourn,
-        );
-        summary.events_skipped = self.events_skipped;
-        summary.stopped = self.stopped;
-        summary.alerts = self.alerts.history.clone();
-        summary.logs = crate::metrics::LogSummary {
-            events: self.logs.total,
-            incidents: self.logs.incident_starts().len() as u64,
-            first_error: self
-                .logs
-                .incident_starts()
-                .first()
-                .map(|e| e.message.clone()),
-        };
-        summary
+        Summary::assemble(crate::summary::RunState {
+            seed: self.cfg.seed,
+            end: self.now,
+            events: self.events,
+            events_skipped: self.events_skipped,
+            stopped: self.stopped,
+            in_flight: self.in_flight,
+            in_system_area_us: self.in_system_area_us,
+            in_flight_sojourn_us,
+            recorder: &self.recorder,
+            alerts: &self.alerts,
+            logs: &self.logs,
+        })
     }
 
     fn handle(&mut self, event: Event) {
