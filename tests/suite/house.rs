@@ -84,7 +84,7 @@ fn all_functions() -> Vec<(String, String, usize, usize)> {
                 .map(|(f, at, n)| (name.clone(), f, at, n)),
         );
     }
-    all.sort_by(|a, b| b.3.cmp(&a.3));
+    all.sort_by_key(|f| std::cmp::Reverse(f.3));
     all
 }
 
