@@ -23,6 +23,8 @@
 #![warn(missing_docs)]
 
 pub mod breaker;
+pub mod budget;
+pub mod cache;
 pub mod config;
 pub mod database;
 pub mod histogram;
@@ -30,6 +32,7 @@ pub mod limits;
 pub mod metrics;
 pub mod notice;
 pub mod observe;
+pub mod pool;
 pub mod rng;
 pub mod scenario;
 pub mod settings;

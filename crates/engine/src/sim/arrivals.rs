@@ -58,9 +58,8 @@ impl Simulation {
         let id = self.next_request_id;
         self.next_request_id += 1;
         self.recorder.request();
-        if let Some((ratio, _)) = self.cfg.retry.and_then(|r| r.budget) {
-            self.top_up_retry_tokens();
-            self.retry_tokens += ratio;
+        if let Some(rates) = self.budget_rates() {
+            self.retry_budget.deposit(self.now, rates);
         }
         self.start_attempt(RequestInfo {
             id,

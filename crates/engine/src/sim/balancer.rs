@@ -107,7 +107,7 @@ impl Simulation {
             return true;
         };
         let inst = &self.instances[i];
-        let pool_use_pct = 100.0 * inst.pool_active as f64 / self.cfg.pool_max_size as f64;
+        let pool_use_pct = 100.0 * inst.pool.active() as f64 / self.cfg.pool_max_size as f64;
         let breaker_open = self
             .breakers
             .get(i)

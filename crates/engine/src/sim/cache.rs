@@ -2,20 +2,20 @@
 //! stampede protections (coalescing, stale-while-revalidate, probabilistic early refresh).
 
 use super::*;
+use crate::cache::jittered_ttl;
 
 impl Simulation {
     /// The cache answered the lookup of step `step`.
     pub(super) fn cache_lookup_done(&mut self, a: AttemptRef, step: u8) {
         let now = self.now;
-        let key = self.attempt(a).request.key as usize;
+        let key = self.attempt(a).request.key;
         if self.effects.cache_down {
             // A cache that is down answers nothing: every lookup is a miss, and fills are lost.
             self.recorder.cache_lookup(false);
             self.load_for_cache(a, step);
             return;
         }
-        let expires = self.cache_expires[key];
-        let fresh = expires > now;
+        let fresh = self.cache.is_fresh(key, now);
         match self.cfg.stampede {
             StampedeConfig::None => {
                 self.recorder.cache_lookup(fresh);
@@ -29,28 +29,28 @@ impl Simulation {
                 self.recorder.cache_lookup(fresh);
                 if fresh {
                     self.run_step(a, step + 1);
-                } else if self.cache_loading[key] {
+                } else if self.cache.is_loading(key) {
                     self.recorder.cache_coalesced();
                     self.attempt_mut(a).phase = Phase::Step {
                         step,
                         part: StepPart::CoalesceWait,
                     };
-                    self.coalesce_waiters.entry(key as u32).or_default().push(a);
+                    self.cache.add_waiter(key, a);
                 } else {
-                    self.cache_loading[key] = true;
-                    self.attempt_mut(a).loading_key = Some(key as u32);
+                    self.cache.start_loading(key);
+                    self.attempt_mut(a).loading_key = Some(key);
                     self.load_for_cache(a, step);
                 }
             }
             StampedeConfig::StaleWhileRevalidate(stale_for) => {
-                let usable_stale = !fresh && expires != SimTime::ZERO && expires + stale_for > now;
+                let usable_stale = self.cache.is_usable_stale(key, now, stale_for);
                 self.recorder.cache_lookup(fresh || usable_stale);
                 if fresh {
                     self.run_step(a, step + 1);
                 } else if usable_stale {
                     self.recorder.cache_stale_hit();
-                    if !self.cache_loading[key] {
-                        self.start_refresh(a, step, key as u32);
+                    if !self.cache.is_loading(key) {
+                        self.start_refresh(a, step, key);
                     }
                     self.run_step(a, step + 1);
                 } else {
@@ -58,13 +58,10 @@ impl Simulation {
                 }
             }
             StampedeConfig::ProbabilisticEarlyRefresh(beta) => {
-                // XFetch (Vattani et al.): recompute early when
-                // now − delta·beta·ln(u) ≥ expiry, with delta the last recompute time.
+                // XFetch: the draw comes from the attempt's work stream, and only when fresh.
                 let early = fresh && {
-                    let delta_us = self.cache_load_time[key].as_micros() as f64;
                     let u = self.attempt_mut(a).work.open01();
-                    now.as_micros() as f64 - delta_us * beta * libm::log(u)
-                        >= expires.as_micros() as f64
+                    self.cache.refreshes_early(key, now, beta, u)
                 };
                 let hit = fresh && !early;
                 self.recorder.cache_lookup(hit);
@@ -91,7 +88,7 @@ impl Simulation {
     /// executor's connection, holding no request thread and no pool connection.
     pub(super) fn start_refresh(&mut self, a: AttemptRef, step: u8, key: u32) {
         let cost = self.query_cost(a, step);
-        self.cache_loading[key as usize] = true;
+        self.cache.start_loading(key);
         self.recorder.cache_load();
         self.refreshes_running += 1;
         // Refresh ids live in the upper half of the id space, apart from attempts' queries; one
@@ -105,16 +102,12 @@ impl Simulation {
 
     /// Fills `key` after a load that started at `started`.
     pub(super) fn fill_cache(&mut self, key: u32, started: SimTime, ttl_draw: f64) {
-        let k = key as usize;
-        self.cache_loading[k] = false;
+        self.cache.stop_loading(key);
         if self.effects.cache_down {
             return;
         }
-        let jitter = self.cfg.cache_ttl_jitter_pct / 100.0;
-        let ttl_us =
-            self.cfg.cache_ttl.as_micros() as f64 * (1.0 + jitter * (2.0 * ttl_draw - 1.0));
-        self.cache_expires[k] = self.now + SimDuration::from_micros(libm::round(ttl_us) as u64);
-        self.cache_load_time[k] = self.now.since(started);
+        let ttl = jittered_ttl(self.cfg.cache_ttl, self.cfg.cache_ttl_jitter_pct, ttl_draw);
+        self.cache.fill(key, self.now, ttl, started);
     }
 
     /// True if the attempt is alive and waiting for another request's load.

@@ -209,8 +209,7 @@ impl Simulation {
             self.release_if_done(a);
         }
         for key in orphaned_keys {
-            self.cache_loading[key as usize] = false;
-            for waiter in self.coalesce_waiters.remove(&key).unwrap_or_default() {
+            for waiter in self.cache.load_failed(key) {
                 if self.is_coalescing(waiter) {
                     self.fail(waiter, ErrorClass::InstanceCrashed);
                 }
@@ -220,11 +219,8 @@ impl Simulation {
         inst.down = true;
         inst.threads_busy = 0;
         inst.accept_queue.clear();
-        inst.pool_active = 0;
-        inst.pool_queue.clear();
-        inst.pool_waiting = 0;
+        inst.pool.clear();
         inst.threads_draining = 0;
-        inst.connections_draining = 0;
         if let Some((b, _)) = self.cfg.breaker {
             let from = self.breakers[i].state();
             self.breakers[i] = CircuitBreaker::new(b);

@@ -10,10 +10,8 @@ pub(super) struct Instance {
     pub(super) accept_queue: VecDeque<AttemptRef>,
     /// Attempts the load balancer has sent here and not yet answered.
     pub(super) outstanding: u32,
-    pub(super) pool_active: u32,
-    /// FIFO of waiters; entries whose wait ended (timeout) are skipped lazily.
-    pub(super) pool_queue: VecDeque<PoolWaiter>,
-    pub(super) pool_waiting: u32,
+    /// The instance's database connection pool.
+    pub(super) pool: ConnectionPool<PoolWaiter>,
     /// The process is down: connections are refused.
     pub(super) down: bool,
     /// Runs without its configuration: every request fails.
@@ -26,8 +24,6 @@ pub(super) struct Instance {
     pub(super) probe_failures: u32,
     /// Busy threads above a lowered `max_threads`: they finish their request, then exit.
     pub(super) threads_draining: u32,
-    /// Connections above a lowered pool size: closed when returned.
-    pub(super) connections_draining: u32,
 }
 
 impl Default for Instance {
@@ -36,9 +32,7 @@ impl Default for Instance {
             threads_busy: 0,
             accept_queue: VecDeque::new(),
             outstanding: 0,
-            pool_active: 0,
-            pool_queue: VecDeque::new(),
-            pool_waiting: 0,
+            pool: ConnectionPool::default(),
             down: false,
             misconfigured: false,
             db_unreachable: false,
@@ -46,7 +40,6 @@ impl Default for Instance {
             probe_passes: 0,
             probe_failures: 0,
             threads_draining: 0,
-            connections_draining: 0,
         }
     }
 }
@@ -194,8 +187,8 @@ impl Simulation {
             .map(|i| InstanceGauges {
                 threads_busy: i.threads_busy,
                 accept_queue: i.accept_queue.len() as u32,
-                pool_active: i.pool_active,
-                pool_waiters: i.pool_waiting,
+                pool_active: i.pool.active(),
+                pool_waiters: i.pool.waiting(),
                 in_rotation: i.in_rotation,
                 down: i.down,
             })

@@ -91,20 +91,20 @@ impl Simulation {
                 "accept queue above capacity",
             ),
             (
-                inst.pool_active <= self.cfg.pool_max_size + inst.connections_draining
-                    && inst.connections_draining <= inst.pool_active,
+                inst.pool.active() <= self.cfg.pool_max_size + inst.pool.draining()
+                    && inst.pool.draining() <= inst.pool.active(),
                 "pool active above max_size (beyond those draining)",
             ),
             (
-                inst.pool_active == holding,
+                inst.pool.active() == holding,
                 "pool active differs from attempts holding a connection",
             ),
             (
-                inst.pool_waiting == waiting,
+                inst.pool.waiting() == waiting,
                 "pool waiters differ from attempts waiting",
             ),
             (
-                inst.pool_waiting <= inst.threads_busy,
+                inst.pool.waiting() <= inst.threads_busy,
                 "more pool waiters than busy threads",
             ),
             (

@@ -33,17 +33,20 @@ mod reconfigure;
 mod upstream;
 
 use std::cmp::Ordering;
-use std::collections::{BTreeMap, BinaryHeap, VecDeque};
+use std::collections::{BinaryHeap, VecDeque};
 
 use slab::Slab;
 
 use crate::breaker::{BreakerState, CircuitBreaker, Permit, Rejection};
+use crate::budget::{BudgetRates, RetryBudget};
+use crate::cache::Cache;
 use crate::config::{Config, RetryConfig, StampedeConfig, StepConfig};
 use crate::database::{DatabaseServer, FinishKey};
 use crate::limits::{Cap, LimitExceeded};
 use crate::metrics::{ErrorClass, Gauges, InstanceGauges, Recorder, SecondMetrics, Status};
 use crate::notice::NoticeBuffer;
 use crate::observe::{error_message, AlertRule, Alerts, Level, LogEvent, LogRing};
+use crate::pool::{ConnectionPool, Returned};
 use crate::rng::{SimRng, Stream};
 use crate::scenario::{ErrorHandling, FaultKind, Jitter, LbPolicy, QueueOverflow, WhenOpen};
 use crate::summary::Summary;
@@ -54,7 +57,7 @@ use attempt::{Attempt, Phase, QueryOwner, StepPart};
 use events::{Scheduled, QUEUE_COMPACT_MIN};
 use faults::{FaultEffects, UpstreamMode};
 use instance::Instance;
-use pool::PoolWaiter;
+use pool::{waiting_in_pool, PoolWaiter};
 
 pub use attempt::{AttemptRef, RequestInfo};
 pub use events::Event;
@@ -92,23 +95,14 @@ pub struct Simulation {
     attempts: Slab<Attempt>,
     next_attempt_id: u64,
     next_request_id: u64,
-    /// Retry budget tokens, and when they were last topped up.
-    retry_tokens: f64,
-    retry_tokens_at: SimTime,
-    /// New user requests in the last closed second (sizes the retry budget's bucket).
-    requests_last_second: u64,
+    /// The clients' retry budget (used only when the scenario has one).
+    retry_budget: RetryBudget,
     breakers: Vec<CircuitBreaker>,
     instances: Vec<Instance>,
     round_robin_next: usize,
 
-    /// Per key: when its cache entry expires (`SimTime::ZERO` = absent).
-    cache_expires: Vec<SimTime>,
-    /// Per key: how long its last load took (XFetch's delta).
-    cache_load_time: Vec<SimDuration>,
-    /// Per key: a load or refresh is under way (coalescing, stale-while-revalidate).
-    cache_loading: Vec<bool>,
-    /// Requests waiting for another request's load of a key.
-    coalesce_waiters: BTreeMap<u32, Vec<AttemptRef>>,
+    /// Cache entries, loads under way and their waiters.
+    cache: Cache<AttemptRef>,
     db: DatabaseServer<QueryOwner>,
     db_generation: u64,
     finished_queries: Vec<QueryOwner>,
@@ -174,19 +168,14 @@ impl Simulation {
             attempts: Slab::new(),
             next_attempt_id: 0,
             next_request_id: 0,
-            retry_tokens: 0.0,
-            retry_tokens_at: SimTime::ZERO,
-            requests_last_second: 0,
+            retry_budget: RetryBudget::default(),
             breakers: cfg
                 .breaker
                 .map(|(b, _)| vec![CircuitBreaker::new(b); cfg.instance_count])
                 .unwrap_or_default(),
             instances: vec![Instance::default(); cfg.instance_count],
             round_robin_next: 0,
-            cache_expires: vec![SimTime::ZERO; cfg.cache_keyspace as usize],
-            cache_load_time: vec![SimDuration::ZERO; cfg.cache_keyspace as usize],
-            cache_loading: vec![false; cfg.cache_keyspace as usize],
-            coalesce_waiters: BTreeMap::new(),
+            cache: Cache::new(cfg.cache_keyspace),
             db: DatabaseServer::new(cfg.db_cores),
             db_generation: 0,
             finished_queries: Vec::new(),
@@ -512,11 +501,12 @@ impl Simulation {
                 let pool_use_pct_max = self
                     .instances
                     .iter()
-                    .map(|i| 100.0 * i.pool_active as f64 / max)
+                    .map(|i| 100.0 * i.pool.active() as f64 / max)
                     .fold(0.0, f64::max);
                 let changes = self.alerts.evaluate(&self.recorder.rows, pool_use_pct_max);
                 self.note_alerts(changes);
-                self.requests_last_second = self.recorder.rows.last().map_or(0, |r| r.requests);
+                let requests = self.recorder.rows.last().map_or(0, |r| r.requests);
+                self.retry_budget.set_requests_last_second(requests);
                 let next = self.now + SimDuration::from_micros(MICROS_PER_S);
                 if next <= self.end {
                     self.schedule(next, Event::SecondTick);
@@ -526,7 +516,7 @@ impl Simulation {
                 self.active_faults[i] = true;
                 self.note_fault(i, true);
                 if self.cfg.faults[i].kind == FaultKind::CacheFlush {
-                    self.cache_expires.fill(SimTime::ZERO);
+                    self.cache.flush();
                 }
                 self.apply_faults();
             }

@@ -24,8 +24,7 @@ impl Simulation {
         self.finish_server(a, status);
         if let Some(key) = loading {
             // Single flight: everyone waiting for this load gets its error.
-            self.cache_loading[key as usize] = false;
-            for waiter in self.coalesce_waiters.remove(&key).unwrap_or_default() {
+            for waiter in self.cache.load_failed(key) {
                 if self.is_coalescing(waiter) {
                     self.fail(waiter, class);
                 }
@@ -83,25 +82,25 @@ impl Simulation {
         if !retryable || request.attempt_no >= retry.max_attempts {
             return false;
         }
-        if retry.budget.is_some() {
-            self.top_up_retry_tokens();
-            if self.retry_tokens < 1.0 {
-                return false;
+        match retry.budget {
+            Some((ratio, min_retries_per_s)) => {
+                let rates = BudgetRates {
+                    ratio,
+                    min_retries_per_s,
+                };
+                self.retry_budget.try_withdraw(self.now, rates)
             }
-            self.retry_tokens -= 1.0;
+            None => true,
         }
-        true
     }
 
-    /// Adds the budget's per-second tokens since the last top-up, up to ten seconds' worth.
-    pub(super) fn top_up_retry_tokens(&mut self) {
-        let Some((ratio, per_s)) = self.cfg.retry.and_then(|r| r.budget) else {
-            return;
-        };
-        let elapsed_s = self.now.since(self.retry_tokens_at).as_secs_f64();
-        self.retry_tokens_at = self.now;
-        let cap = 10.0 * (per_s + ratio * self.requests_last_second as f64).max(0.1);
-        self.retry_tokens = (self.retry_tokens + per_s * elapsed_s).min(cap);
+    /// The retry budget's rates now, if the clients have one.
+    pub(super) fn budget_rates(&self) -> Option<BudgetRates> {
+        let (ratio, min_retries_per_s) = self.cfg.retry.and_then(|r| r.budget)?;
+        Some(BudgetRates {
+            ratio,
+            min_retries_per_s,
+        })
     }
 
     /// The delay before the next attempt: capped exponential backoff with jitter (AWS

@@ -82,7 +82,7 @@ impl Simulation {
                 let draw = self.attempt_mut(a).work.open01();
                 self.fill_cache(key, started, draw);
                 if self.attempt_mut(a).loading_key.take().is_some() {
-                    for waiter in self.coalesce_waiters.remove(&key).unwrap_or_default() {
+                    for waiter in self.cache.take_waiters(key) {
                         if self.is_coalescing(waiter) {
                             self.run_step(waiter, step + 1);
                         }

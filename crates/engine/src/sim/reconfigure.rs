@@ -103,14 +103,12 @@ impl Simulation {
             }
         }
         // Pool: close connections as they return, or grant new ones to waiters.
-        let inst = &mut self.instances[i];
-        inst.connections_draining = inst.pool_active.saturating_sub(max_pool);
-        while self.instances[i].pool_active < max_pool && self.instances[i].pool_waiting > 0 {
-            self.instances[i].pool_active += 1;
-            if !self.grant_to_next_waiter(i) {
-                self.instances[i].pool_active -= 1;
-                break;
-            }
+        self.instances[i].pool.resize(max_pool);
+        while let Some(w) = self.instances[i]
+            .pool
+            .grant_below(max_pool, |w| waiting_in_pool(&self.attempts, w))
+        {
+            self.start_granted(w);
         }
     }
 }
