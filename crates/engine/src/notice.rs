@@ -36,7 +36,9 @@ pub enum Notice {
         /// When it resolved.
         at: SimTime,
     },
-    /// Instance `instance`'s upstream circuit breaker changed state.
+    /// Instance `instance`'s upstream circuit breaker changed state (a live reconfiguration
+    /// restarts existing breakers CLOSED, noticed if they were not; breakers added or removed by
+    /// one give no notice).
     BreakerChanged {
         /// The instance whose breaker it is.
         instance: u16,
