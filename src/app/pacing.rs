@@ -59,7 +59,7 @@ pub const PAGE_EVENTS_PER_S: f64 = 500_000.0;
 /// (arrival, balancer, answer, the client's and gateway's timers) plus one per handler step.
 pub fn peak_events_per_virtual_s(config: &outage_lab_engine::Config) -> f64 {
     let steps: f64 = config
-        .endpoints
+        .endpoints()
         .iter()
         .map(|e| e.share * e.steps.len() as f64)
         .sum();

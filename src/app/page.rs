@@ -742,7 +742,7 @@ impl Page {
     fn announce_changes(&mut self) {
         let sim = self.pair.a.sim();
         let now_s = sim.now().as_secs_f64();
-        let states: Vec<Option<BreakerState>> = (0..sim.config().instance_count)
+        let states: Vec<Option<BreakerState>> = (0..sim.config().instance_count())
             .map(|i| sim.breaker_state(i))
             .collect();
         let mut said = Vec::new();

@@ -77,7 +77,7 @@ impl Charts {
             return;
         }
         let started = now_ms();
-        let bands = fault_bands(&sim.config().faults);
+        let bands = fault_bands(sim.config().faults());
         let refs_a = &self.refs_a;
         let size = *self.size.get_or_insert_with(|| {
             refs_a
@@ -107,7 +107,7 @@ impl Charts {
     /// Offers chart `index` of side A as an SVG or PNG file named `name`.
     pub fn download(&self, page: &Page, index: usize, svg: bool, name: &str) {
         let sim = page.pair.a.sim();
-        let bands = fault_bands(&sim.config().faults);
+        let bands = fault_bands(sim.config().faults());
         let data = chart_data(sim, sim.end().as_secs_f64(), &bands);
         let spec = &CHARTS[index];
         let (w, h) = self.size.unwrap_or((480.0, 170.0));

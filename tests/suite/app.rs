@@ -448,11 +448,11 @@ fn live_settings_act_now_and_restart_only_ones_wait_for_a_reset() {
     }
     let pool = knob("db_pool.max_size").unwrap();
     assert_eq!(driver.set_knob(pool, "50"), Ok(Applied::Live));
-    assert_eq!(driver.sim().config().pool_max_size, 50);
+    assert_eq!(driver.sim().config().pool_max_size(), 50);
     let count = knob("instances.count").unwrap();
     assert_eq!(driver.set_knob(count, "6"), Ok(Applied::OnReset));
     assert_eq!(driver.pending_restart(), ["instances.count"]);
-    assert_eq!(driver.sim().config().instance_count, 4);
+    assert_eq!(driver.sim().config().instance_count(), 4);
     // A live change after a pending one still applies live.
     let timeout = knob("db_pool.connection_timeout_ms").unwrap();
     assert_eq!(driver.set_knob(timeout, "5000"), Ok(Applied::Live));
@@ -461,10 +461,10 @@ fn live_settings_act_now_and_restart_only_ones_wait_for_a_reset() {
     let problems = driver.set_knob(pool, "0").expect_err("0 connections");
     assert_eq!(problems[0].path, "db_pool.max_size");
     assert_eq!(driver.scenario(), &before);
-    assert_eq!(driver.sim().config().pool_max_size, 50);
+    assert_eq!(driver.sim().config().pool_max_size(), 50);
     driver.reset();
     assert!(driver.pending_restart().is_empty());
-    assert_eq!(driver.sim().config().instance_count, 6);
+    assert_eq!(driver.sim().config().instance_count(), 6);
     assert_eq!(driver.sim().now().as_micros(), 0);
 }
 

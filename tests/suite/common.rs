@@ -1,7 +1,7 @@
 //! Helpers shared by the test modules.
 
-use outage_lab_engine::metrics::StatusCounts;
-use outage_lab_engine::{load_scenario, Config, SecondMetrics, Simulation, Summary};
+use outage_lab_engine::metrics::{StatusCounts, Window};
+use outage_lab_engine::{load_scenario, Config, Scenario, SecondMetrics, Simulation, Summary};
 
 /// The text of a bundled scenario in `scenarios/`.
 pub fn scenario_text(name: &str) -> String {
@@ -14,6 +14,15 @@ pub fn bundled(name: &str) -> Config {
     load_scenario(&scenario_text(name))
         .unwrap_or_else(|p| panic!("{name}: {p:?}"))
         .1
+}
+
+/// A bundled scenario changed by `tweak`, then validated: tests change settings through the
+/// scenario, since only validation makes a `Config`.
+pub fn bundled_with(name: &str, tweak: impl FnOnce(&mut Scenario)) -> Config {
+    let (mut scenario, _) =
+        load_scenario(&scenario_text(name)).unwrap_or_else(|p| panic!("{name}: {p:?}"));
+    tweak(&mut scenario);
+    Config::from_scenario(&scenario).unwrap_or_else(|p| panic!("{name} changed: {p:?}"))
 }
 
 /// Runs a configuration to its end.
@@ -37,9 +46,5 @@ pub fn erlang_c(c: u32, a: f64) -> f64 {
 
 /// Outcomes summed over the rows whose second ends in `from_s..=to_s`.
 pub fn outcomes(rows: &[SecondMetrics], from_s: u64, to_s: u64) -> StatusCounts {
-    let mut sum = StatusCounts::default();
-    for r in rows.iter().filter(|r| (from_s..=to_s).contains(&r.t_s)) {
-        sum.merge(&r.status);
-    }
-    sum
+    Window::between(rows, from_s, to_s).status()
 }

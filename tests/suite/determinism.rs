@@ -1,18 +1,19 @@
 //! Same scenario and seed, same results; different seeds, different results; and common random
 //! numbers: a knob that does not touch traffic leaves the arrival stream alone.
 
-use crate::common::{bundled, run};
+use crate::common::{bundled_with, run};
 
 fn fingerprint(
     name: &str,
     seed: Option<u64>,
-    tweak: impl Fn(&mut outage_lab_engine::Config),
+    tweak: impl Fn(&mut outage_lab_engine::Scenario),
 ) -> (String, Vec<u64>) {
-    let mut config = bundled(name);
-    if let Some(seed) = seed {
-        config.seed = seed;
-    }
-    tweak(&mut config);
+    let config = bundled_with(name, |s| {
+        if let Some(seed) = seed {
+            s.seed = seed;
+        }
+        tweak(s);
+    });
     let (sim, summary) = run(config);
     let text = serde_json::to_string(&(&summary, sim.seconds())).expect("serialisable");
     (text, sim.seconds().iter().map(|r| r.arrivals).collect())
@@ -38,7 +39,7 @@ fn different_seeds_give_different_runs() {
 #[test]
 fn changing_the_pool_keeps_the_arrival_stream() {
     let (with_10, arrivals_10) = fingerprint("seed-incident", None, |_| {});
-    let (with_50, arrivals_50) = fingerprint("seed-incident", None, |c| c.pool_max_size = 50);
+    let (with_50, arrivals_50) = fingerprint("seed-incident", None, |s| s.db_pool.max_size = 50);
     assert_ne!(
         with_10, with_50,
         "the pool size must matter in this scenario"

@@ -1,6 +1,6 @@
 //! Driving the engine as a UI frame loop does: small budgeted steps, snapshots in between.
 
-use crate::common::{bundled, run};
+use crate::common::{bundled, bundled_with, run};
 use outage_lab_engine::breaker::BreakerState;
 use outage_lab_engine::observe::AlertRule;
 use outage_lab_engine::{SimDuration, SimTime, Simulation};
@@ -71,12 +71,14 @@ fn settings_change_live_and_the_invariants_hold_through_the_change() {
     let mut sim = Simulation::new(original.clone());
     sim.run_until(SimTime::from_secs(90));
     // Mid-incident: shrink the threads and the accept queue, grow the pool, add timeouts.
-    let mut fixed = original.clone();
-    fixed.max_threads = 100;
-    fixed.accept_queue = Some(20);
-    fixed.pool_max_size = 50;
-    fixed.pool_timeout = Some(SimDuration::from_secs(5));
-    fixed.query_timeout = Some(SimDuration::from_secs(10));
+    let fixed = bundled_with("seed-incident", |s| {
+        use outage_lab_engine::scenario::{Capacity, Timeout};
+        s.instances.max_threads = 100;
+        s.instances.accept_queue = Capacity::Limit(20);
+        s.db_pool.max_size = 50;
+        s.db_pool.connection_timeout_ms = Timeout::Ms(5_000.0);
+        s.database.query_timeout_ms = Timeout::Ms(10_000.0);
+    });
     sim.reconfigure(fixed.clone())
         .expect("all of these change live");
     sim.check_invariants().expect("right after the change");
@@ -104,9 +106,16 @@ fn settings_change_live_and_the_invariants_hold_through_the_change() {
     );
 
     // Settings that cannot change during a run are named, and nothing is applied.
-    let mut other = fixed.clone();
-    other.instance_count = 5;
-    other.cache_keyspace = 7;
+    let other = bundled_with("seed-incident", |s| {
+        use outage_lab_engine::scenario::{Capacity, Timeout};
+        s.instances.max_threads = 100;
+        s.instances.accept_queue = Capacity::Limit(20);
+        s.db_pool.max_size = 50;
+        s.db_pool.connection_timeout_ms = Timeout::Ms(5_000.0);
+        s.database.query_timeout_ms = Timeout::Ms(10_000.0);
+        s.instances.count = 5;
+        s.cache.keyspace = 7;
+    });
     assert_eq!(
         sim.reconfigure(other),
         Err(vec!["instances.count", "cache.keyspace"])

@@ -184,7 +184,7 @@ fn defect_3_a_fault_for_an_instance_the_next_run_lacks_is_refused_and_reset_work
     assert!(driver.scenario().faults.is_empty(), "nothing was written");
     assert!(Config::from_scenario(driver.scenario()).is_ok());
     driver.reset();
-    assert_eq!(driver.sim().config().instance_count, 1);
+    assert_eq!(driver.sim().config().instance_count(), 1);
     // Instance 0 exists in both: accepted, and replayed after a reset.
     let ok = Fault {
         instance: Some(0),
@@ -192,7 +192,7 @@ fn defect_3_a_fault_for_an_instance_the_next_run_lacks_is_refused_and_reset_work
     };
     driver.inject(&ok).unwrap();
     driver.reset();
-    assert_eq!(driver.sim().config().faults.len(), 1);
+    assert_eq!(driver.sim().config().faults().len(), 1);
 }
 
 #[test]
@@ -314,6 +314,11 @@ fn defect_5_messages_name_the_right_field_and_refuse_what_was_read_leniently() {
         "{:?}",
         p.iter().map(String::len).collect::<Vec<_>>()
     );
+}
+
+#[test]
+fn defect_5_byte_order_marks_and_invalid_utf8_get_the_same_decision_everywhere() {
+    let base = tiny(10.0, 10.0, "");
     // The same decision for byte-order marks and invalid UTF-8, in the CLI and in the browser
     // (both read files through `scenario_text`): a BOM is dropped, invalid UTF-8 is refused.
     let mut with_bom = b"\xEF\xBB\xBF".to_vec();

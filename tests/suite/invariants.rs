@@ -274,7 +274,7 @@ proptest! {
     fn invariants_hold_after_every_event(scenario in scenario()) {
         prop_assume!(within_work_limits(&scenario));
         let config = Config::from_scenario(&scenario).map_err(|p| TestCaseError::fail(format!("{p:?}")))?;
-        let seed = config.seed;
+        let seed = config.seed();
         let mut sim = Simulation::new(config);
         let mut last = sim.now();
         let mut n = 0u64;
@@ -323,7 +323,7 @@ proptest! {
         let mut next = Config::from_scenario(&second).map_err(|p| TestCaseError::fail(format!("{p:?}")))?;
         // Keep what cannot change during a run; take every live setting from the second.
         next.keep_fixed_from(&config);
-        let seed = config.seed;
+        let seed = config.seed();
         let mut sim = Simulation::new(config);
         let switch = outage_lab_engine::SimTime::from_micros((sim.end().as_micros() as f64 * at) as u64);
         sim.run_until(switch);

@@ -1,10 +1,9 @@
 //! The failure-mode lessons as scenario tests: each compares the broken configuration with the
 //! fixed one by the numbers.
 
-use crate::common::{bundled, run, scenario_text};
-use outage_lab_engine::config::StampedeConfig;
+use crate::common::{bundled, bundled_with, run, scenario_text};
 use outage_lab_engine::metrics::StatusCounts;
-use outage_lab_engine::scenario::ErrorHandling;
+use outage_lab_engine::scenario::{ErrorHandling, StampedeProtection};
 use outage_lab_engine::Summary;
 
 fn endpoint<'a>(s: &'a Summary, name: &str) -> &'a StatusCounts {
@@ -64,9 +63,10 @@ fn a_read_timeout_and_a_breaker_keep_the_rest_of_the_service_alive() {
 }
 
 /// Database loads for the hot key per expiry, after the cold start (first 5 s) is over.
-fn loads_per_expiry(protection: StampedeConfig) -> f64 {
-    let mut config = bundled("cache-stampede");
-    config.stampede = protection;
+fn loads_per_expiry(protection: StampedeProtection) -> f64 {
+    let config = bundled_with("cache-stampede", |s| {
+        s.cache.stampede_protection = protection
+    });
     let (sim, summary) = run(config);
     assert_eq!(
         summary.status.ok_200,
@@ -85,24 +85,21 @@ fn loads_per_expiry(protection: StampedeConfig) -> f64 {
 
 #[test]
 fn a_hot_key_expiring_under_load_stampedes_unless_protected() {
-    let none = loads_per_expiry(StampedeConfig::None);
+    let none = loads_per_expiry(StampedeProtection::None);
     // 1000 requests/s miss for the 200 ms the reload takes: about 200 loads at once.
     assert!(none > 150.0, "no protection: {none:.1} loads per expiry");
-    let coalescing = loads_per_expiry(StampedeConfig::Coalescing);
+    let coalescing = loads_per_expiry(StampedeProtection::Coalescing);
     assert!(coalescing <= 1.0 + 1e-9, "coalescing: {coalescing:.2}");
-    let swr = loads_per_expiry(StampedeConfig::StaleWhileRevalidate(
-        outage_lab_engine::SimDuration::from_secs(5),
-    ));
+    let swr = loads_per_expiry(StampedeProtection::StaleWhileRevalidate { stale_ms: 5_000.0 });
     assert!(swr <= 1.0 + 1e-9, "stale-while-revalidate: {swr:.2}");
-    let xfetch = loads_per_expiry(StampedeConfig::ProbabilisticEarlyRefresh(1.0));
+    let xfetch = loads_per_expiry(StampedeProtection::ProbabilisticEarlyRefresh { beta: 1.0 });
     assert!((1.0..10.0).contains(&xfetch), "early refresh: {xfetch:.2}");
 }
 
 #[test]
 fn swallowed_errors_blind_monitoring_but_not_the_truth() {
     let (_, lying) = run(bundled("lying-200"));
-    let mut config = bundled("lying-200");
-    config.error_handling = ErrorHandling::Honest;
+    let config = bundled_with("lying-200", |s| s.error_handling = ErrorHandling::Honest);
     let (_, honest) = run(config);
     assert_eq!(
         lying.status_seen.rate_5xx(),
@@ -123,8 +120,14 @@ fn rate_5xx(rows: &[outage_lab_engine::SecondMetrics], from_s: u64, to_s: u64) -
 #[test]
 fn a_deep_health_check_pulls_a_sick_instance_a_shallow_one_keeps() {
     let (shallow_sim, _) = run(bundled("sick-instance"));
-    let mut config = bundled("sick-instance");
-    config.health_check.as_mut().expect("health checks").deep = true;
+    let config = bundled_with("sick-instance", |s| {
+        let h = s
+            .load_balancer
+            .health_check
+            .as_mut()
+            .expect("health checks");
+        h.kind = outage_lab_engine::scenario::HealthCheckKind::Deep;
+    });
     let (deep_sim, _) = run(config);
     let (shallow, deep) = (shallow_sim.seconds(), deep_sim.seconds());
     // Instance 2 loses its database at 30 s. The shallow check never notices.
@@ -148,10 +151,12 @@ fn a_deep_health_check_pulls_a_sick_instance_a_shallow_one_keeps() {
 fn a_bad_deploy_serves_500s_unless_it_fails_fast() {
     use outage_lab_engine::scenario::FaultKind;
     let with_deploy = |fail_fast: bool| {
-        let mut config = bundled("sick-instance");
-        let fault = &mut config.faults[0];
-        fault.kind = FaultKind::BadDeploy;
-        fault.fail_fast = fail_fast;
+        let config = bundled_with("sick-instance", |s| {
+            assert_eq!(s.faults.len(), 1, "the one fault is the first by start");
+            let fault = &mut s.faults[0];
+            fault.kind = FaultKind::BadDeploy;
+            fault.fail_fast = Some(fail_fast);
+        });
         run(config)
     };
     let (serving, s) = with_deploy(false);
@@ -207,8 +212,7 @@ fn swallowed_errors_fire_no_alert_honest_ones_do() {
         "the truth is over the paging threshold"
     );
     assert!(lying.alerts.is_empty(), "{:?}", lying.alerts);
-    let mut config = bundled("lying-200");
-    config.error_handling = ErrorHandling::Honest;
+    let config = bundled_with("lying-200", |s| s.error_handling = ErrorHandling::Honest);
     let (_, honest) = run(config);
     let page = honest
         .alerts
@@ -293,12 +297,15 @@ fn immediate_retries_keep_the_service_down_long_after_the_spike() {
 
 #[test]
 fn a_retry_budget_or_no_retries_let_the_service_recover() {
-    let mut budgeted = bundled("retry-storm");
-    if let Some(r) = budgeted.retry.as_mut() {
-        r.budget = Some((0.1, 10.0));
-    }
-    let mut without = bundled("retry-storm");
-    without.retry = None;
+    let budgeted = bundled_with("retry-storm", |s| {
+        if let Some(r) = s.client.retry.as_mut() {
+            r.budget = Some(outage_lab_engine::scenario::RetryBudget {
+                ratio: 0.1,
+                min_retries_per_s: 10.0,
+            });
+        }
+    });
+    let without = bundled_with("retry-storm", |s| s.client.retry = None);
     for (name, config) in [("budget", budgeted), ("no retries", without)] {
         let (sim, s) = run(config);
         let rows = sim.seconds();
@@ -319,16 +326,16 @@ fn a_retry_budget_or_no_retries_let_the_service_recover() {
 #[test]
 fn jitter_cuts_the_calls_of_contending_retries_in_the_order_aws_measured() {
     use outage_lab_engine::scenario::Jitter;
-    use outage_lab_engine::SimDuration;
     // Total calls over ten bursts (seeds) of about a hundred contending clients.
     let calls = |base_ms: u64, jitter: Jitter| -> (u64, u64) {
         (1..=10)
             .map(|seed| {
-                let mut config = bundled("retry-contention");
-                config.seed = seed;
-                let retry = config.retry.as_mut().expect("retries");
-                retry.backoff_base = SimDuration::from_millis(base_ms);
-                retry.jitter = jitter;
+                let config = bundled_with("retry-contention", |s| {
+                    s.seed = seed;
+                    let retry = s.client.retry.as_mut().expect("retries");
+                    retry.backoff_base_ms = base_ms as f64;
+                    retry.jitter = jitter;
+                });
                 let (_, s) = run(config);
                 (s.attempts.arrived, s.requests.succeeded)
             })
@@ -360,15 +367,15 @@ fn jitter_cuts_the_calls_of_contending_retries_in_the_order_aws_measured() {
 #[test]
 fn backoff_and_jitter_spread_retries_but_do_not_end_an_open_loop_storm() {
     use outage_lab_engine::scenario::Jitter;
-    use outage_lab_engine::SimDuration;
     // Users keep arriving whatever the service does (open loop), so once every attempt times
     // out each user still sends all of their attempts: backoff delays the extra work, it does
     // not remove it. Only capping the retries (a budget, or fewer attempts) does.
-    let mut config = bundled("retry-storm");
-    let retry = config.retry.as_mut().expect("retries");
-    retry.backoff_base = SimDuration::from_millis(1_000);
-    retry.backoff_cap = SimDuration::from_secs(30);
-    retry.jitter = Jitter::Full;
+    let config = bundled_with("retry-storm", |s| {
+        let retry = s.client.retry.as_mut().expect("retries");
+        retry.backoff_base_ms = 1_000.0;
+        retry.backoff_cap_ms = 30_000.0;
+        retry.jitter = Jitter::Full;
+    });
     let (sim, s) = run(config);
     assert!(
         goodput(sim.seconds(), 180, 240) < 10.0,
@@ -381,15 +388,17 @@ fn backoff_and_jitter_spread_retries_but_do_not_end_an_open_loop_storm() {
 #[test]
 fn errors_of_a_non_critical_endpoint_warn_instead_of_paging() {
     use outage_lab_engine::observe::{AlertRule, Severity};
-    let mut config = bundled("lying-200");
-    config.error_handling = ErrorHandling::Honest;
     // Checkout failing is not critical here (say, a wish-list): its 5xx only warns, above 5 %.
-    let checkout = config
-        .endpoints
-        .iter_mut()
-        .find(|e| e.name == "POST /checkout")
-        .expect("checkout");
-    checkout.critical = false;
+    let config = bundled_with("lying-200", |s| {
+        s.error_handling = ErrorHandling::Honest;
+        let checkout = s
+            .traffic
+            .endpoints
+            .iter_mut()
+            .find(|e| e.name == "POST /checkout")
+            .expect("checkout");
+        checkout.critical = false;
+    });
     let (_, s) = run(config);
     assert!(
         s.alerts.iter().all(|a| a.rule != AlertRule::ErrorRate5m),

@@ -96,7 +96,7 @@ fn a_setting_changes_the_run_and_the_link_and_a_bad_value_changes_neither() {
     let state = decode(&query).expect("the link opens");
     assert_eq!(state.scenario.db_pool.max_size, 50);
     assert_eq!(
-        page.pair.a.sim().config().pool_max_size,
+        page.pair.a.sim().config().pool_max_size(),
         50,
         "live: the run uses it now"
     );
@@ -125,7 +125,7 @@ fn a_setting_changes_the_run_and_the_link_and_a_bad_value_changes_neither() {
     assert!(page.announcement.contains("applies when the run is reset"));
     page.reduce(Action::Reset);
     assert!(page.pending.is_empty());
-    assert_eq!(page.pair.a.sim().config().instance_count, 6);
+    assert_eq!(page.pair.a.sim().config().instance_count(), 6);
 }
 
 #[test]

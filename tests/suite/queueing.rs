@@ -1,8 +1,8 @@
 //! Queueing theory: the engine's M/M/c and loss systems against Erlang C and Erlang B,
 //! and Little's law over whole runs.
 
-use crate::common::{bundled, erlang_b, erlang_c, run};
-use outage_lab_engine::SimDuration;
+use crate::common::{bundled, bundled_with, erlang_b, erlang_c, run};
+use outage_lab_engine::scenario::{Capacity, RateComponent};
 
 #[test]
 fn mmc_mean_queue_wait_matches_erlang_c() {
@@ -11,9 +11,10 @@ fn mmc_mean_queue_wait_matches_erlang_c() {
     let (c, lambda, mu) = (8u32, 600.0, 100.0);
     let expected_wq_ms = erlang_c(c, lambda / mu) / (c as f64 * mu - lambda) * 1000.0;
     for seed in [1, 2] {
-        let mut config = bundled("mmc");
-        config.seed = seed;
-        config.duration = SimDuration::from_secs(3_000);
+        let config = bundled_with("mmc", |s| {
+            s.seed = seed;
+            s.duration_s = 3_000.0;
+        });
         let (_, s) = run(config);
         let wq = s.queue_wait_ms.mean;
         let error = (wq - expected_wq_ms).abs() / expected_wq_ms;
@@ -38,12 +39,13 @@ fn loss_system_rejection_rate_matches_erlang_b() {
     let (c, lambda, mu) = (10u32, 800.0, 100.0);
     let expected = erlang_b(c, lambda / mu);
     for seed in [3, 4] {
-        let mut config = bundled("mmc");
-        config.seed = seed;
-        config.max_threads = c;
-        config.accept_queue = Some(0);
-        config.rate = vec![outage_lab_engine::scenario::RateComponent::Constant { rps: lambda }];
-        config.duration = SimDuration::from_secs(2_000);
+        let config = bundled_with("mmc", |s| {
+            s.seed = seed;
+            s.instances.max_threads = c;
+            s.instances.accept_queue = Capacity::Limit(0);
+            s.traffic.rate = vec![RateComponent::Constant { rps: lambda }];
+            s.duration_s = 2_000.0;
+        });
         let (_, s) = run(config);
         let completed = s.attempts.completed as f64;
         let rejected = s.status.bad_gateway_502 as f64 / completed;

@@ -98,12 +98,14 @@ fn the_fix_fails_fast_and_keeps_cache_served_reads_alive() {
 #[test]
 fn a_deep_check_failing_everywhere_without_fail_open_turns_degradation_into_an_outage() {
     let (open_sim, _) = run(bundled("seed-incident-fixed"));
-    let mut config = bundled("seed-incident-fixed");
-    config
-        .health_check
-        .as_mut()
-        .expect("health checks")
-        .fail_open = false;
+    let config = crate::common::bundled_with("seed-incident-fixed", |s| {
+        let h = s
+            .load_balancer
+            .health_check
+            .as_mut()
+            .expect("health checks");
+        h.when_all_unhealthy = outage_lab_engine::scenario::WhenAllUnhealthy::Reject503;
+    });
     let (closed_sim, closed) = run(config);
     let fail_open = success_share(&outcomes(open_sim.seconds(), 121, 240));
     let reject = success_share(&outcomes(closed_sim.seconds(), 121, 240));

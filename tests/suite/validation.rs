@@ -37,16 +37,16 @@ fn merge(a: &mut serde_json::Value, b: serde_json::Value) {
 #[test]
 fn the_minimal_scenario_is_valid_and_takes_the_real_defaults() {
     let (_, c) = load_scenario(&with("{}")).expect("valid");
-    assert_eq!(c.max_threads, 200, "Tomcat maxThreads");
-    assert_eq!(c.accept_queue, Some(100), "Tomcat acceptCount");
-    assert_eq!(c.pool_max_size, 10, "HikariCP maximumPoolSize");
+    assert_eq!(c.max_threads(), 200, "Tomcat maxThreads");
+    assert_eq!(c.accept_queue(), Some(100), "Tomcat acceptCount");
+    assert_eq!(c.pool_max_size(), 10, "HikariCP maximumPoolSize");
     assert_eq!(
-        c.pool_timeout.map(|d| d.as_micros()),
+        c.pool_timeout().map(|d| d.as_micros()),
         Some(30_000_000),
         "HikariCP connectionTimeout"
     );
     assert_eq!(
-        c.gateway_timeout.map(|d| d.as_micros()),
+        c.gateway_timeout().map(|d| d.as_micros()),
         Some(60_000_000),
         "nginx proxy_read_timeout"
     );

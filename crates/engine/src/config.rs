@@ -2,12 +2,14 @@
 //! or every problem is reported with its field path and reason. Nothing is clamped.
 
 use std::fmt;
+use std::ops::RangeInclusive;
 
 use serde::{Deserialize, Serialize};
 
 use crate::breaker::{BreakerConfig, Window};
 use crate::limits;
 use crate::rng::SimRng;
+use crate::scenario as s;
 use crate::scenario::{
     Breaker, BreakerPreset, BreakerWindow, Capacity, Dist, ErrorHandling, Fault, FaultKind, Jitter,
     LbPolicy, QueueOverflow, RateComponent, Retry, Scenario, StampedeProtection, Step, Timeout,
@@ -17,15 +19,8 @@ use crate::time::{SimDuration, SimTime, MICROS_PER_MS};
 
 /// The largest scenario file accepted, in bytes.
 pub const SCENARIO_BYTES_MAX: usize = 1 << 20;
-/// The longest run, in seconds (one day).
-pub const DURATION_S_MAX: f64 = 86_400.0;
-/// The longest duration any setting may name, in milliseconds (one day).
-pub const SETTING_MS_MAX: f64 = 86_400_000.0;
-/// The most faults a run may have, on the timeline and injected together.
-pub const FAULTS_MAX: usize = 64;
-/// The highest arrival rate the profile may reach, in requests per second (the work model's
-/// [`crate::limits::ARRIVAL_RPS_MAX`]; spikes included).
-pub const RATE_RPS_MAX: f64 = crate::limits::ARRIVAL_RPS_MAX;
+use crate::settings::*;
+pub use crate::settings::{DURATION_S_MAX, FAULTS_MAX, RATE_RPS_MAX, SETTING_MS_MAX};
 
 /// One thing wrong with a scenario: where (a field path such as `db_pool.max_size`) and why.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -42,18 +37,69 @@ impl fmt::Display for Problem {
     }
 }
 
+/// The settings a running simulation cannot change, as scenario paths: the seed, the
+/// duration, the endpoints, the instance count, the keyspace, the key skew and the fault
+/// timeline. [`crate::Simulation::reconfigure`] refuses a configuration that differs in any of
+/// them (naming these paths, in this order) and [`Config::keep_fixed_from`] copies them; every
+/// other setting can change live. The one list of them: UIs should read it from here.
+pub const RESTART_ONLY: &[&str] = &[
+    "seed",
+    "duration_s",
+    "traffic.endpoints",
+    "instances.count",
+    "cache.keyspace",
+    "cache.zipf_exponent",
+    "faults",
+];
+
 impl Config {
-    /// Takes from `running` the settings a running simulation cannot change (the ones
-    /// [`crate::Simulation::reconfigure`] refuses): seed, duration, endpoints, instance count,
-    /// keyspace, key skew and the fault timeline. What is left is what can change live.
+    /// Whether `self` and `other` differ at restart-only setting `path` (an entry of
+    /// [`RESTART_ONLY`]); `None` if `path` is not in that list.
+    pub fn differs_at(&self, other: &Config, path: &str) -> Option<bool> {
+        Some(match path {
+            "seed" => self.seed != other.seed,
+            "duration_s" => self.duration != other.duration,
+            "traffic.endpoints" => self.endpoints != other.endpoints,
+            "instances.count" => self.instance_count != other.instance_count,
+            "cache.keyspace" => self.cache_keyspace != other.cache_keyspace,
+            "cache.zipf_exponent" => self.cache_zipf_exponent != other.cache_zipf_exponent,
+            "faults" => self.faults != other.faults,
+            _ => return None,
+        })
+    }
+
+    /// The restart-only settings ([`RESTART_ONLY`]) in which `other` differs from `self`, in
+    /// the list's order.
+    pub fn restart_only_differences(&self, other: &Config) -> Vec<&'static str> {
+        RESTART_ONLY
+            .iter()
+            .copied()
+            .filter(|path| self.differs_at(other, path) == Some(true))
+            .collect()
+    }
+
+    /// Takes from `running` every restart-only setting ([`RESTART_ONLY`]), the ones
+    /// [`crate::Simulation::reconfigure`] refuses. What is left is what can change live.
     pub fn keep_fixed_from(&mut self, running: &Config) {
-        self.seed = running.seed;
-        self.duration = running.duration;
-        self.endpoints = running.endpoints.clone();
-        self.instance_count = running.instance_count;
-        self.cache_keyspace = running.cache_keyspace;
-        self.cache_zipf_exponent = running.cache_zipf_exponent;
-        self.faults = running.faults.clone();
+        for path in RESTART_ONLY {
+            self.take_setting(running, path);
+        }
+    }
+
+    /// Copies restart-only setting `path` from `from`; false if `path` is not in
+    /// [`RESTART_ONLY`].
+    fn take_setting(&mut self, from: &Config, path: &str) -> bool {
+        match path {
+            "seed" => self.seed = from.seed,
+            "duration_s" => self.duration = from.duration,
+            "traffic.endpoints" => self.endpoints = from.endpoints.clone(),
+            "instances.count" => self.instance_count = from.instance_count,
+            "cache.keyspace" => self.cache_keyspace = from.cache_keyspace,
+            "cache.zipf_exponent" => self.cache_zipf_exponent = from.cache_zipf_exponent,
+            "faults" => self.faults = from.faults.clone(),
+            _ => return false,
+        }
+        true
     }
 }
 
@@ -756,65 +802,219 @@ pub enum StampedeConfig {
 #[derive(Clone, Debug, PartialEq)]
 pub struct Config {
     /// Seed of the run.
-    pub seed: u64,
+    pub(crate) seed: u64,
     /// Length of the run.
-    pub duration: SimDuration,
+    pub(crate) duration: SimDuration,
     /// Arrival-rate profile.
-    pub rate: Vec<RateComponent>,
+    pub(crate) rate: Vec<RateComponent>,
     /// Endpoints with normalised shares.
-    pub endpoints: Vec<EndpointConfig>,
+    pub(crate) endpoints: Vec<EndpointConfig>,
     /// Client per-attempt timeout.
-    pub client_timeout: Option<SimDuration>,
+    pub(crate) client_timeout: Option<SimDuration>,
     /// Load balancer policy.
-    pub lb_policy: LbPolicy,
+    pub(crate) lb_policy: LbPolicy,
     /// Load balancer gateway timeout.
-    pub gateway_timeout: Option<SimDuration>,
+    pub(crate) gateway_timeout: Option<SimDuration>,
     /// Load balancer health checks.
-    pub health_check: Option<HealthCheckConfig>,
+    pub(crate) health_check: Option<HealthCheckConfig>,
     /// Number of instances.
-    pub instance_count: usize,
+    pub(crate) instance_count: usize,
     /// Worker threads per instance.
-    pub max_threads: u32,
+    pub(crate) max_threads: u32,
     /// Accept-queue capacity per instance; `None` is unbounded.
-    pub accept_queue: Option<u32>,
+    pub(crate) accept_queue: Option<u32>,
     /// What a full accept queue does.
-    pub queue_overflow: QueueOverflow,
+    pub(crate) queue_overflow: QueueOverflow,
     /// Number of cache keys.
-    pub cache_keyspace: u32,
+    pub(crate) cache_keyspace: u32,
     /// Zipf exponent of key popularity.
-    pub cache_zipf_exponent: f64,
+    pub(crate) cache_zipf_exponent: f64,
     /// Cache time to live.
-    pub cache_ttl: SimDuration,
+    pub(crate) cache_ttl: SimDuration,
     /// Cache lookup latency.
-    pub cache_lookup: SimDuration,
+    pub(crate) cache_lookup: SimDuration,
     /// Connections per instance pool.
-    pub pool_max_size: u32,
+    pub(crate) pool_max_size: u32,
     /// Pool acquire timeout; `None` waits forever.
-    pub pool_timeout: Option<SimDuration>,
+    pub(crate) pool_timeout: Option<SimDuration>,
     /// Database cores.
-    pub db_cores: u32,
+    pub(crate) db_cores: u32,
     /// Statement timeout.
-    pub query_timeout: Option<SimDuration>,
+    pub(crate) query_timeout: Option<SimDuration>,
     /// Upstream latency.
-    pub upstream_latency: DurationDist,
+    pub(crate) upstream_latency: DurationDist,
     /// Upstream error share.
-    pub upstream_error_rate: f64,
+    pub(crate) upstream_error_rate: f64,
     /// Upstream connect timeout.
-    pub upstream_connect_timeout: Option<SimDuration>,
+    pub(crate) upstream_connect_timeout: Option<SimDuration>,
     /// Upstream read timeout.
-    pub upstream_read_timeout: Option<SimDuration>,
+    pub(crate) upstream_read_timeout: Option<SimDuration>,
     /// Upstream circuit breaker, per instance, and what to answer when it rejects.
-    pub breaker: Option<(BreakerConfig, WhenOpen)>,
+    pub(crate) breaker: Option<(BreakerConfig, WhenOpen)>,
     /// Honest or swallowed errors.
-    pub error_handling: ErrorHandling,
+    pub(crate) error_handling: ErrorHandling,
     /// Client retries; `None` for a single attempt.
-    pub retry: Option<RetryConfig>,
+    pub(crate) retry: Option<RetryConfig>,
     /// TTL spread in percent.
-    pub cache_ttl_jitter_pct: f64,
+    pub(crate) cache_ttl_jitter_pct: f64,
     /// Stampede protection.
-    pub stampede: StampedeConfig,
+    pub(crate) stampede: StampedeConfig,
     /// Timed faults, sorted by start.
-    pub faults: Vec<FaultConfig>,
+    pub(crate) faults: Vec<FaultConfig>,
+}
+
+/// Read access to a validated configuration: only [`Config::from_scenario`] makes one, so
+/// nothing outside validation can write a field.
+impl Config {
+    /// Seed of the run.
+    pub fn seed(&self) -> u64 {
+        self.seed
+    }
+
+    /// Length of the run.
+    pub fn duration(&self) -> SimDuration {
+        self.duration
+    }
+
+    /// Arrival-rate profile.
+    pub fn rate(&self) -> &[RateComponent] {
+        &self.rate
+    }
+
+    /// Endpoints with normalised shares.
+    pub fn endpoints(&self) -> &[EndpointConfig] {
+        &self.endpoints
+    }
+
+    /// Client per-attempt timeout.
+    pub fn client_timeout(&self) -> Option<SimDuration> {
+        self.client_timeout
+    }
+
+    /// Load balancer policy.
+    pub fn lb_policy(&self) -> LbPolicy {
+        self.lb_policy
+    }
+
+    /// Load balancer gateway timeout.
+    pub fn gateway_timeout(&self) -> Option<SimDuration> {
+        self.gateway_timeout
+    }
+
+    /// Load balancer health checks.
+    pub fn health_check(&self) -> Option<HealthCheckConfig> {
+        self.health_check
+    }
+
+    /// Number of instances.
+    pub fn instance_count(&self) -> usize {
+        self.instance_count
+    }
+
+    /// Worker threads per instance.
+    pub fn max_threads(&self) -> u32 {
+        self.max_threads
+    }
+
+    /// Accept-queue capacity per instance; `None` is unbounded.
+    pub fn accept_queue(&self) -> Option<u32> {
+        self.accept_queue
+    }
+
+    /// What a full accept queue does.
+    pub fn queue_overflow(&self) -> QueueOverflow {
+        self.queue_overflow
+    }
+
+    /// Number of cache keys.
+    pub fn cache_keyspace(&self) -> u32 {
+        self.cache_keyspace
+    }
+
+    /// Zipf exponent of key popularity.
+    pub fn cache_zipf_exponent(&self) -> f64 {
+        self.cache_zipf_exponent
+    }
+
+    /// Cache time to live.
+    pub fn cache_ttl(&self) -> SimDuration {
+        self.cache_ttl
+    }
+
+    /// Cache lookup latency.
+    pub fn cache_lookup(&self) -> SimDuration {
+        self.cache_lookup
+    }
+
+    /// Connections per instance pool.
+    pub fn pool_max_size(&self) -> u32 {
+        self.pool_max_size
+    }
+
+    /// Pool acquire timeout; `None` waits forever.
+    pub fn pool_timeout(&self) -> Option<SimDuration> {
+        self.pool_timeout
+    }
+
+    /// Database cores.
+    pub fn db_cores(&self) -> u32 {
+        self.db_cores
+    }
+
+    /// Statement timeout.
+    pub fn query_timeout(&self) -> Option<SimDuration> {
+        self.query_timeout
+    }
+
+    /// Upstream latency.
+    pub fn upstream_latency(&self) -> DurationDist {
+        self.upstream_latency
+    }
+
+    /// Upstream error share.
+    pub fn upstream_error_rate(&self) -> f64 {
+        self.upstream_error_rate
+    }
+
+    /// Upstream connect timeout.
+    pub fn upstream_connect_timeout(&self) -> Option<SimDuration> {
+        self.upstream_connect_timeout
+    }
+
+    /// Upstream read timeout.
+    pub fn upstream_read_timeout(&self) -> Option<SimDuration> {
+        self.upstream_read_timeout
+    }
+
+    /// Upstream circuit breaker, per instance, and what to answer when it rejects.
+    pub fn breaker(&self) -> Option<(BreakerConfig, WhenOpen)> {
+        self.breaker
+    }
+
+    /// Honest or swallowed errors.
+    pub fn error_handling(&self) -> ErrorHandling {
+        self.error_handling
+    }
+
+    /// Client retries; `None` for a single attempt.
+    pub fn retry(&self) -> Option<RetryConfig> {
+        self.retry
+    }
+
+    /// TTL spread in percent.
+    pub fn cache_ttl_jitter_pct(&self) -> f64 {
+        self.cache_ttl_jitter_pct
+    }
+
+    /// Stampede protection.
+    pub fn stampede(&self) -> StampedeConfig {
+        self.stampede
+    }
+
+    /// Timed faults, sorted by start.
+    pub fn faults(&self) -> &[FaultConfig] {
+        &self.faults
+    }
 }
 
 /// Collects problems while walking a scenario.
@@ -945,24 +1145,35 @@ impl Checker {
         };
         if let Some(w) = b.window {
             cfg.window = match w {
-                BreakerWindow::CountBased { calls } => {
-                    Window::CountBased(self.count(&format!("{p}.window.calls"), calls, 1, 10_000))
-                }
-                BreakerWindow::TimeBased { seconds } => {
-                    Window::TimeBased(self.count(&format!("{p}.window.seconds"), seconds, 1, 3_600))
-                }
+                BreakerWindow::CountBased { calls } => Window::CountBased(self.count_in(
+                    &format!("{p}.window.calls"),
+                    calls,
+                    BREAKER_WINDOW_CALLS,
+                )),
+                BreakerWindow::TimeBased { seconds } => Window::TimeBased(self.count_in(
+                    &format!("{p}.window.seconds"),
+                    seconds,
+                    BREAKER_WINDOW_S,
+                )),
             };
         }
         if let Some(n) = b.minimum_calls {
-            cfg.minimum_calls = self.count(&format!("{p}.minimum_calls"), n, 1, 10_000);
+            cfg.minimum_calls =
+                self.count_in(&format!("{p}.minimum_calls"), n, BREAKER_MINIMUM_CALLS);
         }
         if let Some(v) = b.failure_rate_threshold_pct {
-            cfg.failure_rate_threshold_pct =
-                self.positive(&format!("{p}.failure_rate_threshold_pct"), v, 100.0);
+            cfg.failure_rate_threshold_pct = self.positive(
+                &format!("{p}.failure_rate_threshold_pct"),
+                v,
+                THRESHOLD_PCT_MAX,
+            );
         }
         if let Some(v) = b.slow_call_rate_threshold_pct {
-            cfg.slow_call_rate_threshold_pct =
-                self.positive(&format!("{p}.slow_call_rate_threshold_pct"), v, 100.0);
+            cfg.slow_call_rate_threshold_pct = self.positive(
+                &format!("{p}.slow_call_rate_threshold_pct"),
+                v,
+                THRESHOLD_PCT_MAX,
+            );
         }
         if let Some(ms) = b.slow_call_duration_ms {
             let ms = self.positive(&format!("{p}.slow_call_duration_ms"), ms, SETTING_MS_MAX);
@@ -973,8 +1184,11 @@ impl Checker {
             cfg.wait_in_open = SimDuration::from_millis_f64(ms.clamp(0.0, SETTING_MS_MAX));
         }
         if let Some(n) = b.permitted_calls_in_half_open {
-            cfg.permitted_in_half_open =
-                self.count(&format!("{p}.permitted_calls_in_half_open"), n, 1, 1_000);
+            cfg.permitted_in_half_open = self.count_in(
+                &format!("{p}.permitted_calls_in_half_open"),
+                n,
+                BREAKER_HALF_OPEN_CALLS,
+            );
         }
         if let Some(on) = b.automatic_half_open {
             cfg.automatic_half_open = on;
@@ -1061,7 +1275,7 @@ impl Checker {
         let uses_error_rate = f.kind == FaultKind::UpstreamErrors;
         let error_rate = match c.fault_param(p, "error_rate", f.kind, uses_error_rate, f.error_rate)
         {
-            Some(r) => c.number(&format!("{p}.error_rate"), r, 0.0, 1.0),
+            Some(r) => c.number_in(&format!("{p}.error_rate"), r, ERROR_RATE),
             None => 0.0,
         };
         FaultConfig {
@@ -1077,7 +1291,8 @@ impl Checker {
 
     fn retry(&mut self, r: &Retry) -> Option<RetryConfig> {
         let p = "client.retry";
-        let max_attempts = self.count(&format!("{p}.max_attempts"), r.max_attempts, 1, 100);
+        let max_attempts =
+            self.count_in(&format!("{p}.max_attempts"), r.max_attempts, RETRY_ATTEMPTS);
         let base = self.millis(&format!("{p}.backoff_base_ms"), r.backoff_base_ms);
         let cap = self.millis(&format!("{p}.backoff_cap_ms"), r.backoff_cap_ms);
         if r.backoff_cap_ms < r.backoff_base_ms {
@@ -1091,7 +1306,11 @@ impl Checker {
         }
         let budget = r.budget.as_ref().map(|b| {
             (
-                self.number(&format!("{p}.budget.ratio"), b.ratio, 0.0, 1.0),
+                self.number_in(
+                    &format!("{p}.budget.ratio"),
+                    b.ratio,
+                    RETRY_BUDGET_TOKENS_PER_REQUEST,
+                ),
                 self.number(
                     &format!("{p}.budget.min_retries_per_s"),
                     b.min_retries_per_s,
@@ -1113,12 +1332,39 @@ impl Checker {
     }
 }
 
-impl Config {
-    /// Validates `scenario`, returning every problem found.
-    pub fn from_scenario(scenario: &Scenario) -> Result<Config, Vec<Problem>> {
-        let mut c = Checker { problems: vec![] };
+/// The cache section, validated.
+struct CacheSettings {
+    keyspace: u32,
+    zipf_exponent: f64,
+    ttl: SimDuration,
+    lookup: SimDuration,
+    ttl_jitter_pct: f64,
+    stampede: StampedeConfig,
+}
+
+/// The upstream section, validated.
+struct UpstreamSettings {
+    latency: DurationDist,
+    error_rate: f64,
+    connect_timeout: Option<SimDuration>,
+    read_timeout: Option<SimDuration>,
+    breaker: Option<(BreakerConfig, WhenOpen)>,
+}
+
+/// One validating function per scenario section, called in the order problems are reported.
+impl Checker {
+    fn count_in(&mut self, path: &str, value: u32, range: RangeInclusive<u32>) -> u32 {
+        self.count(path, value, *range.start(), *range.end())
+    }
+
+    fn number_in(&mut self, path: &str, value: f64, range: RangeInclusive<f64>) -> f64 {
+        self.number(path, value, *range.start(), *range.end())
+    }
+
+    /// The format version and the run's length.
+    fn run_length(&mut self, scenario: &Scenario) -> SimDuration {
         if scenario.version != SCENARIO_VERSION {
-            c.fail(
+            self.fail(
                 "version",
                 format!(
                     "is {}; this build reads version {SCENARIO_VERSION}",
@@ -1126,111 +1372,102 @@ impl Config {
                 ),
             );
         }
-        let duration_s = c.positive("duration_s", scenario.duration_s, DURATION_S_MAX);
-        let duration = if duration_s.is_finite() && duration_s > 0.0 {
+        let duration_s = self.positive("duration_s", scenario.duration_s, DURATION_S_MAX);
+        if duration_s.is_finite() && duration_s > 0.0 {
             SimDuration::from_millis_f64(duration_s.min(DURATION_S_MAX) * 1000.0)
         } else {
             SimDuration::ZERO
-        };
+        }
+    }
 
-        // Traffic.
-        let traffic = &scenario.traffic;
-        if traffic.rate.is_empty() {
-            c.fail("traffic.rate", "needs at least one component");
+    /// `traffic.rate`: the arrival-rate profile.
+    fn rate(&mut self, rate: &[RateComponent]) {
+        if rate.is_empty() {
+            self.fail("traffic.rate", "needs at least one component");
         }
-        if traffic.rate.len() > 64 {
-            c.fail("traffic.rate", "may have at most 64 components");
+        if rate.len() > RATE_COMPONENTS_MAX {
+            self.fail(
+                "traffic.rate",
+                format!("may have at most {RATE_COMPONENTS_MAX} components"),
+            );
         }
-        for (i, comp) in traffic.rate.iter().enumerate() {
-            let p = format!("traffic.rate[{i}]");
-            match *comp {
-                RateComponent::Constant { rps } => {
-                    c.number(&format!("{p}.rps"), rps, 0.0, RATE_RPS_MAX);
+        for (i, comp) in rate.iter().enumerate() {
+            self.rate_component(&format!("traffic.rate[{i}]"), comp);
+        }
+    }
+
+    fn rate_component(&mut self, p: &str, comp: &RateComponent) {
+        match *comp {
+            RateComponent::Constant { rps } => {
+                self.number(&format!("{p}.rps"), rps, 0.0, RATE_RPS_MAX);
+            }
+            RateComponent::Step { at_s, rps } => {
+                self.seconds(&format!("{p}.at_s"), at_s);
+                self.number(&format!("{p}.rps"), rps, -RATE_RPS_MAX, RATE_RPS_MAX);
+            }
+            RateComponent::Ramp {
+                start_s,
+                end_s,
+                from_rps,
+                to_rps,
+            } => {
+                self.seconds(&format!("{p}.start_s"), start_s);
+                self.seconds(&format!("{p}.end_s"), end_s);
+                if end_s <= start_s {
+                    self.fail(
+                        format!("{p}.end_s"),
+                        format!("is {end_s}; must be later than start_s ({start_s})"),
+                    );
                 }
-                RateComponent::Step { at_s, rps } => {
-                    c.seconds(&format!("{p}.at_s"), at_s);
-                    c.number(&format!("{p}.rps"), rps, -RATE_RPS_MAX, RATE_RPS_MAX);
-                }
-                RateComponent::Ramp {
-                    start_s,
-                    end_s,
-                    from_rps,
-                    to_rps,
-                } => {
-                    c.seconds(&format!("{p}.start_s"), start_s);
-                    c.seconds(&format!("{p}.end_s"), end_s);
-                    if end_s <= start_s {
-                        c.fail(
-                            format!("{p}.end_s"),
-                            format!("is {end_s}; must be later than start_s ({start_s})"),
-                        );
-                    }
-                    c.number(&format!("{p}.from_rps"), from_rps, 0.0, RATE_RPS_MAX);
-                    c.number(&format!("{p}.to_rps"), to_rps, 0.0, RATE_RPS_MAX);
-                }
-                RateComponent::Spike {
-                    start_s,
-                    duration_s,
+                self.number(&format!("{p}.from_rps"), from_rps, 0.0, RATE_RPS_MAX);
+                self.number(&format!("{p}.to_rps"), to_rps, 0.0, RATE_RPS_MAX);
+            }
+            RateComponent::Spike {
+                start_s,
+                duration_s,
+                multiplier,
+            } => {
+                self.seconds(&format!("{p}.start_s"), start_s);
+                self.positive(&format!("{p}.duration_s"), duration_s, DURATION_S_MAX);
+                self.number_in(
+                    &format!("{p}.multiplier"),
                     multiplier,
-                } => {
-                    c.seconds(&format!("{p}.start_s"), start_s);
-                    c.positive(&format!("{p}.duration_s"), duration_s, DURATION_S_MAX);
-                    c.number(&format!("{p}.multiplier"), multiplier, 0.0, 1000.0);
-                }
+                    RATE_SPIKE_MULTIPLIER,
+                );
             }
         }
+    }
 
-        if traffic.endpoints.is_empty() {
-            c.fail("traffic.endpoints", "needs at least one endpoint");
+    /// `traffic.endpoints`: names, weights (normalised to shares) and handler steps.
+    fn endpoints(&mut self, list: &[s::Endpoint]) -> Vec<EndpointConfig> {
+        if list.is_empty() {
+            self.fail("traffic.endpoints", "needs at least one endpoint");
         }
-        if traffic.endpoints.len() > 32 {
-            c.fail("traffic.endpoints", "may have at most 32 endpoints");
+        if list.len() > ENDPOINTS_MAX {
+            self.fail(
+                "traffic.endpoints",
+                format!("may have at most {ENDPOINTS_MAX} endpoints"),
+            );
         }
-        let total_weight: f64 = traffic
-            .endpoints
+        let total_weight: f64 = list
             .iter()
             .map(|e| e.weight)
             .filter(|w| w.is_finite() && *w > 0.0)
             .sum();
-        let mut endpoints = Vec::with_capacity(traffic.endpoints.len());
-        for (i, ep) in traffic.endpoints.iter().enumerate() {
+        let mut endpoints = Vec::with_capacity(list.len());
+        for (i, ep) in list.iter().enumerate() {
             let p = format!("traffic.endpoints[{i}]");
             if ep.name.trim().is_empty() {
-                c.fail(format!("{p}.name"), "must not be empty");
+                self.fail(format!("{p}.name"), "must not be empty");
             }
-            if traffic.endpoints[..i].iter().any(|o| o.name == ep.name) {
-                c.fail(
+            if list[..i].iter().any(|o| o.name == ep.name) {
+                self.fail(
                     format!("{p}.name"),
                     format!("\"{}\" is used twice", ep.name),
                 );
             }
-            let w = c.positive(&format!("{p}.weight"), ep.weight, 1e9);
-            if ep.steps.is_empty() {
-                c.fail(format!("{p}.steps"), "needs at least one step");
-            }
-            if ep.steps.len() > 16 {
-                c.fail(format!("{p}.steps"), "may have at most 16 steps");
-            }
-            let steps = ep
-                .steps
-                .iter()
-                .enumerate()
-                .map(|(j, step)| {
-                    let sp = format!("{p}.steps[{j}]");
-                    match step {
-                        Step::Cpu { duration } => {
-                            StepConfig::Cpu(c.dist(&format!("{sp}.duration"), duration))
-                        }
-                        Step::CacheRead { miss_query } => {
-                            StepConfig::CacheRead(c.dist(&format!("{sp}.miss_query"), miss_query))
-                        }
-                        Step::DbQuery { cost } => {
-                            StepConfig::DbQuery(c.dist(&format!("{sp}.cost"), cost))
-                        }
-                        Step::UpstreamCall => StepConfig::UpstreamCall,
-                    }
-                })
-                .collect();
+            let w = self.positive(&format!("{p}.weight"), ep.weight, ENDPOINT_WEIGHT_MAX);
+            let steps = self.steps(&p, &ep.steps);
             endpoints.push(EndpointConfig {
                 name: ep.name.clone(),
                 critical: ep.critical,
@@ -1242,142 +1479,226 @@ impl Config {
                 steps,
             });
         }
+        endpoints
+    }
 
-        let client_timeout = c.timeout("client.timeout_ms", scenario.client.timeout_ms);
-        let gateway_timeout = c.timeout(
-            "load_balancer.gateway_timeout_ms",
-            scenario.load_balancer.gateway_timeout_ms,
+    /// An endpoint's handler steps, at `p`.
+    fn steps(&mut self, p: &str, steps: &[Step]) -> Vec<StepConfig> {
+        if steps.is_empty() {
+            self.fail(format!("{p}.steps"), "needs at least one step");
+        }
+        if steps.len() > ENDPOINT_STEPS_MAX {
+            self.fail(
+                format!("{p}.steps"),
+                format!("may have at most {ENDPOINT_STEPS_MAX} steps"),
+            );
+        }
+        steps
+            .iter()
+            .enumerate()
+            .map(|(j, step)| {
+                let sp = format!("{p}.steps[{j}]");
+                match step {
+                    Step::Cpu { duration } => {
+                        StepConfig::Cpu(self.dist(&format!("{sp}.duration"), duration))
+                    }
+                    Step::CacheRead { miss_query } => {
+                        StepConfig::CacheRead(self.dist(&format!("{sp}.miss_query"), miss_query))
+                    }
+                    Step::DbQuery { cost } => {
+                        StepConfig::DbQuery(self.dist(&format!("{sp}.cost"), cost))
+                    }
+                    Step::UpstreamCall => StepConfig::UpstreamCall,
+                }
+            })
+            .collect()
+    }
+
+    /// `load_balancer.health_check`.
+    fn health_check(&mut self, h: &s::HealthCheck) -> HealthCheckConfig {
+        let p = "load_balancer.health_check";
+        let interval = self.positive(
+            &format!("{p}.interval_ms"),
+            h.interval_ms,
+            HEALTH_CHECK_MS_MAX,
         );
+        let interval =
+            SimDuration::from_millis_f64(interval.clamp(0.0, HEALTH_CHECK_MS_MAX).max(1.0));
+        let t = self.positive(
+            &format!("{p}.timeout_ms"),
+            h.timeout_ms,
+            HEALTH_CHECK_MS_MAX,
+        );
+        let timeout = SimDuration::from_millis_f64(t.clamp(0.0, HEALTH_CHECK_MS_MAX));
+        let unhealthy_threshold = self.count_in(
+            &format!("{p}.unhealthy_threshold"),
+            h.unhealthy_threshold,
+            HEALTH_CHECK_THRESHOLD_PROBES,
+        );
+        let healthy_threshold = self.count_in(
+            &format!("{p}.healthy_threshold"),
+            h.healthy_threshold,
+            HEALTH_CHECK_THRESHOLD_PROBES,
+        );
+        HealthCheckConfig {
+            deep: h.kind == crate::scenario::HealthCheckKind::Deep,
+            interval,
+            timeout,
+            unhealthy_threshold,
+            healthy_threshold,
+            fail_open: h.when_all_unhealthy == crate::scenario::WhenAllUnhealthy::FailOpen,
+            deep_pool_use_max_pct: self.positive(
+                &format!("{p}.deep_pool_use_max_pct"),
+                h.deep_pool_use_max_pct,
+                THRESHOLD_PCT_MAX,
+            ),
+        }
+    }
 
-        let health_check = scenario.load_balancer.health_check.as_ref().map(|h| {
-            let p = "load_balancer.health_check";
-            let interval = c.positive(&format!("{p}.interval_ms"), h.interval_ms, 3_600_000.0);
-            HealthCheckConfig {
-                deep: h.kind == crate::scenario::HealthCheckKind::Deep,
-                interval: SimDuration::from_millis_f64(interval.clamp(0.0, 3_600_000.0).max(1.0)),
-                timeout: {
-                    let t = c.positive(&format!("{p}.timeout_ms"), h.timeout_ms, 3_600_000.0);
-                    SimDuration::from_millis_f64(t.clamp(0.0, 3_600_000.0))
-                },
-                unhealthy_threshold: c.count(
-                    &format!("{p}.unhealthy_threshold"),
-                    h.unhealthy_threshold,
-                    1,
-                    100,
-                ),
-                healthy_threshold: c.count(
-                    &format!("{p}.healthy_threshold"),
-                    h.healthy_threshold,
-                    1,
-                    100,
-                ),
-                fail_open: h.when_all_unhealthy == crate::scenario::WhenAllUnhealthy::FailOpen,
-                deep_pool_use_max_pct: c.positive(
-                    &format!("{p}.deep_pool_use_max_pct"),
-                    h.deep_pool_use_max_pct,
-                    100.0,
-                ),
-            }
-        });
-        let inst = &scenario.instances;
-        let instance_count = c.count("instances.count", inst.count, 1, 64) as usize;
-        let max_threads = c.count("instances.max_threads", inst.max_threads, 1, 10_000);
+    /// `instances`: how many, threads, the accept queue.
+    fn instances(&mut self, inst: &s::Instances) -> (usize, u32, Option<u32>) {
+        let count = self.count_in("instances.count", inst.count, INSTANCES_COUNT) as usize;
+        let max_threads = self.count_in(
+            "instances.max_threads",
+            inst.max_threads,
+            THREADS_PER_INSTANCE,
+        );
         let accept_queue = match inst.accept_queue {
             Capacity::Unbounded => None,
-            Capacity::Limit(n) => Some(c.count("instances.accept_queue", n, 0, 100_000)),
+            Capacity::Limit(n) => {
+                Some(self.count_in("instances.accept_queue", n, ACCEPT_QUEUE_CONNECTIONS))
+            }
         };
+        (count, max_threads, accept_queue)
+    }
 
-        let cache = &scenario.cache;
-        let cache_keyspace = c.count("cache.keyspace", cache.keyspace, 1, 1_000_000);
-        let cache_zipf_exponent = c.number("cache.zipf_exponent", cache.zipf_exponent, 0.0, 5.0);
-        let ttl_ms = c.positive("cache.ttl_ms", cache.ttl_ms, SETTING_MS_MAX);
-        let cache_lookup = c.millis("cache.lookup_ms", cache.lookup_ms);
-        let cache_ttl_jitter_pct =
-            c.number("cache.ttl_jitter_pct", cache.ttl_jitter_pct, 0.0, 99.0);
+    /// `cache`.
+    fn cache(&mut self, cache: &s::Cache) -> CacheSettings {
+        let keyspace = self.count_in("cache.keyspace", cache.keyspace, CACHE_KEYS);
+        let zipf_exponent = self.number_in(
+            "cache.zipf_exponent",
+            cache.zipf_exponent,
+            CACHE_ZIPF_EXPONENT,
+        );
+        let ttl_ms = self.positive("cache.ttl_ms", cache.ttl_ms, SETTING_MS_MAX);
+        let lookup = self.millis("cache.lookup_ms", cache.lookup_ms);
+        let ttl_jitter_pct = self.number_in(
+            "cache.ttl_jitter_pct",
+            cache.ttl_jitter_pct,
+            CACHE_TTL_JITTER_PCT,
+        );
         let stampede = match cache.stampede_protection {
             StampedeProtection::None => StampedeConfig::None,
             StampedeProtection::Coalescing => StampedeConfig::Coalescing,
             StampedeProtection::StaleWhileRevalidate { stale_ms } => {
                 StampedeConfig::StaleWhileRevalidate(
-                    c.millis("cache.stampede_protection.stale_ms", stale_ms),
+                    self.millis("cache.stampede_protection.stale_ms", stale_ms),
                 )
             }
             StampedeProtection::ProbabilisticEarlyRefresh { beta } => {
-                StampedeConfig::ProbabilisticEarlyRefresh(c.positive(
+                StampedeConfig::ProbabilisticEarlyRefresh(self.positive(
                     "cache.stampede_protection.beta",
                     beta,
-                    100.0,
+                    STAMPEDE_BETA_MAX,
                 ))
             }
         };
+        CacheSettings {
+            keyspace,
+            zipf_exponent,
+            ttl: SimDuration::from_millis_f64(ttl_ms),
+            lookup,
+            ttl_jitter_pct,
+            stampede,
+        }
+    }
 
-        let pool_max_size = c.count("db_pool.max_size", scenario.db_pool.max_size, 1, 1_000);
-        let pool_timeout = c.timeout(
-            "db_pool.connection_timeout_ms",
-            scenario.db_pool.connection_timeout_ms,
-        );
-        let db_cores = c.count("database.cores", scenario.database.cores, 1, 1_024);
-        let query_timeout = c.timeout(
-            "database.query_timeout_ms",
-            scenario.database.query_timeout_ms,
-        );
+    /// `upstream`, its breaker included.
+    fn upstream(&mut self, up: &s::Upstream) -> UpstreamSettings {
+        UpstreamSettings {
+            latency: self.dist("upstream.latency", &up.latency),
+            error_rate: self.number_in("upstream.error_rate", up.error_rate, ERROR_RATE),
+            connect_timeout: self.timeout("upstream.connect_timeout_ms", up.connect_timeout_ms),
+            read_timeout: self.timeout("upstream.read_timeout_ms", up.read_timeout_ms),
+            breaker: up.breaker.as_ref().map(|b| (self.breaker(b), b.when_open)),
+        }
+    }
 
-        let up = &scenario.upstream;
-        let upstream_latency = c.dist("upstream.latency", &up.latency);
-        let upstream_error_rate = c.number("upstream.error_rate", up.error_rate, 0.0, 1.0);
-        let upstream_connect_timeout =
-            c.timeout("upstream.connect_timeout_ms", up.connect_timeout_ms);
-        let upstream_read_timeout = c.timeout("upstream.read_timeout_ms", up.read_timeout_ms);
-        let breaker = up.breaker.as_ref().map(|b| (c.breaker(b), b.when_open));
-        let retry = scenario.client.retry.as_ref().and_then(|r| c.retry(r));
-
+    /// `faults`, sorted by start, and the work model with them (only if all else is valid).
+    fn faults(&mut self, scenario: &Scenario, duration: SimDuration) -> Vec<FaultConfig> {
         if scenario.faults.len() > FAULTS_MAX {
-            c.fail("faults", format!("may have at most {FAULTS_MAX} faults"));
+            self.fail("faults", format!("may have at most {FAULTS_MAX} faults"));
         }
         let mut faults = Vec::with_capacity(scenario.faults.len());
         for (i, f) in scenario.faults.iter().enumerate() {
-            faults.push(c.fault(&format!("faults[{i}]"), f, inst.count));
+            faults.push(self.fault(&format!("faults[{i}]"), f, scenario.instances.count));
         }
-        if c.problems.is_empty() {
+        if self.problems.is_empty() {
             let paths: Vec<String> = (0..faults.len()).map(|i| format!("faults[{i}]")).collect();
-            c.problems
-                .extend(work_problems(&traffic.rate, duration, &faults, &paths));
+            let rate = &scenario.traffic.rate;
+            self.problems
+                .extend(work_problems(rate, duration, &faults, &paths));
         }
         faults.sort_by_key(|f| f.start);
+        faults
+    }
+}
 
+impl Config {
+    /// Validates `scenario`, returning every problem found.
+    pub fn from_scenario(scenario: &Scenario) -> Result<Config, Vec<Problem>> {
+        let mut c = Checker { problems: vec![] };
+        let duration = c.run_length(scenario);
+        c.rate(&scenario.traffic.rate);
+        let endpoints = c.endpoints(&scenario.traffic.endpoints);
+        let client_timeout = c.timeout("client.timeout_ms", scenario.client.timeout_ms);
+        let lb = &scenario.load_balancer;
+        let gateway_timeout = c.timeout("load_balancer.gateway_timeout_ms", lb.gateway_timeout_ms);
+        let health_check = lb.health_check.as_ref().map(|h| c.health_check(h));
+        let (instance_count, max_threads, accept_queue) = c.instances(&scenario.instances);
+        let cache = c.cache(&scenario.cache);
+        let pool = &scenario.db_pool;
+        let pool_max_size = c.count_in("db_pool.max_size", pool.max_size, POOL_CONNECTIONS);
+        let pool_timeout = c.timeout("db_pool.connection_timeout_ms", pool.connection_timeout_ms);
+        let db = &scenario.database;
+        let db_cores = c.count_in("database.cores", db.cores, DB_CORES);
+        let query_timeout = c.timeout("database.query_timeout_ms", db.query_timeout_ms);
+        let up = c.upstream(&scenario.upstream);
+        let retry = scenario.client.retry.as_ref().and_then(|r| c.retry(r));
+        let faults = c.faults(scenario, duration);
         if !c.problems.is_empty() {
             return Err(c.problems);
         }
         Ok(Config {
             seed: scenario.seed,
             duration,
-            rate: traffic.rate.clone(),
+            rate: scenario.traffic.rate.clone(),
             endpoints,
             client_timeout,
-            lb_policy: scenario.load_balancer.policy,
+            lb_policy: lb.policy,
             gateway_timeout,
             health_check,
             instance_count,
             max_threads,
             accept_queue,
-            queue_overflow: inst.queue_overflow,
-            cache_keyspace,
-            cache_zipf_exponent,
-            cache_ttl: SimDuration::from_millis_f64(ttl_ms),
-            cache_lookup,
+            queue_overflow: scenario.instances.queue_overflow,
+            cache_keyspace: cache.keyspace,
+            cache_zipf_exponent: cache.zipf_exponent,
+            cache_ttl: cache.ttl,
+            cache_lookup: cache.lookup,
             pool_max_size,
             pool_timeout,
             db_cores,
             query_timeout,
-            upstream_latency,
-            upstream_error_rate,
-            upstream_connect_timeout,
-            upstream_read_timeout,
-            breaker,
+            upstream_latency: up.latency,
+            upstream_error_rate: up.error_rate,
+            upstream_connect_timeout: up.connect_timeout,
+            upstream_read_timeout: up.read_timeout,
+            breaker: up.breaker,
             error_handling: scenario.error_handling,
             retry,
-            cache_ttl_jitter_pct,
-            stampede,
+            cache_ttl_jitter_pct: cache.ttl_jitter_pct,
+            stampede: cache.stampede,
             faults,
         })
     }
@@ -1554,4 +1875,90 @@ pub fn kind_name(kind: FaultKind) -> String {
         .ok()
         .and_then(|v| v.as_str().map(str::to_owned))
         .unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const TWO_ENDPOINTS: &str = r#"{ "version": 1, "duration_s": 60,
+      "traffic": { "rate": [ { "kind": "constant", "rps": 50 } ],
+        "endpoints": [ { "name": "GET /", "weight": 1,
+          "steps": [ { "kind": "cpu", "duration": { "kind": "constant", "ms": 5 } } ] } ] } }"#;
+
+    fn base() -> (Scenario, Config) {
+        load_scenario(TWO_ENDPOINTS).expect("valid")
+    }
+
+    /// A scenario differing from the base at exactly one restart-only path.
+    fn changed_at(path: &str) -> Config {
+        let (mut s, _) = base();
+        match path {
+            "seed" => s.seed += 1,
+            "duration_s" => s.duration_s += 1.0,
+            "traffic.endpoints" => s.traffic.endpoints[0].name = "GET /other".into(),
+            "instances.count" => s.instances.count += 1,
+            "cache.keyspace" => s.cache.keyspace += 1,
+            "cache.zipf_exponent" => s.cache.zipf_exponent += 0.5,
+            "faults" => s.faults.push(crate::scenario::Fault {
+                kind: FaultKind::CacheFlush,
+                start_s: 10.0,
+                duration_s: 0.0,
+                multiplier: None,
+                error_rate: None,
+                instance: None,
+                fail_fast: None,
+            }),
+            other => panic!("no change written for restart-only path {other}"),
+        }
+        Config::from_scenario(&s).expect("still valid")
+    }
+
+    #[test]
+    fn every_restart_only_path_is_checked_alone() {
+        let (_, config) = base();
+        for path in RESTART_ONLY {
+            let other = changed_at(path);
+            assert_eq!(config.differs_at(&other, path), Some(true), "{path}");
+            assert_eq!(config.restart_only_differences(&other), vec![*path]);
+            let mut kept = other.clone();
+            kept.keep_fixed_from(&config);
+            assert_eq!(kept, config, "keep_fixed_from takes {path} back");
+        }
+        assert_eq!(config.differs_at(&config, "db_pool.max_size"), None);
+    }
+
+    #[test]
+    fn a_config_differing_only_in_live_settings_is_accepted_live() {
+        let (mut s, config) = base();
+        s.db_pool.max_size = 50;
+        s.instances.max_threads = 7;
+        s.upstream.breaker = Some(crate::scenario::Breaker::default());
+        let live = Config::from_scenario(&s).expect("valid");
+        assert!(config.restart_only_differences(&live).is_empty());
+        let mut sim = crate::Simulation::new(config.clone());
+        sim.run_until(SimTime::from_secs(10));
+        assert_eq!(sim.reconfigure(live.clone()), Ok(()));
+        assert_eq!(sim.config().pool_max_size(), 50);
+        assert_eq!(
+            sim.reconfigure(changed_at("instances.count")),
+            Err(vec!["instances.count"])
+        );
+    }
+
+    #[test]
+    fn validation_uses_the_named_limits() {
+        let (mut s, _) = base();
+        s.db_pool.max_size = *POOL_CONNECTIONS.end();
+        s.instances.count = *INSTANCES_COUNT.end();
+        assert!(Config::from_scenario(&s).is_ok());
+        s.db_pool.max_size = *POOL_CONNECTIONS.end() + 1;
+        s.instances.count = *INSTANCES_COUNT.end() + 1;
+        let paths: Vec<String> = Config::from_scenario(&s)
+            .expect_err("over the limits")
+            .into_iter()
+            .map(|p| p.path)
+            .collect();
+        assert_eq!(paths, ["instances.count", "db_pool.max_size"]);
+    }
 }

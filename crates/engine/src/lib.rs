@@ -23,23 +23,31 @@
 #![warn(missing_docs)]
 
 pub mod breaker;
+pub mod budget;
+pub mod cache;
 pub mod config;
 pub mod database;
 pub mod histogram;
 pub mod limits;
 pub mod metrics;
+pub mod notice;
 pub mod observe;
+pub mod pool;
 pub mod rng;
 pub mod scenario;
+pub mod settings;
 pub mod sim;
 pub mod snapshot;
+pub mod summary;
 pub mod time;
 pub mod traffic;
 
 pub use config::{load_scenario, parse_scenario, Config, Problem};
-pub use metrics::{SecondMetrics, Status, Summary};
+pub use metrics::{SecondMetrics, Status};
+pub use notice::Notice;
 pub use scenario::Scenario;
 pub use sim::Simulation;
+pub use summary::Summary;
 pub use time::{SimDuration, SimTime};
 
 /// The JSON Schema of the scenario format, pretty-printed.

@@ -1,4 +1,5 @@
-//! What a run reports: per-second rows, a run summary, and the recorder that builds them.
+//! What a run reports: per-second rows, the run summary's parts, the recorder that builds
+//! them, and [`Window`], the one rolling-window helper over the rows (5xx rate, hit ratio).
 //!
 //! The models push observations into the [`Recorder`]; nothing else in the engine keeps
 //! statistics. All types here are plain data for the CLI and the UI.
@@ -425,70 +426,6 @@ impl ErrorCounts {
     }
 }
 
-/// What a whole run measured.
-#[derive(Clone, Debug, Default, PartialEq, Serialize)]
-pub struct Summary {
-    /// The seed of the run.
-    pub seed: u64,
-    /// Virtual seconds simulated.
-    pub sim_seconds: f64,
-    /// Events processed that did work.
-    pub events: u64,
-    /// Events that had nothing left to do when they fell due (a timeout of an attempt that had
-    /// already ended, a superseded arrival candidate), popped or dropped from the queue unrun.
-    pub events_skipped: u64,
-    /// Set when the run stopped early because it crossed a runtime limit; the figures are
-    /// those of the run up to then.
-    pub stopped: Option<crate::limits::LimitExceeded>,
-    /// Attempt accounting.
-    pub attempts: AttemptCounts,
-    /// Outcomes by true status.
-    pub status: StatusCounts,
-    /// Outcomes as monitoring saw them.
-    pub status_seen: StatusCounts,
-    /// Outcomes per endpoint, in scenario order.
-    pub endpoints: Vec<EndpointSummary>,
-    /// User requests.
-    pub requests: RequestSummary,
-    /// Retry attempts sent.
-    pub retries: u64,
-    /// Attempts per user request (1 without retries).
-    pub amplification: f64,
-    /// Circuit breaker figures.
-    pub breaker: BreakerSummary,
-    /// Latency of all outcomes.
-    pub latency_ms: LatencySummary,
-    /// Time from arrival at an instance until a worker takes the request.
-    pub queue_wait_ms: MeanMs,
-    /// Database figures.
-    pub db: DbSummary,
-    /// Cache figures.
-    pub cache: CacheSummary,
-    /// Upstream figures.
-    pub upstream: UpstreamSummary,
-    /// Handler failures by class.
-    pub errors: ErrorCounts,
-    /// Server-side completions that arrived after the client had its outcome (wasted work).
-    pub late_responses: u64,
-    /// Little's law figures.
-    pub littles_law: LittlesLaw,
-    /// Alerts fired during the run, with their resolve times.
-    pub alerts: Vec<crate::observe::AlertEvent>,
-    /// The log ring's figures.
-    pub logs: LogSummary,
-}
-
-/// What the log shows of a run.
-#[derive(Clone, Debug, Default, PartialEq, Serialize)]
-pub struct LogSummary {
-    /// Events logged.
-    pub events: u64,
-    /// Incidents opened (bursts of errors).
-    pub incidents: u64,
-    /// The message of the first incident's first error: usually the root cause.
-    pub first_error: Option<String>,
-}
-
 /// Gauges read at the end of a second.
 #[derive(Clone, Debug, Default)]
 pub struct Gauges {
@@ -509,33 +446,33 @@ pub struct Gauges {
 pub struct Recorder {
     /// Rows of the seconds that have ended.
     pub rows: Vec<SecondMetrics>,
-    current: SecondMetrics,
-    second_latency: Histogram,
-    second_pool_wait_us: u128,
-    second_pool_grants: u64,
+    pub(crate) current: SecondMetrics,
+    pub(crate) second_latency: Histogram,
+    pub(crate) second_pool_wait_us: u128,
+    pub(crate) second_pool_grants: u64,
 
-    run_latency: Histogram,
+    pub(crate) run_latency: Histogram,
     /// Attempts that reached the load balancer.
     pub arrived: u64,
     /// Outcomes by true status over the run.
     pub status: StatusCounts,
-    status_seen: StatusCounts,
-    by_endpoint: Vec<EndpointSummary>,
-    critical: Vec<bool>,
-    requests: RequestSummary,
-    retries: u64,
-    breaker: BreakerSummary,
-    queue_wait_us: u128,
-    queue_waits: u64,
-    pool_wait_us: u128,
-    pool_grants: u64,
-    db: DbSummary,
-    cache: CacheSummary,
-    upstream: UpstreamSummary,
-    errors: ErrorCounts,
-    late_responses: u64,
+    pub(crate) status_seen: StatusCounts,
+    pub(crate) by_endpoint: Vec<EndpointSummary>,
+    pub(crate) critical: Vec<bool>,
+    pub(crate) requests: RequestSummary,
+    pub(crate) retries: u64,
+    pub(crate) breaker: BreakerSummary,
+    pub(crate) queue_wait_us: u128,
+    pub(crate) queue_waits: u64,
+    pub(crate) pool_wait_us: u128,
+    pub(crate) pool_grants: u64,
+    pub(crate) db: DbSummary,
+    pub(crate) cache: CacheSummary,
+    pub(crate) upstream: UpstreamSummary,
+    pub(crate) errors: ErrorCounts,
+    pub(crate) late_responses: u64,
     /// Sum of (outcome − arrival) over completed attempts, in microseconds.
-    sojourn_us: u128,
+    pub(crate) sojourn_us: u128,
 }
 
 impl Recorder {
@@ -762,98 +699,126 @@ impl Recorder {
         self.rows.push(row);
     }
 
-    /// The run summary at `end`, given the in-system time integral and the truncated
-    /// sojourn of attempts still in flight.
-    pub fn summary(
-        &self,
-        seed: u64,
-        end: SimTime,
-        events: u64,
-        in_flight: u64,
-        in_system_area_us: u128,
-        in_flight_sojourn_us: u128,
-    ) -> Summary {
-        let ms = |us: u64| us as f64 / 1000.0;
-        let mean_ms = |sum: u128, n: u64| {
-            if n == 0 {
-                0.0
-            } else {
-                sum as f64 / n as f64 / 1000.0
-            }
-        };
-        let secs = end.as_secs_f64();
-        let lookups = self.cache.hits + self.cache.misses;
-        Summary {
-            seed,
-            sim_seconds: secs,
-            events,
-            events_skipped: 0,
-            stopped: None,
-            attempts: AttemptCounts {
-                arrived: self.arrived,
-                completed: self.status.total(),
-                in_flight_at_end: in_flight,
-            },
-            status: self.status,
-            status_seen: self.status_seen,
-            endpoints: self.by_endpoint.clone(),
-            requests: self.requests,
-            retries: self.retries,
-            amplification: if self.requests.arrived == 0 {
-                0.0
-            } else {
-                self.arrived as f64 / self.requests.arrived as f64
-            },
-            breaker: self.breaker,
-            latency_ms: LatencySummary {
-                mean: self.run_latency.mean_us() / 1000.0,
-                p50: ms(self.run_latency.quantile_us(0.50)),
-                p90: ms(self.run_latency.quantile_us(0.90)),
-                p99: ms(self.run_latency.quantile_us(0.99)),
-                max: ms(self.run_latency.max_us()),
-            },
-            queue_wait_ms: MeanMs {
-                mean: mean_ms(self.queue_wait_us, self.queue_waits),
-            },
-            db: DbSummary {
-                pool_wait_ms_mean: mean_ms(self.pool_wait_us, self.pool_grants),
-                ..self.db
-            },
-            cache: CacheSummary {
-                hit_ratio: if lookups == 0 {
-                    0.0
-                } else {
-                    self.cache.hits as f64 / lookups as f64
-                },
-                ..self.cache
-            },
-            upstream: self.upstream,
-            errors: self.errors,
-            late_responses: self.late_responses,
-            alerts: Vec::new(),
-            logs: LogSummary::default(),
-            littles_law: LittlesLaw {
-                mean_in_system: if secs > 0.0 {
-                    in_system_area_us as f64 / end.as_micros() as f64
-                } else {
-                    0.0
-                },
-                arrival_rate_per_s: if secs > 0.0 {
-                    self.arrived as f64 / secs
-                } else {
-                    0.0
-                },
-                mean_time_in_system_s: if self.arrived == 0 {
-                    0.0
-                } else {
-                    (self.sojourn_us + in_flight_sojourn_us) as f64 / self.arrived as f64 / 1e6
-                },
-            },
-        }
-    }
-
     /// Sum of completed attempts' times in the system, in microseconds.
     pub fn completed_sojourn_us(&self) -> u128 {
         self.sojourn_us
+    }
+}
+
+/// The share of cache lookups that hit; `None` without lookups.
+pub fn hit_ratio(hits: u64, misses: u64) -> Option<f64> {
+    let lookups = hits + misses;
+    (lookups > 0).then(|| hits as f64 / lookups as f64)
+}
+
+/// A rolling window over the per-second rows: the figures alerts, readouts and tests compute
+/// over "the last n seconds" or "seconds a to b", written once.
+#[derive(Clone, Copy, Debug)]
+pub struct Window<'a> {
+    rows: &'a [SecondMetrics],
+}
+
+impl<'a> Window<'a> {
+    /// The last `seconds` rows (all of them while fewer have closed).
+    pub fn last(rows: &'a [SecondMetrics], seconds: usize) -> Self {
+        Window {
+            rows: &rows[rows.len().saturating_sub(seconds)..],
+        }
+    }
+
+    /// The rows whose second ends in `from_s..=to_s` (rows are in time order).
+    pub fn between(rows: &'a [SecondMetrics], from_s: u64, to_s: u64) -> Self {
+        let start = rows.partition_point(|r| r.t_s < from_s);
+        let end = rows.partition_point(|r| r.t_s <= to_s).max(start);
+        Window {
+            rows: &rows[start..end],
+        }
+    }
+
+    /// The rows in the window.
+    pub fn rows(&self) -> &'a [SecondMetrics] {
+        self.rows
+    }
+
+    fn sum(&self, field: impl Fn(&SecondMetrics) -> &StatusCounts) -> StatusCounts {
+        let mut sum = StatusCounts::default();
+        for r in self.rows {
+            sum.merge(field(r));
+        }
+        sum
+    }
+
+    /// Outcomes by true status over the window.
+    pub fn status(&self) -> StatusCounts {
+        self.sum(|r| &r.status)
+    }
+
+    /// Outcomes as monitoring saw them over the window.
+    pub fn status_seen(&self) -> StatusCounts {
+        self.sum(|r| &r.status_seen)
+    }
+
+    /// Outcomes monitoring saw from non-critical endpoints over the window.
+    pub fn status_seen_noncritical(&self) -> StatusCounts {
+        self.sum(|r| &r.status_seen_noncritical)
+    }
+
+    /// The share of outcomes that were 5xx (true status) over the window; 0 without outcomes.
+    pub fn error_rate_5xx(&self) -> f64 {
+        self.status().rate_5xx()
+    }
+
+    /// The share of outcomes monitoring saw as 5xx over the window; 0 without outcomes.
+    pub fn error_rate_5xx_seen(&self) -> f64 {
+        self.status_seen().rate_5xx()
+    }
+
+    /// The cache hit ratio over the window; `None` without lookups.
+    pub fn cache_hit_ratio(&self) -> Option<f64> {
+        let hits = self.rows.iter().map(|r| r.cache_hits).sum();
+        let misses = self.rows.iter().map(|r| r.cache_misses).sum();
+        hit_ratio(hits, misses)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn row(t_s: u64, ok: u64, errors: u64, hits: u64, misses: u64) -> SecondMetrics {
+        let mut r = SecondMetrics {
+            t_s,
+            cache_hits: hits,
+            cache_misses: misses,
+            ..SecondMetrics::default()
+        };
+        for _ in 0..ok {
+            r.status.add(Status::Ok200);
+        }
+        for _ in 0..errors {
+            r.status.add(Status::Error500);
+        }
+        r.status_seen = r.status;
+        r
+    }
+
+    #[test]
+    fn a_window_covers_exactly_its_seconds() {
+        let rows: Vec<SecondMetrics> = (1..=10).map(|t| row(t, 9, t / 10, 3, 1)).collect();
+        assert_eq!(Window::last(&rows, 3).rows().len(), 3);
+        assert_eq!(Window::last(&rows, 30).rows().len(), 10);
+        let w = Window::between(&rows, 4, 6);
+        assert_eq!(
+            w.rows().iter().map(|r| r.t_s).collect::<Vec<_>>(),
+            [4, 5, 6]
+        );
+        assert!(Window::between(&rows, 7, 3).rows().is_empty());
+        // Only second 10 has an error: 1 of the last two seconds' 19 outcomes.
+        assert_eq!(Window::last(&rows, 2).error_rate_5xx(), 1.0 / 19.0);
+        assert_eq!(Window::last(&rows, 2).error_rate_5xx_seen(), 1.0 / 19.0);
+        assert_eq!(Window::between(&rows, 1, 9).error_rate_5xx(), 0.0);
+        assert_eq!(w.cache_hit_ratio(), Some(0.75));
+        assert_eq!(Window::last(&[], 5).cache_hit_ratio(), None);
+        assert_eq!(hit_ratio(0, 0), None);
     }
 }

@@ -5,7 +5,7 @@ use std::collections::VecDeque;
 
 use serde::Serialize;
 
-use crate::metrics::{ErrorClass, SecondMetrics, Status, StatusCounts};
+use crate::metrics::{ErrorClass, SecondMetrics, Status, Window};
 use crate::time::{SimDuration, SimTime};
 
 /// How many log events the ring keeps.
@@ -103,8 +103,9 @@ pub struct LogRing {
 impl LogRing {
     /// Adds an event. When errors come in a burst (`INCIDENT_ERRORS` within
     /// `INCIDENT_WINDOW`) outside an incident, an incident opens and the burst's first error is
-    /// marked; the incident closes after `INCIDENT_QUIET` without a burst.
-    pub fn push(&mut self, now: SimTime, mut event: LogEvent) {
+    /// marked; the incident closes after `INCIDENT_QUIET` without a burst. Returns the log
+    /// sequence number of the incident's first error when this event opened an incident.
+    pub fn push(&mut self, now: SimTime, mut event: LogEvent) -> Option<u64> {
         event.seq = self.total;
         let is_error = event.level == Level::Error;
         if self.events.len() == LOG_RING_CAPACITY {
@@ -113,7 +114,7 @@ impl LogRing {
         self.events.push_back(event);
         self.total += 1;
         if !is_error {
-            return;
+            return None;
         }
         self.recent_errors.push_back((now, self.total - 1));
         while self.recent_errors.len() > INCIDENT_ERRORS
@@ -131,12 +132,12 @@ impl LogRing {
             self.incident_burst_at = None;
         }
         if self.recent_errors.len() < INCIDENT_ERRORS {
-            return;
+            return None;
         }
         let opening = self.incident_burst_at.is_none();
         self.incident_burst_at = Some(now);
         if !opening {
-            return;
+            return None;
         }
         // The burst starts after the last long gap: a stray error a few seconds before the
         // burst is background noise, not the root cause.
@@ -157,6 +158,14 @@ impl LogRing {
                 self.incident_starts.push(first.clone());
             }
         }
+        Some(first_seq)
+    }
+
+    /// The event with log sequence number `seq`, if the ring still holds it.
+    pub fn get(&self, seq: u64) -> Option<&LogEvent> {
+        let oldest_kept = self.total - self.events.len() as u64;
+        seq.checked_sub(oldest_kept)
+            .and_then(|i| self.events.get(i as usize))
     }
 
     /// The events in the ring, oldest first.
@@ -293,15 +302,11 @@ impl Alerts {
         if self.baseline_p99_ms.is_none() && rows.len() >= LATENCY_WINDOW_S {
             self.baseline_p99_ms = Some(mean_p99(&rows[..LATENCY_WINDOW_S]));
         }
-        let window = &rows[rows.len().saturating_sub(ERROR_WINDOW_S)..];
-        let (mut critical, mut noncritical) = (StatusCounts::default(), StatusCounts::default());
-        for r in window {
-            critical.merge(&r.status_seen);
-            noncritical.merge(&r.status_seen_noncritical);
-        }
+        let window = Window::last(rows, ERROR_WINDOW_S);
+        let (mut critical, noncritical) = (window.status_seen(), window.status_seen_noncritical());
         critical.subtract(&noncritical);
         let (error_rate, noncritical_error_rate) = (critical.rate_5xx(), noncritical.rate_5xx());
-        let recent = &rows[rows.len().saturating_sub(LATENCY_WINDOW_S)..];
+        let recent = Window::last(rows, LATENCY_WINDOW_S).rows();
         let latency_high = self
             .baseline_p99_ms
             .is_some_and(|base| base > 0.0 && mean_p99(recent) > 5.0 * base);

@@ -474,7 +474,8 @@ pub enum Jitter {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[schemars(deny_unknown_fields)]
 pub struct RetryBudget {
-    /// Tokens earned per new user request (0.1: retries may add at most about 10 % load).
+    /// Tokens earned per new user request (0.1: retries may add at most about 10 % load;
+    /// Finagle's default is 0.2).
     pub ratio: f64,
     /// Tokens earned per second regardless of traffic, so low traffic can still retry.
     pub min_retries_per_s: f64,
@@ -776,6 +777,73 @@ impl Default for Upstream {
             connect_timeout_ms: defaults::connect_timeout(),
             read_timeout_ms: defaults::no_timeout(),
             breaker: None,
+        }
+    }
+}
+
+/// A health check switched on with its defaults: a shallow probe every 5 s with a 2 s timeout,
+/// out after 3 failures (Kubernetes' `failureThreshold`), back after 2 passes (the low end of
+/// ALB's `HealthyThresholdCount`), a deep check failing above 80 % pool use, and a 503 when
+/// nothing is healthy (see [`defaults`]).
+impl Default for HealthCheck {
+    fn default() -> Self {
+        HealthCheck {
+            kind: HealthCheckKind::Shallow,
+            interval_ms: defaults::health_interval_ms(),
+            timeout_ms: defaults::health_timeout_ms(),
+            unhealthy_threshold: defaults::unhealthy_threshold(),
+            healthy_threshold: defaults::healthy_threshold(),
+            deep_pool_use_max_pct: defaults::deep_pool_use_max_pct(),
+            when_all_unhealthy: defaults::when_all_unhealthy(),
+        }
+    }
+}
+
+/// A breaker switched on with its defaults: resilience4j's preset with nothing overridden,
+/// answering 503 with Retry-After while open.
+impl Default for Breaker {
+    fn default() -> Self {
+        Breaker {
+            preset: defaults::breaker_preset(),
+            window: None,
+            minimum_calls: None,
+            failure_rate_threshold_pct: None,
+            slow_call_rate_threshold_pct: None,
+            slow_call_duration_ms: None,
+            wait_in_open_ms: None,
+            permitted_calls_in_half_open: None,
+            automatic_half_open: None,
+            when_open: defaults::when_open(),
+        }
+    }
+}
+
+/// Retries switched on with their defaults: three attempts in all, full-jitter exponential
+/// backoff from 100 ms capped at 10 s (AWS' recommendation), retrying 5xx and timeouts,
+/// honouring Retry-After, and no budget (the serde defaults of [`Retry`]'s fields).
+impl Default for Retry {
+    fn default() -> Self {
+        Retry {
+            max_attempts: defaults::max_attempts(),
+            backoff_base_ms: defaults::backoff_base_ms(),
+            backoff_cap_ms: defaults::backoff_cap_ms(),
+            jitter: defaults::jitter(),
+            retry_on_5xx: true,
+            retry_on_timeout: true,
+            honor_retry_after: true,
+            budget: None,
+        }
+    }
+}
+
+/// Finagle's default `RetryBudget` (`com.twitter.finagle.service.RetryBudget`): `percentCanRetry`
+/// 20 % (0.2 tokens per request) and `minRetriesPerSec` 10, over a `ttl` of 10 s (the bucket
+/// here holds ten seconds' worth).
+impl Default for RetryBudget {
+    fn default() -> Self {
+        RetryBudget {
+            ratio: 0.2,
+            min_retries_per_s: 10.0,
         }
     }
 }

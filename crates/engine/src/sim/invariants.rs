@@ -1,0 +1,123 @@
+//! The model's invariants, checked in tests after every event.
+
+use super::*;
+
+impl Simulation {
+    /// Checks the model's invariants; returns the first one broken. Cheap enough to call after
+    /// every event in tests.
+    pub fn check_invariants(&self) -> Result<(), String> {
+        self.check_conservation()?;
+        let per_instance = self.per_instance_counts();
+        let mut querying = 0u32;
+        for (idx, (inst, &counts)) in self.instances.iter().zip(&per_instance).enumerate() {
+            querying += counts.1;
+            self.check_instance(inst, counts)
+                .map_err(|what| format!("instance {idx}: {what}"))?;
+        }
+        if querying + self.refreshes_running != self.db.running() {
+            return Err(format!(
+                "database runs {} queries, attempts hold {querying}",
+                self.db.running()
+            ));
+        }
+        Ok(())
+    }
+
+    /// Attempts are conserved: arrived = completed + in flight, and the in-flight count is the
+    /// attempts without an outcome.
+    fn check_conservation(&self) -> Result<(), String> {
+        let s = &self.recorder;
+        if s.arrived != s.status.total() + self.in_flight {
+            return Err(format!(
+                "conservation: arrived {} != completed {} + in flight {}",
+                s.arrived,
+                s.status.total(),
+                self.in_flight
+            ));
+        }
+        let no_outcome = self
+            .attempts
+            .iter()
+            .filter(|(_, a)| a.outcome.is_none())
+            .count() as u64;
+        if no_outcome != self.in_flight {
+            return Err(format!(
+                "in flight {} but {no_outcome} attempts lack an outcome",
+                self.in_flight
+            ));
+        }
+        if self.in_system_area_us > 0 && self.area_updated_at != self.now {
+            return Err("the in-system integral lags the clock".into());
+        }
+        Ok(())
+    }
+
+    /// One pass over the attempts: per instance, (in a step, holding a connection, waiting).
+    fn per_instance_counts(&self) -> Vec<(u32, u32, u32)> {
+        let mut per_instance = vec![(0u32, 0u32, 0u32); self.instances.len()];
+        for (_, a) in self.attempts.iter() {
+            if let Phase::Step { part, .. } = a.phase {
+                let counts = &mut per_instance[a.instance as usize];
+                counts.0 += 1;
+                match part {
+                    StepPart::Query { .. } => counts.1 += 1,
+                    StepPart::PoolWait { .. } => counts.2 += 1,
+                    _ => {}
+                }
+            }
+        }
+        per_instance
+    }
+
+    /// One instance's bounds, against the attempts counted on it; the first one broken.
+    fn check_instance(
+        &self,
+        inst: &Instance,
+        (working, holding, waiting): (u32, u32, u32),
+    ) -> Result<(), &'static str> {
+        let cap = self.cfg.accept_queue.unwrap_or(u32::MAX);
+        let checks = [
+            (
+                inst.threads_busy <= self.cfg.max_threads + inst.threads_draining
+                    && inst.threads_draining <= inst.threads_busy,
+                "threads busy above max_threads (beyond those draining)",
+            ),
+            (
+                inst.threads_busy == working,
+                "threads busy differs from attempts in a step",
+            ),
+            (
+                (inst.accept_queue.len() as u64) <= cap as u64,
+                "accept queue above capacity",
+            ),
+            (
+                inst.pool.active() <= self.cfg.pool_max_size + inst.pool.draining()
+                    && inst.pool.draining() <= inst.pool.active(),
+                "pool active above max_size (beyond those draining)",
+            ),
+            (
+                inst.pool.active() == holding,
+                "pool active differs from attempts holding a connection",
+            ),
+            (
+                inst.pool.waiting() == waiting,
+                "pool waiters differ from attempts waiting",
+            ),
+            (
+                inst.pool.waiting() <= inst.threads_busy,
+                "more pool waiters than busy threads",
+            ),
+            (
+                inst.accept_queue.is_empty()
+                    || inst.threads_busy - inst.threads_draining == self.cfg.max_threads,
+                "requests queue while a worker is idle",
+            ),
+        ];
+        for (ok, what) in checks {
+            if !ok {
+                return Err(what);
+            }
+        }
+        Ok(())
+    }
+}
