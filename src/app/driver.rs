@@ -236,7 +236,7 @@ impl Driver {
     pub fn set_knob(&mut self, knob: &Knob, text: &str) -> Result<Applied, Vec<Problem>> {
         let change = knob.apply(&self.scenario, text)?;
         self.scenario = change.scenario;
-        if !knob.live {
+        if !knob.live() {
             if !self.pending_restart.contains(&knob.id) {
                 self.pending_restart.push(knob.id);
             }

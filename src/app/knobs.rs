@@ -4,13 +4,14 @@
 //! the engine's validation so a control never offers a value the engine refuses.
 
 use outage_lab_engine::breaker::{BreakerConfig, Window};
-use outage_lab_engine::config::{Config, Problem, RATE_RPS_MAX, SETTING_MS_MAX};
+use outage_lab_engine::config::{Config, Problem, RATE_RPS_MAX, RESTART_ONLY, SETTING_MS_MAX};
 use outage_lab_engine::scenario::{
-    defaults, Breaker, BreakerPreset, BreakerWindow, Capacity, Dist, ErrorHandling, HealthCheck,
+    Breaker, BreakerPreset, BreakerWindow, Capacity, Dist, ErrorHandling, HealthCheck,
     HealthCheckKind, Jitter, LbPolicy, QueueOverflow, RateComponent, Retry, RetryBudget,
     StampedeProtection, Timeout, WhenAllUnhealthy, WhenOpen,
 };
-use outage_lab_engine::Scenario;
+use outage_lab_engine::{settings, Scenario};
+use std::ops::RangeInclusive;
 
 /// The component a setting belongs to; controls are grouped by it, in this order.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -127,8 +128,6 @@ pub struct Knob {
     pub mirrors: &'static str,
     /// What it does in production, in one line.
     pub help: &'static str,
-    /// False if a running simulation cannot take a change (it applies on reset).
-    pub live: bool,
     get: fn(&Scenario) -> Option<Value>,
     set: fn(&mut Scenario, &Value),
 }
@@ -260,6 +259,20 @@ impl Knob {
         })
     }
 
+    /// Whether a running simulation takes a change at once; false for the engine's
+    /// restart-only settings ([`RESTART_ONLY`]), which apply on reset.
+    pub fn live(&self) -> bool {
+        let under = |inner: &str, outer: &str| {
+            inner == outer
+                || inner
+                    .strip_prefix(outer)
+                    .is_some_and(|rest| rest.starts_with('.'))
+        };
+        !RESTART_ONLY
+            .iter()
+            .any(|path| under(self.id, path) || under(path, self.id))
+    }
+
     /// Whether a problem's field path belongs to this control.
     pub fn owns(&self, path: &str) -> bool {
         path == self.id
@@ -383,6 +396,16 @@ const fn number(min: f64, min_exclusive: bool, max: f64, slider: (f64, f64), log
     }
 }
 
+/// A whole number in one of the engine's named ranges.
+const fn whole_in(range: RangeInclusive<u32>, slider: (f64, f64), log: bool) -> Input {
+    whole(*range.start() as f64, *range.end() as f64, slider, log)
+}
+
+/// A number in one of the engine's named ranges (its lower end included).
+const fn number_in(range: RangeInclusive<f64>, slider: (f64, f64), log: bool) -> Input {
+    number(*range.start(), false, *range.end(), slider, log)
+}
+
 const fn whole(min: f64, max: f64, slider: (f64, f64), log: bool) -> Input {
     Input::Number {
         min,
@@ -441,20 +464,7 @@ fn retry(s: &Scenario) -> Option<&Retry> {
 }
 
 fn retry_mut(s: &mut Scenario) -> &mut Retry {
-    s.client.retry.get_or_insert_with(default_retry)
-}
-
-fn default_retry() -> Retry {
-    Retry {
-        max_attempts: defaults::max_attempts(),
-        backoff_base_ms: defaults::backoff_base_ms(),
-        backoff_cap_ms: defaults::backoff_cap_ms(),
-        jitter: defaults::jitter(),
-        retry_on_5xx: true,
-        retry_on_timeout: true,
-        honor_retry_after: true,
-        budget: None,
-    }
+    s.client.retry.get_or_insert_with(Retry::default)
 }
 
 fn health(s: &Scenario) -> Option<&HealthCheck> {
@@ -464,15 +474,7 @@ fn health(s: &Scenario) -> Option<&HealthCheck> {
 fn health_mut(s: &mut Scenario) -> &mut HealthCheck {
     s.load_balancer
         .health_check
-        .get_or_insert_with(|| HealthCheck {
-            kind: HealthCheckKind::Shallow,
-            interval_ms: defaults::health_interval_ms(),
-            timeout_ms: defaults::health_timeout_ms(),
-            unhealthy_threshold: defaults::unhealthy_threshold(),
-            healthy_threshold: defaults::healthy_threshold(),
-            deep_pool_use_max_pct: defaults::deep_pool_use_max_pct(),
-            when_all_unhealthy: defaults::when_all_unhealthy(),
-        })
+        .get_or_insert_with(HealthCheck::default)
 }
 
 fn breaker(s: &Scenario) -> Option<&Breaker> {
@@ -480,18 +482,7 @@ fn breaker(s: &Scenario) -> Option<&Breaker> {
 }
 
 fn breaker_mut(s: &mut Scenario) -> &mut Breaker {
-    s.upstream.breaker.get_or_insert_with(|| Breaker {
-        preset: defaults::breaker_preset(),
-        window: None,
-        minimum_calls: None,
-        failure_rate_threshold_pct: None,
-        slow_call_rate_threshold_pct: None,
-        slow_call_duration_ms: None,
-        wait_in_open_ms: None,
-        permitted_calls_in_half_open: None,
-        automatic_half_open: None,
-        when_open: defaults::when_open(),
-    })
+    s.upstream.breaker.get_or_insert_with(Breaker::default)
 }
 
 /// The preset values a breaker's unset fields take.
@@ -539,7 +530,6 @@ pub static KNOBS: &[Knob] = &[
         input: number(0.0, false, RATE_RPS_MAX, (0.0, 5_000.0), false),
         mirrors: "the scenario's base rate",
         help: "New user requests per second (Poisson arrivals); spikes and ramps of the scenario add to it.",
-        live: true,
         get: base_rps,
         set: set_base_rps,
     },
@@ -548,10 +538,9 @@ pub static KNOBS: &[Knob] = &[
         group: Group::Traffic,
         label: "Run length",
         unit: "s",
-        input: number(0.0, true, outage_lab_engine::config::DURATION_S_MAX, (10.0, 3_600.0), true),
+        input: number(0.0, true, settings::DURATION_S_MAX, (10.0, 3_600.0), true),
         mirrors: "",
         help: "How many virtual seconds the run lasts.",
-        live: false,
         get: |s| num(s.duration_s),
         set: |s, v| s.duration_s = number_of(v),
     },
@@ -564,7 +553,6 @@ pub static KNOBS: &[Knob] = &[
         input: timeout_input(30_000.0),
         mirrors: "typical HTTP client 30 000 ms",
         help: "How long a caller waits for one attempt; the server keeps working on abandoned requests.",
-        live: true,
         get: |s| timeout(s.client.timeout_ms),
         set: |s, v| s.client.timeout_ms = to_timeout(v),
     },
@@ -576,19 +564,17 @@ pub static KNOBS: &[Knob] = &[
         input: ON_OFF,
         mirrors: "AWS SDK standard mode: on, 3 attempts",
         help: "Clients retry failed attempts; every retry is more load on a service that is already failing.",
-        live: true,
         get: |s| Some(Value::Flag(s.client.retry.is_some())),
-        set: |s, v| s.client.retry = flag_of(v).then(default_retry),
+        set: |s, v| s.client.retry = flag_of(v).then(Retry::default),
     },
     Knob {
         id: "client.retry.max_attempts",
         group: Group::Clients,
         label: "Max attempts",
         unit: "attempts",
-        input: whole(1.0, 100.0, (1.0, 10.0), false),
+        input: whole_in(settings::RETRY_ATTEMPTS, (1.0, 10.0), false),
         mirrors: "AWS SDK standard mode 3",
         help: "Attempts per user request, the first included: the worst-case load multiplier.",
-        live: true,
         get: |s| retry(s).and_then(|r| num(r.max_attempts as f64)),
         set: |s, v| retry_mut(s).max_attempts = count_of(v),
     },
@@ -600,7 +586,6 @@ pub static KNOBS: &[Knob] = &[
         input: ms(false, None, (1.0, 10_000.0)),
         mirrors: "AWS SDK 100 ms",
         help: "Delay before the first retry; it doubles with each attempt up to the cap (0 = retry at once).",
-        live: true,
         get: |s| retry(s).and_then(|r| num(r.backoff_base_ms)),
         set: |s, v| retry_mut(s).backoff_base_ms = number_of(v),
     },
@@ -612,7 +597,6 @@ pub static KNOBS: &[Knob] = &[
         input: ms(false, None, (1.0, 60_000.0)),
         mirrors: "AWS SDK 20 000 ms",
         help: "The longest delay between attempts.",
-        live: true,
         get: |s| retry(s).and_then(|r| num(r.backoff_cap_ms)),
         set: |s, v| retry_mut(s).backoff_cap_ms = number_of(v),
     },
@@ -629,7 +613,6 @@ pub static KNOBS: &[Knob] = &[
         ]),
         mirrors: "AWS SDK full jitter",
         help: "Random spread of the delays, so clients that failed together do not retry together.",
-        live: true,
         get: |s| retry(s).and_then(|r| choice(r.jitter)),
         set: |s, v| {
             if let Some(j) = from_choice::<Jitter>(v) {
@@ -645,7 +628,6 @@ pub static KNOBS: &[Knob] = &[
         input: ON_OFF,
         mirrors: "most SDKs: on for 500, 502, 503, 504",
         help: "Retry answers 500, 502, 503 and 504.",
-        live: true,
         get: |s| retry(s).map(|r| Value::Flag(r.retry_on_5xx)),
         set: |s, v| retry_mut(s).retry_on_5xx = flag_of(v),
     },
@@ -657,7 +639,6 @@ pub static KNOBS: &[Knob] = &[
         input: ON_OFF,
         mirrors: "most SDKs: on",
         help: "Retry attempts the client gave up on, although the server may still be working on them.",
-        live: true,
         get: |s| retry(s).map(|r| Value::Flag(r.retry_on_timeout)),
         set: |s, v| retry_mut(s).retry_on_timeout = flag_of(v),
     },
@@ -669,7 +650,6 @@ pub static KNOBS: &[Knob] = &[
         input: ON_OFF,
         mirrors: "RFC 9110: clients should",
         help: "Wait at least as long as a 503's Retry-After header says.",
-        live: true,
         get: |s| retry(s).map(|r| Value::Flag(r.honor_retry_after)),
         set: |s, v| retry_mut(s).honor_retry_after = flag_of(v),
     },
@@ -681,13 +661,9 @@ pub static KNOBS: &[Knob] = &[
         input: ON_OFF,
         mirrors: "Finagle RetryBudget: on, 20 %",
         help: "A token bucket: retries may add only a share of the load, so they cannot multiply an overload.",
-        live: true,
         get: |s| retry(s).map(|r| Value::Flag(r.budget.is_some())),
         set: |s, v| {
-            retry_mut(s).budget = flag_of(v).then_some(RetryBudget {
-                ratio: 0.1,
-                min_retries_per_s: 10.0,
-            })
+            retry_mut(s).budget = flag_of(v).then(RetryBudget::default)
         },
     },
     Knob {
@@ -695,10 +671,9 @@ pub static KNOBS: &[Knob] = &[
         group: Group::Clients,
         label: "Budget ratio",
         unit: "tokens/request",
-        input: number(0.0, false, 1.0, (0.0, 1.0), false),
+        input: number_in(settings::RETRY_BUDGET_TOKENS_PER_REQUEST, (0.0, 1.0), false),
         mirrors: "Finagle 0.2",
-        help: "Retry tokens earned per new request: 0.1 lets retries add at most about 10 % load.",
-        live: true,
+        help: "Retry tokens earned per new request: 0.2 (the default) lets retries add at most about 20 % load.",
         get: |s| retry(s).and_then(|r| r.budget.as_ref()).and_then(|b| num(b.ratio)),
         set: |s, v| {
             if let Some(b) = retry_mut(s).budget.as_mut() {
@@ -714,7 +689,6 @@ pub static KNOBS: &[Knob] = &[
         input: number(0.0, false, RATE_RPS_MAX, (0.0, 100.0), false),
         mirrors: "Finagle 10 retries/s",
         help: "Retries allowed per second regardless of traffic, so quiet clients can still retry.",
-        live: true,
         get: |s| {
             retry(s)
                 .and_then(|r| r.budget.as_ref())
@@ -738,7 +712,6 @@ pub static KNOBS: &[Knob] = &[
         ]),
         mirrors: "nginx default round robin",
         help: "How the balancer picks an instance; least outstanding steers around a slow one.",
-        live: true,
         get: |s| choice(s.load_balancer.policy),
         set: |s, v| {
             if let Some(p) = from_choice::<LbPolicy>(v) {
@@ -754,7 +727,6 @@ pub static KNOBS: &[Knob] = &[
         input: timeout_input(60_000.0),
         mirrors: "nginx proxy_read_timeout 60 000 ms",
         help: "The balancer answers 504 when an instance has not answered in this time.",
-        live: true,
         get: |s| timeout(s.load_balancer.gateway_timeout_ms),
         set: |s, v| s.load_balancer.gateway_timeout_ms = to_timeout(v),
     },
@@ -766,7 +738,6 @@ pub static KNOBS: &[Knob] = &[
         input: ON_OFF,
         mirrors: "AWS ALB: always on",
         help: "The balancer probes each instance and takes failing ones out of rotation.",
-        live: true,
         get: |s| Some(Value::Flag(s.load_balancer.health_check.is_some())),
         set: |s, v| {
             if flag_of(v) {
@@ -787,7 +758,6 @@ pub static KNOBS: &[Knob] = &[
         ]),
         mirrors: "Spring Boot /actuator/health: deep",
         help: "A shallow check only proves the process answers; a deep one tries the dependencies.",
-        live: true,
         get: |s| health(s).and_then(|h| choice(h.kind)),
         set: |s, v| {
             if let Some(k) = from_choice::<HealthCheckKind>(v) {
@@ -800,10 +770,9 @@ pub static KNOBS: &[Knob] = &[
         group: Group::LoadBalancer,
         label: "Check interval",
         unit: "ms",
-        input: number(0.0, true, 3_600_000.0, (500.0, 60_000.0), true),
+        input: number(0.0, true, settings::HEALTH_CHECK_MS_MAX, (500.0, 60_000.0), true),
         mirrors: "AWS ALB 30 000 ms",
         help: "Time between two probes of one instance.",
-        live: true,
         get: |s| health(s).and_then(|h| num(h.interval_ms)),
         set: |s, v| health_mut(s).interval_ms = number_of(v),
     },
@@ -812,10 +781,9 @@ pub static KNOBS: &[Knob] = &[
         group: Group::LoadBalancer,
         label: "Probe timeout",
         unit: "ms",
-        input: number(0.0, true, 3_600_000.0, (100.0, 30_000.0), true),
+        input: number(0.0, true, settings::HEALTH_CHECK_MS_MAX, (100.0, 30_000.0), true),
         mirrors: "AWS ALB 5 000 ms",
         help: "A probe not answered in this time fails (a probe needs a free worker thread too).",
-        live: true,
         get: |s| health(s).and_then(|h| num(h.timeout_ms)),
         set: |s, v| health_mut(s).timeout_ms = number_of(v),
     },
@@ -824,10 +792,9 @@ pub static KNOBS: &[Knob] = &[
         group: Group::LoadBalancer,
         label: "Unhealthy after",
         unit: "failed probes",
-        input: whole(1.0, 100.0, (1.0, 10.0), false),
+        input: whole_in(settings::HEALTH_CHECK_THRESHOLD_PROBES, (1.0, 10.0), false),
         mirrors: "AWS ALB 2",
         help: "Consecutive failed probes that take an instance out of rotation.",
-        live: true,
         get: |s| health(s).and_then(|h| num(h.unhealthy_threshold as f64)),
         set: |s, v| health_mut(s).unhealthy_threshold = count_of(v),
     },
@@ -836,10 +803,9 @@ pub static KNOBS: &[Knob] = &[
         group: Group::LoadBalancer,
         label: "Healthy after",
         unit: "good probes",
-        input: whole(1.0, 100.0, (1.0, 10.0), false),
+        input: whole_in(settings::HEALTH_CHECK_THRESHOLD_PROBES, (1.0, 10.0), false),
         mirrors: "AWS ALB 5",
         help: "Consecutive passing probes that bring an instance back.",
-        live: true,
         get: |s| health(s).and_then(|h| num(h.healthy_threshold as f64)),
         set: |s, v| health_mut(s).healthy_threshold = count_of(v),
     },
@@ -848,10 +814,9 @@ pub static KNOBS: &[Knob] = &[
         group: Group::LoadBalancer,
         label: "Deep check: pool use limit",
         unit: "%",
-        input: pct(true, 100.0),
+        input: pct(true, settings::THRESHOLD_PCT_MAX),
         mirrors: "80 % (the pool-use warning level)",
         help: "A deep check answers 503 when more of the DB pool than this is in use.",
-        live: true,
         get: |s| health(s).and_then(|h| num(h.deep_pool_use_max_pct)),
         set: |s, v| health_mut(s).deep_pool_use_max_pct = number_of(v),
     },
@@ -866,7 +831,6 @@ pub static KNOBS: &[Knob] = &[
         ]),
         mirrors: "AWS ALB and Envoy: fail open",
         help: "What the balancer does when every check fails: refuse, or trust no check and route anyway.",
-        live: true,
         get: |s| health(s).and_then(|h| choice(h.when_all_unhealthy)),
         set: |s, v| {
             if let Some(w) = from_choice::<WhenAllUnhealthy>(v) {
@@ -880,10 +844,9 @@ pub static KNOBS: &[Knob] = &[
         group: Group::Instances,
         label: "Instances",
         unit: "instances",
-        input: whole(1.0, 64.0, (1.0, 16.0), false),
+        input: whole_in(settings::INSTANCES_COUNT, (1.0, 16.0), false),
         mirrors: "",
         help: "Application servers behind the balancer.",
-        live: false,
         get: |s| num(s.instances.count as f64),
         set: |s, v| s.instances.count = count_of(v),
     },
@@ -892,10 +855,9 @@ pub static KNOBS: &[Knob] = &[
         group: Group::Instances,
         label: "Worker threads",
         unit: "threads/instance",
-        input: whole(1.0, 10_000.0, (1.0, 1_000.0), true),
+        input: whole_in(settings::THREADS_PER_INSTANCE, (1.0, 1_000.0), true),
         mirrors: "Tomcat maxThreads 200",
         help: "Requests one instance handles at once; a request holds its thread for everything it waits on.",
-        live: true,
         get: |s| num(s.instances.max_threads as f64),
         set: |s, v| s.instances.max_threads = count_of(v),
     },
@@ -905,9 +867,9 @@ pub static KNOBS: &[Knob] = &[
         label: "Accept queue",
         unit: "connections",
         input: Input::Number {
-            min: 0.0,
+            min: *settings::ACCEPT_QUEUE_CONNECTIONS.start() as f64,
             min_exclusive: false,
-            max: 100_000.0,
+            max: *settings::ACCEPT_QUEUE_CONNECTIONS.end() as f64,
             integer: true,
             off: Some(Off {
                 word: "unbounded",
@@ -918,7 +880,6 @@ pub static KNOBS: &[Knob] = &[
         },
         mirrors: "Tomcat acceptCount 100",
         help: "Connections that wait for a free thread; beyond it new ones are refused.",
-        live: true,
         get: |s| {
             Some(match s.instances.accept_queue {
                 Capacity::Limit(n) => Value::Number(n as f64),
@@ -943,7 +904,6 @@ pub static KNOBS: &[Knob] = &[
         ]),
         mirrors: "Tomcat: refuse",
         help: "A full queue either refuses connections (the balancer answers 502) or answers 503 on purpose.",
-        live: true,
         get: |s| choice(s.instances.queue_overflow),
         set: |s, v| {
             if let Some(q) = from_choice::<QueueOverflow>(v) {
@@ -960,7 +920,6 @@ pub static KNOBS: &[Knob] = &[
         input: ms(true, None, (100.0, 600_000.0)),
         mirrors: "60 000 ms",
         help: "How long a loaded key stays fresh.",
-        live: true,
         get: |s| num(s.cache.ttl_ms),
         set: |s, v| s.cache.ttl_ms = number_of(v),
     },
@@ -969,10 +928,9 @@ pub static KNOBS: &[Knob] = &[
         group: Group::Cache,
         label: "TTL jitter",
         unit: "%",
-        input: pct(false, 99.0),
+        input: pct(false, *settings::CACHE_TTL_JITTER_PCT.end()),
         mirrors: "0 % (none)",
         help: "Random spread of TTLs, so keys loaded together do not expire together.",
-        live: true,
         get: |s| num(s.cache.ttl_jitter_pct),
         set: |s, v| s.cache.ttl_jitter_pct = number_of(v),
     },
@@ -984,7 +942,6 @@ pub static KNOBS: &[Knob] = &[
         input: ms(false, None, (0.1, 100.0)),
         mirrors: "Redis on the same network 0.5 ms",
         help: "Latency of one cache round trip.",
-        live: true,
         get: |s| num(s.cache.lookup_ms),
         set: |s, v| s.cache.lookup_ms = number_of(v),
     },
@@ -1001,7 +958,6 @@ pub static KNOBS: &[Knob] = &[
         ]),
         mirrors: "none by default",
         help: "How many requests may reload one expired key at once.",
-        live: true,
         get: |s| {
             Some(Value::Choice(
                 match s.cache.stampede_protection {
@@ -1036,7 +992,6 @@ pub static KNOBS: &[Knob] = &[
         input: ms(false, None, (100.0, 600_000.0)),
         mirrors: "RFC 5861 stale-while-revalidate",
         help: "How long past its TTL an entry may be served while one background refresh reloads it.",
-        live: true,
         get: |s| match s.cache.stampede_protection {
             StampedeProtection::StaleWhileRevalidate { stale_ms } => num(stale_ms),
             _ => None,
@@ -1052,10 +1007,9 @@ pub static KNOBS: &[Knob] = &[
         group: Group::Cache,
         label: "Early refresh beta",
         unit: "",
-        input: number(0.0, true, 100.0, (0.1, 10.0), true),
+        input: number(0.0, true, settings::STAMPEDE_BETA_MAX, (0.1, 10.0), true),
         mirrors: "XFetch paper 1",
         help: "Eagerness of probabilistic early refresh: larger refreshes sooner.",
-        live: true,
         get: |s| match s.cache.stampede_protection {
             StampedeProtection::ProbabilisticEarlyRefresh { beta } => num(beta),
             _ => None,
@@ -1071,10 +1025,9 @@ pub static KNOBS: &[Knob] = &[
         group: Group::Cache,
         label: "Keys",
         unit: "keys",
-        input: whole(1.0, 1_000_000.0, (1.0, 1_000_000.0), true),
+        input: whole_in(settings::CACHE_KEYS, (1.0, 1_000_000.0), true),
         mirrors: "",
         help: "Distinct cache keys requests ask for.",
-        live: false,
         get: |s| num(s.cache.keyspace as f64),
         set: |s, v| s.cache.keyspace = count_of(v),
     },
@@ -1083,10 +1036,9 @@ pub static KNOBS: &[Knob] = &[
         group: Group::Cache,
         label: "Key skew (Zipf)",
         unit: "",
-        input: number(0.0, false, 5.0, (0.0, 2.0), false),
+        input: number_in(settings::CACHE_ZIPF_EXPONENT, (0.0, 2.0), false),
         mirrors: "web traffic about 1",
         help: "How concentrated requests are on popular keys: 0 is uniform, higher makes hot keys hotter.",
-        live: false,
         get: |s| num(s.cache.zipf_exponent),
         set: |s, v| s.cache.zipf_exponent = number_of(v),
     },
@@ -1096,10 +1048,9 @@ pub static KNOBS: &[Knob] = &[
         group: Group::Database,
         label: "Pool size",
         unit: "connections/instance",
-        input: whole(1.0, 1_000.0, (1.0, 200.0), false),
+        input: whole_in(settings::POOL_CONNECTIONS, (1.0, 200.0), false),
         mirrors: "HikariCP maximumPoolSize 10",
         help: "Connections each instance may hold; every query needs one for its whole duration.",
-        live: true,
         get: |s| num(s.db_pool.max_size as f64),
         set: |s, v| s.db_pool.max_size = count_of(v),
     },
@@ -1111,7 +1062,6 @@ pub static KNOBS: &[Knob] = &[
         input: timeout_input(30_000.0),
         mirrors: "HikariCP connectionTimeout 30 000 ms",
         help: "How long a request waits for a free connection before failing (500); none waits forever.",
-        live: true,
         get: |s| timeout(s.db_pool.connection_timeout_ms),
         set: |s, v| s.db_pool.connection_timeout_ms = to_timeout(v),
     },
@@ -1120,10 +1070,9 @@ pub static KNOBS: &[Knob] = &[
         group: Group::Database,
         label: "Database cores",
         unit: "cores",
-        input: whole(1.0, 1_024.0, (1.0, 64.0), false),
+        input: whole_in(settings::DB_CORES, (1.0, 64.0), false),
         mirrors: "",
         help: "Queries beyond this many share the cores and all slow down together.",
-        live: true,
         get: |s| num(s.database.cores as f64),
         set: |s, v| s.database.cores = count_of(v),
     },
@@ -1135,7 +1084,6 @@ pub static KNOBS: &[Knob] = &[
         input: timeout_input(10_000.0),
         mirrors: "PostgreSQL statement_timeout 0 (none)",
         help: "The database cancels a query running longer than this, freeing its connection.",
-        live: true,
         get: |s| timeout(s.database.query_timeout_ms),
         set: |s, v| s.database.query_timeout_ms = to_timeout(v),
     },
@@ -1148,7 +1096,6 @@ pub static KNOBS: &[Knob] = &[
         input: ms(true, None, (1.0, 10_000.0)),
         mirrors: "payment APIs about 120 ms",
         help: "Typical time the payment gateway takes to answer.",
-        live: true,
         get: |s| lognormal(s).and_then(|(m, _)| num(m)),
         set: |s, v| {
             if let Dist::Lognormal { median_ms, .. } = &mut s.upstream.latency {
@@ -1164,7 +1111,6 @@ pub static KNOBS: &[Knob] = &[
         input: ms(true, None, (1.0, 60_000.0)),
         mirrors: "payment APIs about 800 ms",
         help: "The slow tail: one call in a hundred takes longer than this.",
-        live: true,
         get: |s| lognormal(s).and_then(|(_, p)| num(p)),
         set: |s, v| {
             if let Dist::Lognormal { p99_ms, .. } = &mut s.upstream.latency {
@@ -1177,10 +1123,9 @@ pub static KNOBS: &[Knob] = &[
         group: Group::Upstream,
         label: "Gateway error rate",
         unit: "share of calls",
-        input: number(0.0, false, 1.0, (0.0, 1.0), false),
+        input: number_in(settings::ERROR_RATE, (0.0, 1.0), false),
         mirrors: "healthy: under 0.001",
         help: "Share of gateway calls that fail even when it is up.",
-        live: true,
         get: |s| num(s.upstream.error_rate),
         set: |s, v| s.upstream.error_rate = number_of(v),
     },
@@ -1192,7 +1137,6 @@ pub static KNOBS: &[Knob] = &[
         input: timeout_input(1_000.0),
         mirrors: "java.net.http default none (Linux gives up after ~127 s)",
         help: "How long to wait for a TCP connection to an unreachable gateway.",
-        live: true,
         get: |s| timeout(s.upstream.connect_timeout_ms),
         set: |s, v| s.upstream.connect_timeout_ms = to_timeout(v),
     },
@@ -1204,7 +1148,6 @@ pub static KNOBS: &[Knob] = &[
         input: timeout_input(2_000.0),
         mirrors: "java.net.http default none (wait forever)",
         help: "How long to wait for the gateway's answer; without it a hung gateway holds threads forever.",
-        live: true,
         get: |s| timeout(s.upstream.read_timeout_ms),
         set: |s, v| s.upstream.read_timeout_ms = to_timeout(v),
     },
@@ -1216,7 +1159,6 @@ pub static KNOBS: &[Knob] = &[
         input: ON_OFF,
         mirrors: "resilience4j CircuitBreaker",
         help: "Stops calling a failing gateway for a while and fails fast instead of waiting.",
-        live: true,
         get: |s| Some(Value::Flag(s.upstream.breaker.is_some())),
         set: |s, v| {
             if flag_of(v) {
@@ -1234,7 +1176,6 @@ pub static KNOBS: &[Knob] = &[
         input: Input::Choice(&[("resilience4j", "resilience4j"), ("hystrix", "Hystrix")]),
         mirrors: "resilience4j",
         help: "The library whose defaults the settings below start from.",
-        live: true,
         get: |s| breaker(s).and_then(|b| choice(b.preset)),
         set: |s, v| {
             if let Some(p) = from_choice::<BreakerPreset>(v) {
@@ -1253,7 +1194,6 @@ pub static KNOBS: &[Knob] = &[
         ]),
         mirrors: "503 with Retry-After",
         help: "A rejected call fails fast with 503, or a fallback answers (e.g. \"payment pending\").",
-        live: true,
         get: |s| breaker(s).and_then(|b| choice(b.when_open)),
         set: |s, v| {
             if let Some(w) = from_choice::<WhenOpen>(v) {
@@ -1269,7 +1209,6 @@ pub static KNOBS: &[Knob] = &[
         input: Input::Choice(&[("count_based", "count based"), ("time_based", "time based")]),
         mirrors: "resilience4j COUNT_BASED",
         help: "Whether failure rates are computed over the last N calls or the last N seconds.",
-        live: true,
         get: |s| {
             breaker(s).map(|b| {
                 Value::Choice(if window_is_time_based(b) { "time_based" } else { "count_based" }.into())
@@ -1290,10 +1229,9 @@ pub static KNOBS: &[Knob] = &[
         group: Group::Upstream,
         label: "Window size",
         unit: "calls or s",
-        input: whole(1.0, 10_000.0, (1.0, 200.0), false),
+        input: whole_in(settings::BREAKER_WINDOW_CALLS, (1.0, 200.0), false),
         mirrors: "resilience4j 100 calls",
         help: "How many calls (or seconds) the failure rate is computed over (time based: at most 3600).",
-        live: true,
         get: |s| breaker(s).and_then(|b| num(window_size(b) as f64)),
         set: |s, v| {
             let b = breaker_mut(s);
@@ -1310,10 +1248,9 @@ pub static KNOBS: &[Knob] = &[
         group: Group::Upstream,
         label: "Minimum calls",
         unit: "calls",
-        input: whole(1.0, 10_000.0, (1.0, 200.0), false),
+        input: whole_in(settings::BREAKER_MINIMUM_CALLS, (1.0, 200.0), false),
         mirrors: "resilience4j 100",
         help: "Calls needed before the breaker judges the rates at all.",
-        live: true,
         get: |s| breaker(s).and_then(|b| num(b.minimum_calls.unwrap_or(breaker_defaults(b).minimum_calls) as f64)),
         set: |s, v| breaker_mut(s).minimum_calls = Some(count_of(v)),
     },
@@ -1322,10 +1259,9 @@ pub static KNOBS: &[Knob] = &[
         group: Group::Upstream,
         label: "Failure rate threshold",
         unit: "%",
-        input: pct(true, 100.0),
+        input: pct(true, settings::THRESHOLD_PCT_MAX),
         mirrors: "resilience4j 50 %",
         help: "The breaker opens when at least this share of calls in the window failed.",
-        live: true,
         get: |s| {
             breaker(s).and_then(|b| {
                 num(b
@@ -1340,10 +1276,9 @@ pub static KNOBS: &[Knob] = &[
         group: Group::Upstream,
         label: "Slow call threshold",
         unit: "%",
-        input: pct(true, 100.0),
+        input: pct(true, settings::THRESHOLD_PCT_MAX),
         mirrors: "resilience4j 100 %",
         help: "The breaker also opens when this share of calls was slow.",
-        live: true,
         get: |s| {
             breaker(s).and_then(|b| {
                 num(b
@@ -1361,7 +1296,6 @@ pub static KNOBS: &[Knob] = &[
         input: ms(true, None, (10.0, 120_000.0)),
         mirrors: "resilience4j 60 000 ms",
         help: "A call longer than this counts as slow.",
-        live: true,
         get: |s| {
             breaker(s).and_then(|b| {
                 num(b
@@ -1379,7 +1313,6 @@ pub static KNOBS: &[Knob] = &[
         input: ms(true, None, (100.0, 300_000.0)),
         mirrors: "resilience4j 60 000 ms",
         help: "How long the breaker fails fast before letting trial calls through.",
-        live: true,
         get: |s| {
             breaker(s).and_then(|b| {
                 num(b
@@ -1394,10 +1327,9 @@ pub static KNOBS: &[Knob] = &[
         group: Group::Upstream,
         label: "Trial calls",
         unit: "calls",
-        input: whole(1.0, 1_000.0, (1.0, 50.0), false),
+        input: whole_in(settings::BREAKER_HALF_OPEN_CALLS, (1.0, 50.0), false),
         mirrors: "resilience4j 10",
         help: "Calls let through in half-open to decide whether the gateway is back.",
-        live: true,
         get: |s| {
             breaker(s).and_then(|b| {
                 num(b
@@ -1415,7 +1347,6 @@ pub static KNOBS: &[Knob] = &[
         input: ON_OFF,
         mirrors: "resilience4j off (waits for the next call)",
         help: "Move to half-open when the wait ends, rather than on the next call after it.",
-        live: true,
         get: |s| {
             breaker(s).map(|b| {
                 Value::Flag(
@@ -1438,7 +1369,6 @@ pub static KNOBS: &[Knob] = &[
         ]),
         mirrors: "a central exception handler: honest",
         help: "Swallowed errors answer 200: users still fail, but monitoring sees nothing.",
-        live: true,
         get: |s| choice(s.error_handling),
         set: |s, v| {
             if let Some(e) = from_choice::<ErrorHandling>(v) {

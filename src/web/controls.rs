@@ -323,7 +323,7 @@ fn knob_label(props: &ControlsProps, k: &'static Knob, dom_id: &str) -> Html {
         <label for={dom_id.to_string()} class="knob-label">
             { k.label }
             if props.highlight.contains(&k.id) { <span class="badge lesson-badge">{ "the fix" }</span> }
-            if !k.live { <span class="badge">{ "applies on reset" }</span> }
+            if !k.live() { <span class="badge">{ "applies on reset" }</span> }
             if props.differs.contains(&k.id) { <span class="badge differs">{ "differs between A and B" }</span> }
             if props.pending.contains(&k.id) { <span class="badge pending" role="status">{ "waiting for reset" }</span> }
         </label>
