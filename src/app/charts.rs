@@ -6,6 +6,7 @@
 use std::fmt::Write as _;
 
 use outage_lab_engine::config::FaultConfig;
+use outage_lab_engine::metrics::hit_ratio;
 use outage_lab_engine::SecondMetrics;
 
 /// Which vertical axis a series uses.
@@ -57,14 +58,6 @@ const PURPLE: &str = "#CC79A7";
 const GREY: &str = "#555555";
 const BLUE: &str = "#0072B2";
 const YELLOW: &str = "#B8A000";
-
-fn ratio(n: u64, d: u64) -> f64 {
-    if d == 0 {
-        0.0
-    } else {
-        n as f64 / d as f64
-    }
-}
 
 /// The charts, top to bottom.
 pub static CHARTS: &[ChartSpec] = &[
@@ -228,7 +221,7 @@ pub static CHARTS: &[ChartSpec] = &[
                 dash: &[6.0, 3.0],
                 width: 2.0,
                 axis: Axis::Right,
-                value: |r| 100.0 * ratio(r.cache_hits, r.cache_hits + r.cache_misses),
+                value: |r| 100.0 * hit_ratio(r.cache_hits, r.cache_misses).unwrap_or(0.0),
             },
         ],
     },

@@ -4,7 +4,7 @@
 
 use outage_lab_engine::config::{Config, Problem};
 use outage_lab_engine::scenario::Fault;
-use outage_lab_engine::{Scenario, SimTime, Simulation};
+use outage_lab_engine::{Notice, Scenario, SimTime, Simulation};
 
 use super::knobs::Knob;
 use super::pacing::Speed;
@@ -290,6 +290,12 @@ impl Driver {
                 .collect());
         }
         Ok(next)
+    }
+
+    /// What changed in the run since the last drain (alerts, breakers, faults, incidents),
+    /// oldest first.
+    pub fn drain_notices(&mut self) -> Vec<Notice> {
+        self.sim.drain_notices()
     }
 
     /// Why the run stopped early, if it crossed a runtime limit of the engine's work model.

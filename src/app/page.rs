@@ -9,7 +9,7 @@ use std::rc::Rc;
 use outage_lab_engine::breaker::BreakerState;
 use outage_lab_engine::config::Problem;
 use outage_lab_engine::observe::{AlertEvent, LogEvent};
-use outage_lab_engine::{load_scenario, Scenario, SimTime};
+use outage_lab_engine::{load_scenario, Notice as EngineNotice, Scenario, SimTime};
 use serde_json::{json, Value as Json};
 
 use super::ab::Pair;
@@ -247,8 +247,6 @@ pub struct Page {
     run: u64,
     logs_run: u64,
     panels_refreshed_ms: f64,
-    breaker_states: Vec<Option<BreakerState>>,
-    alerts_seen: usize,
 }
 
 impl Page {
@@ -332,8 +330,6 @@ impl Page {
             run: 0,
             logs_run: 0,
             panels_refreshed_ms: 0.0,
-            breaker_states: Vec::new(),
-            alerts_seen: 0,
         }
     }
 
@@ -707,8 +703,6 @@ impl Page {
         self.run += 1;
         self.summary_json = None;
         self.selected_log = None;
-        self.breaker_states.clear();
-        self.alerts_seen = 0;
         self.last_frame_ts = None;
     }
 
@@ -738,34 +732,42 @@ impl Page {
         }
     }
 
-    /// Announces breaker openings and alerts in the live region, and tells the host.
+    /// Announces what the run's notices say (breakers opening or closing again, alerts
+    /// firing) in the live region, and tells the host. Side B's notices are drained unread:
+    /// its figures are on screen, and one voice is enough.
     fn announce_changes(&mut self) {
-        let sim = self.pair.a.sim();
-        let now_s = sim.now().as_secs_f64();
-        let states: Vec<Option<BreakerState>> = (0..sim.config().instance_count())
-            .map(|i| sim.breaker_state(i))
-            .collect();
+        let notices = self.pair.a.drain_notices();
+        if let Some(b) = self.pair.b.as_mut() {
+            b.drain_notices();
+        }
         let mut said = Vec::new();
-        let mut events = Vec::new();
-        for (i, state) in states.iter().enumerate() {
-            let before = self.breaker_states.get(i).copied().flatten();
-            if *state == Some(BreakerState::Open) && before != Some(BreakerState::Open) {
-                said.push(format!("Circuit breaker opened on instance {i}."));
-                events.push(json!({ "event": "breaker_opened", "instance": i, "t_s": now_s }));
+        for notice in notices {
+            match notice {
+                EngineNotice::BreakerChanged {
+                    instance,
+                    from,
+                    to,
+                    at,
+                } => {
+                    if to == BreakerState::Open {
+                        said.push(format!("Circuit breaker opened on instance {instance}."));
+                        let t_s = at.as_secs_f64();
+                        self.post(
+                            json!({ "event": "breaker_opened", "instance": instance, "t_s": t_s }),
+                        );
+                    } else if (from, to) == (BreakerState::HalfOpen, BreakerState::Closed) {
+                        said.push(format!(
+                            "Circuit breaker closed again on instance {instance}."
+                        ));
+                    }
+                }
+                EngineNotice::AlertFired { rule, severity, at } => {
+                    said.push(format!("Alert fired: {}.", super::words::rule_text(rule)));
+                    let t_s = at.whole_secs();
+                    self.post(json!({ "event": "alert_fired", "rule": rule, "severity": severity, "t_s": t_s }));
+                }
+                _ => {}
             }
-            if *state == Some(BreakerState::Closed) && before == Some(BreakerState::HalfOpen) {
-                said.push(format!("Circuit breaker closed again on instance {i}."));
-            }
-        }
-        self.breaker_states = states;
-        let history = &self.pair.a.sim().alerts().history;
-        for a in history.iter().skip(self.alerts_seen) {
-            said.push(format!("Alert fired: {}.", super::words::rule_text(a.rule)));
-            events.push(json!({ "event": "alert_fired", "rule": a.rule, "severity": a.severity, "t_s": a.fired_s }));
-        }
-        self.alerts_seen = history.len();
-        for event in events {
-            self.post(event);
         }
         if !said.is_empty() {
             self.announcement = said.join(" ");

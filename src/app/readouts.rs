@@ -1,7 +1,7 @@
 //! The figures the page shows in words and numbers, from the per-second rows: the readouts
 //! row (last ten seconds), the architecture view's flows (last second) and the A/B table.
 
-use outage_lab_engine::metrics::StatusCounts;
+use outage_lab_engine::metrics::{hit_ratio, Window};
 use outage_lab_engine::SecondMetrics;
 
 use super::driver::Driver;
@@ -9,25 +9,13 @@ use super::driver::Driver;
 /// Rows the readouts average over (the last ten virtual seconds).
 pub const READOUT_ROWS: usize = 10;
 
-/// Outcomes summed over `rows`, picking which counts with `pick`.
-pub fn sum_rows(
-    rows: &[SecondMetrics],
-    pick: impl Fn(&SecondMetrics) -> &StatusCounts,
-) -> StatusCounts {
-    let mut total = StatusCounts::default();
-    for r in rows {
-        total.merge(pick(r));
-    }
-    total
-}
-
 /// The readouts' figures over the last [`READOUT_ROWS`] seconds.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Readouts {
     /// Outcomes by true status.
-    pub status: StatusCounts,
+    pub status: outage_lab_engine::metrics::StatusCounts,
     /// Outcomes as monitoring saw them.
-    pub seen: StatusCounts,
+    pub seen: outage_lab_engine::metrics::StatusCounts,
     /// The worst per-second p99, in milliseconds.
     pub p99_ms: f64,
     /// Mean successful user requests per second.
@@ -37,11 +25,12 @@ pub struct Readouts {
 impl Readouts {
     /// The figures of the last [`READOUT_ROWS`] of `rows`.
     pub fn of(rows: &[SecondMetrics]) -> Readouts {
-        let recent = &rows[rows.len().saturating_sub(READOUT_ROWS)..];
+        let window = Window::last(rows, READOUT_ROWS);
+        let recent = window.rows();
         let n = recent.len().max(1) as f64;
         Readouts {
-            status: sum_rows(recent, |r| &r.status),
-            seen: sum_rows(recent, |r| &r.status_seen),
+            status: window.status(),
+            seen: window.status_seen(),
             p99_ms: recent.iter().map(|r| r.latency_p99_ms).fold(0.0, f64::max),
             goodput_per_s: recent.iter().map(|r| r.goodput).sum::<u64>() as f64 / n,
         }
@@ -68,10 +57,7 @@ impl Flow {
     pub fn of(last: Option<&SecondMetrics>) -> Flow {
         Flow {
             arrivals_per_s: last.map_or(0.0, |r| r.arrivals as f64),
-            cache_hit_ratio: last.and_then(|r| {
-                let n = r.cache_hits + r.cache_misses;
-                (n > 0).then(|| r.cache_hits as f64 / n as f64)
-            }),
+            cache_hit_ratio: last.and_then(|r| hit_ratio(r.cache_hits, r.cache_misses)),
             db_queries_per_s: last.map_or(0.0, |r| r.db_queries as f64),
             upstream_calls: last.map_or(0, |r| r.upstream_calls),
             upstream_failures: last.map_or(0, |r| r.upstream_failures),
@@ -105,7 +91,7 @@ impl SideFigures {
             rate_5xx_recent: recent.status.rate_5xx(),
             p99_ms_recent: recent.p99_ms,
             goodput_per_s_recent: recent.goodput_per_s,
-            rate_5xx_run: sum_rows(rows, |r| &r.status).rate_5xx(),
+            rate_5xx_run: Window::last(rows, rows.len()).error_rate_5xx(),
             requests_run: rows.iter().map(|r| r.requests).sum::<u64>() as f64,
             succeeded_run: rows.iter().map(|r| r.goodput).sum::<u64>() as f64,
         }

@@ -3,6 +3,7 @@
 //! Where requests pile up is where the picture fills; every colour also comes with words.
 
 use outage_lab_engine::breaker::BreakerState;
+use outage_lab_engine::scenario::FaultKind;
 use outage_lab_engine::snapshot::Snapshot;
 use yew::prelude::*;
 
@@ -124,16 +125,16 @@ impl Layout {
 }
 
 /// The payment gateway's state in words, from the faults active.
-fn upstream_state(has: impl Fn(&str) -> bool) -> &'static str {
-    if has("upstream_hang") {
+fn upstream_state(has: impl Fn(FaultKind) -> bool) -> &'static str {
+    if has(FaultKind::UpstreamHang) {
         "hanging (accepts, never answers)"
-    } else if has("upstream_down_fast") {
+    } else if has(FaultKind::UpstreamDownFast) {
         "down (refusing connections)"
-    } else if has("upstream_unreachable") {
+    } else if has(FaultKind::UpstreamUnreachable) {
         "unreachable (packets dropped)"
-    } else if has("upstream_slow") {
+    } else if has(FaultKind::UpstreamSlow) {
         "slow"
-    } else if has("upstream_errors") {
+    } else if has(FaultKind::UpstreamErrors) {
         "failing some calls"
     } else {
         "up"
@@ -198,7 +199,7 @@ fn instance(snap: &Snapshot, layout: Layout, i: usize) -> Html {
 fn flows(snap: &Snapshot, flow: &Flow, layout: Layout) -> Html {
     let n = snap.instances.len().max(1);
     let (height, mid) = (layout.height, layout.height / 2.0);
-    let has = |name: &str| snap.active_faults.iter().any(|f| f == name);
+    let has = |kind: FaultKind| snap.active_faults.contains(&kind);
     let failing = snap.status.total() > 0 && snap.status.rate_5xx() > 0.05;
     let (calls, failures) = (flow.upstream_calls, flow.upstream_failures);
     html! {
@@ -209,7 +210,7 @@ fn flows(snap: &Snapshot, flow: &Flow, layout: Layout) -> Html {
                 flow_line(LB_X + 100.0, mid, INST_X, y, flow.arrivals_per_s / n as f64, failing)
             }) }
             { flow_line(INST_X + INST_W, mid, RIGHT_X, 50.0, flow.arrivals_per_s, false) }
-            { flow_line(INST_X + INST_W, mid, RIGHT_X, mid, flow.db_queries_per_s, has("db_slow")) }
+            { flow_line(INST_X + INST_W, mid, RIGHT_X, mid, flow.db_queries_per_s, has(FaultKind::DbSlow)) }
             { flow_line(INST_X + INST_W, mid, RIGHT_X, height - 60.0, calls as f64, failures > 0) }
         </>
     }
@@ -218,16 +219,16 @@ fn flows(snap: &Snapshot, flow: &Flow, layout: Layout) -> Html {
 /// The cache, the database and the payment gateway, with their states in words.
 fn dependencies(snap: &Snapshot, flow: &Flow, layout: Layout) -> Html {
     let (height, mid) = (layout.height, layout.height / 2.0);
-    let has = |name: &str| snap.active_faults.iter().any(|f| f == name);
+    let has = |kind: FaultKind| snap.active_faults.contains(&kind);
     let upstream = upstream_state(has);
     let (calls, failures) = (flow.upstream_calls, flow.upstream_failures);
     let db_busy = snap.db_concurrency as f64 / snap.db_cores.max(1) as f64;
-    let db_state = if has("db_slow") {
+    let db_state = if has(FaultKind::DbSlow) {
         "slow queries (missing index)"
     } else {
         "healthy"
     };
-    let cache_state = if has("cache_down") {
+    let cache_state = if has(FaultKind::CacheDown) {
         "down".to_string()
     } else {
         match flow.cache_hit_ratio {
@@ -237,9 +238,9 @@ fn dependencies(snap: &Snapshot, flow: &Flow, layout: Layout) -> Html {
     };
     html! {
         <>
-            { boxed(RIGHT_X, 20.0, 230.0, 60.0, "Cache", if has("cache_down") { "bad" } else { "" }, vec![cache_state]) }
+            { boxed(RIGHT_X, 20.0, 230.0, 60.0, "Cache", if has(FaultKind::CacheDown) { "bad" } else { "" }, vec![cache_state]) }
             <g data-testid="database">
-                { boxed(RIGHT_X, mid - 40.0, 230.0, 80.0, "Database", if has("db_slow") || db_busy >= 1.0 { "bad" } else { "" },
+                { boxed(RIGHT_X, mid - 40.0, 230.0, 80.0, "Database", if has(FaultKind::DbSlow) || db_busy >= 1.0 { "bad" } else { "" },
                     vec![db_state.to_string(), format!("{:.0} queries/s", flow.db_queries_per_s)]) }
                 { gauge(RIGHT_X + 8.0, mid + 22.0, 90.0, 10.0, snap.db_concurrency, Some(snap.db_cores), "queries/cores") }
             </g>

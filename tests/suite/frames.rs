@@ -34,7 +34,10 @@ fn a_snapshot_shows_where_the_service_hurts() {
     sim.run_until(SimTime::from_secs(150));
     let snap = sim.snapshot();
     assert_eq!(snap.now_s, 150.0);
-    assert_eq!(snap.active_faults, vec!["db_slow".to_string()]);
+    assert_eq!(
+        snap.active_faults,
+        vec![outage_lab_engine::scenario::FaultKind::DbSlow]
+    );
     assert!(snap
         .instances
         .iter()

@@ -292,3 +292,33 @@ fn exports_are_named_after_the_preset_and_seed() {
     assert!(matches!(&page.take_effects()[..],
         [Effect::DownloadChart { index: 0, svg: true, name }] if name.starts_with("outage-lab-cache-stampede-seed9-")));
 }
+
+#[test]
+fn breaker_openings_and_alerts_are_announced_and_posted_from_the_runs_notices() {
+    let mut page = open("?v=2&preset=upstream-hang-fixed&embed=1");
+    page.reduce(Action::RunToEnd);
+    let effects = run_frames(&mut page, 100_000);
+    let posted = |event: &str| -> Vec<serde_json::Value> {
+        effects
+            .iter()
+            .filter_map(|e| match e {
+                Effect::Post { message, .. } if message["event"] == event => Some(message.clone()),
+                _ => None,
+            })
+            .collect()
+    };
+    let opened = posted("breaker_opened");
+    assert!(!opened.is_empty(), "the hung gateway opens breakers");
+    let t0 = opened[0]["t_s"].as_f64().expect("a time");
+    assert!(
+        t0 > 60.0 && t0 < 90.0,
+        "opened soon after the hang at 60 s: {t0}"
+    );
+    let fired = posted("alert_fired");
+    let history = &page.pair.a.sim().alerts().history;
+    assert_eq!(fired.len(), history.len(), "one event per firing");
+    for (event, alert) in fired.iter().zip(history) {
+        assert_eq!(event["t_s"].as_u64(), Some(alert.fired_s));
+    }
+    assert_eq!(posted("run_finished").len(), 1);
+}

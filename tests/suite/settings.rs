@@ -147,18 +147,30 @@ fn every_live_setting_changes_the_running_simulation_and_restart_only_ones_wait(
 
 #[test]
 fn a_section_switched_on_starts_from_the_defaults_it_says_it_mirrors() {
-    let scenario = LinkState::from_preset("retry-storm").expect("bundled").scenario;
+    let scenario = LinkState::from_preset("retry-storm")
+        .expect("bundled")
+        .scenario;
     let on = knob("client.retry.budget")
         .expect("knob")
         .apply(&scenario, "on")
         .expect("valid")
         .scenario;
     let ratio = knob("client.retry.budget.ratio").expect("knob");
-    assert_eq!(ratio.get(&on), Some(Value::Number(0.2)), "Finagle's percentCanRetry");
+    assert_eq!(
+        ratio.get(&on),
+        Some(Value::Number(0.2)),
+        "Finagle's percentCanRetry"
+    );
     assert!(ratio.mirrors.contains("0.2"));
     let floor = knob("client.retry.budget.min_retries_per_s").expect("knob");
-    assert_eq!(floor.get(&on), Some(Value::Number(10.0)), "Finagle's minRetriesPerSec");
-    let baseline = LinkState::from_preset("baseline").expect("bundled").scenario;
+    assert_eq!(
+        floor.get(&on),
+        Some(Value::Number(10.0)),
+        "Finagle's minRetriesPerSec"
+    );
+    let baseline = LinkState::from_preset("baseline")
+        .expect("bundled")
+        .scenario;
     let checked = knob("load_balancer.health_check")
         .expect("knob")
         .apply(&baseline, "on")

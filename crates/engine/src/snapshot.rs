@@ -44,7 +44,7 @@ pub struct Snapshot {
     /// Alerts firing now.
     pub alerts_firing: Vec<AlertRule>,
     /// Faults active now, by their scenario name (e.g. `db_slow`).
-    pub active_faults: Vec<String>,
+    pub active_faults: Vec<crate::scenario::FaultKind>,
 }
 
 /// How far a budgeted advance got.

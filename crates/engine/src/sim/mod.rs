@@ -415,7 +415,7 @@ impl Simulation {
                 .iter()
                 .zip(&self.active_faults)
                 .filter(|(_, on)| **on)
-                .map(|(f, _)| crate::config::kind_name(f.kind))
+                .map(|(f, _)| f.kind)
                 .collect(),
         }
     }
