@@ -352,11 +352,13 @@ pub fn fault_bands(faults: &[FaultConfig]) -> Vec<FaultBand> {
     faults
         .iter()
         .map(|f| {
-            (
-                f.start.as_secs_f64(),
-                f.end.as_secs_f64(),
-                outage_lab_engine::config::kind_name(f.kind),
-            )
+            let name = super::words::fault_name(f.kind);
+            let label = if super::words::per_instance(f.kind) {
+                format!("{name} (instance {})", f.instance)
+            } else {
+                name.to_string()
+            };
+            (f.start.as_secs_f64(), f.end.as_secs_f64(), label)
         })
         .collect()
 }
@@ -698,7 +700,11 @@ mod tests {
     #[test]
     fn an_svg_export_has_a_line_per_series_with_data_and_the_fault_bands() {
         let rows = rows_of("seed-incident", 70);
-        let bands = vec![(60.0, 120.0, "db_slow".to_string())];
+        let scenario = crate::app::link::LinkState::from_preset("seed-incident")
+            .expect("bundled")
+            .scenario;
+        let bands = fault_bands(Config::from_scenario(&scenario).expect("valid").faults());
+        assert_eq!(bands.len(), 1);
         let data = ChartData {
             rows: &rows,
             duration_s: 240.0,
@@ -714,8 +720,8 @@ mod tests {
                 spec.id
             );
             assert!(
-                svg.contains(">db_slow</text>"),
-                "{}: the band is named",
+                svg.contains(">Missing index</text>") && !svg.contains("db_slow"),
+                "{}: the band is named in words",
                 spec.id
             );
             let lines = svg.matches("<polyline").count();

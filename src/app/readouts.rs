@@ -22,6 +22,15 @@ pub struct Readouts {
     pub goodput_per_s: f64,
 }
 
+/// The share of outcomes users saw fail: every answer but a 200, client timeouts included
+/// (what a user experienced, where the 5xx rate counts only the server's answers).
+pub fn users_failed(status: &outage_lab_engine::metrics::StatusCounts) -> f64 {
+    match status.total() {
+        0 => 0.0,
+        total => status.failures() as f64 / total as f64,
+    }
+}
+
 impl Readouts {
     /// The figures of the last [`READOUT_ROWS`] of `rows`.
     pub fn of(rows: &[SecondMetrics]) -> Readouts {
@@ -68,6 +77,8 @@ impl Flow {
 /// One side's figures in the A/B table.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct SideFigures {
+    /// Share of answers users saw fail (client timeouts included) over the last ten seconds.
+    pub users_failed_recent: f64,
     /// Share of 5xx over the last ten seconds.
     pub rate_5xx_recent: f64,
     /// Worst per-second p99 over the last ten seconds, in milliseconds.
@@ -88,6 +99,7 @@ impl SideFigures {
         let rows = side.sim().seconds();
         let recent = Readouts::of(rows);
         SideFigures {
+            users_failed_recent: users_failed(&recent.status),
             rate_5xx_recent: recent.status.rate_5xx(),
             p99_ms_recent: recent.p99_ms,
             goodput_per_s_recent: recent.goodput_per_s,
@@ -111,7 +123,13 @@ pub struct AbRow {
 }
 
 /// The rows of the A/B table, in order.
-pub static AB_ROWS: [AbRow; 6] = [
+pub static AB_ROWS: [AbRow; 7] = [
+    AbRow {
+        label: "failed (users), last 10 s",
+        id: "failed",
+        pick: |f| f.users_failed_recent,
+        show: |v| format!("{:.1} %", 100.0 * v),
+    },
     AbRow {
         label: "5xx, last 10 s",
         id: "5xx",

@@ -225,6 +225,8 @@ fn dependencies(snap: &Snapshot, flow: &Flow, layout: Layout) -> Html {
     let db_busy = snap.db_concurrency as f64 / snap.db_cores.max(1) as f64;
     let db_state = if has(FaultKind::DbSlow) {
         "slow queries (missing index)"
+    } else if db_busy >= 1.0 {
+        "overloaded: every core busy"
     } else {
         "healthy"
     };
@@ -250,6 +252,15 @@ fn dependencies(snap: &Snapshot, flow: &Flow, layout: Layout) -> Html {
     }
 }
 
+/// The balancer's lines: how many instances are in rotation, and whether it fails open.
+fn balancer_lines(snap: &Snapshot, in_rotation: usize) -> Vec<String> {
+    let mut lines = vec![format!("{in_rotation} in rotation")];
+    if snap.failing_open {
+        lines.push("failing open".into());
+    }
+    lines
+}
+
 /// The architecture view of `snap`.
 pub fn view(snap: &Snapshot, flow: &Flow) -> Html {
     let layout = Layout::of(snap.instances.len().max(1));
@@ -264,7 +275,7 @@ pub fn view(snap: &Snapshot, flow: &Flow) -> Html {
              aria-label="Architecture: clients, load balancer, instances, cache, database and payment gateway">
             { flows(snap, flow, layout) }
             { boxed(4.0, mid - 30.0, 86.0, 60.0, "Clients", "clients", vec![format!("{:.0} req/s", flow.arrivals_per_s)]) }
-            { boxed(LB_X, mid - 30.0, 100.0, 60.0, "Load balancer", "lb", vec![format!("{in_rotation} in rotation")]) }
+            { boxed(LB_X, mid - 30.0, 100.0, 60.0, "Load balancer", if snap.failing_open { "bad" } else { "lb" }, balancer_lines(snap, in_rotation)) }
             { for (0..snap.instances.len()).map(|i| instance(snap, layout, i)) }
             { dependencies(snap, flow, layout) }
         </svg>

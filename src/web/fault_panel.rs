@@ -10,7 +10,7 @@ use super::{App, Msg};
 use crate::app::embed::Panel;
 use crate::app::faults::FAULT_BUTTONS;
 use crate::app::page::Action;
-use outage_lab_engine::config::kind_name;
+use crate::app::words::fault_name;
 
 /// The panel, unless hidden or locked.
 pub fn view(app: &App, link: &Scope<App>) -> Html {
@@ -57,7 +57,7 @@ pub fn view(app: &App, link: &Scope<App>) -> Html {
                 <p class="error" role="alert" data-testid="fault-error">{ p }</p>
             }
             if !snap.active_faults.is_empty() {
-                <p class="small" data-testid="active-faults">{ format!("Active now: {}", snap.active_faults.iter().map(|k| kind_name(*k)).collect::<Vec<_>>().join(", ")) }</p>
+                <p class="small" data-testid="active-faults">{ format!("Active now: {}", snap.active_faults.iter().map(|k| fault_name(*k)).collect::<Vec<_>>().join(", ")) }</p>
             }
         </section>
     }

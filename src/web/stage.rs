@@ -13,7 +13,9 @@ use super::{architecture, App, Msg};
 use crate::app::embed::Panel;
 use crate::app::page::Action;
 use crate::app::presets::preset;
-use crate::app::readouts::{difference_text, latency_text, Flow, Readouts, SideFigures, AB_ROWS};
+use crate::app::readouts::{
+    difference_text, latency_text, users_failed, Flow, Readouts, SideFigures, AB_ROWS,
+};
 
 /// The settings panel, if shown.
 pub fn settings(app: &App) -> Html {
@@ -106,13 +108,17 @@ fn readouts(app: &App) -> Html {
     let r = Readouts::of(sim.seconds());
     let pct = |c: &StatusCounts| format!("{:.1} %", 100.0 * c.rate_5xx());
     let firing = snap.alerts_firing.len();
+    let failed = users_failed(&r.status);
+    let threads: u32 = snap.instances.iter().map(|i| i.gauges.threads_busy).sum();
     html! {
         <section class="readouts" aria-label="Last ten seconds">
+            { readout("readout-failed", "failed (users)", format!("{:.1} %", 100.0 * failed), failed > 0.01, format!("{failed:.6}")) }
             { readout("readout-5xx", "5xx (true)", pct(&r.status), r.status.rate_5xx() > 0.01, format!("{:.6}", r.status.rate_5xx())) }
             { readout("readout-seen-5xx", "5xx (monitoring)", pct(&r.seen), false, format!("{:.6}", r.seen.rate_5xx())) }
             { readout("readout-p99", "p99", latency_text(r.p99_ms), false, format!("{:.3}", r.p99_ms)) }
             { readout("readout-goodput", "goodput", format!("{:.0}/s", r.goodput_per_s), false, format!("{:.3}", r.goodput_per_s)) }
-            { readout("readout-inflight", "in flight", snap.in_flight.to_string(), false, snap.in_flight.to_string()) }
+            { readout("readout-inflight", "requests in flight", snap.in_flight.to_string(), false, snap.in_flight.to_string()) }
+            { readout("readout-threads", "threads busy", format!("{threads}/{}", snap.max_threads as usize * snap.instances.len()), false, threads.to_string()) }
             { readout("readout-alerts", "alerts firing", firing.to_string(), firing > 0, firing.to_string()) }
         </section>
     }
@@ -146,8 +152,16 @@ fn architecture_view(app: &App) -> Html {
     let pair = &app.page.pair;
     let side = |d: &crate::app::driver::Driver| {
         let sim = d.sim();
+        let snap = sim.snapshot();
         html! {
-            <div class="architecture-scroll">{ architecture::view(&sim.snapshot(), &Flow::of(sim.seconds().last())) }</div>
+            <>
+                <div class="architecture-scroll">{ architecture::view(&snap, &Flow::of(sim.seconds().last())) }</div>
+                if snap.failing_open {
+                    <p class="small note" data-testid="failing-open">
+                        { "No instance passes its health check, so the load balancer fails open: it sends traffic to every instance anyway (the health check's “when all unhealthy: fail open”). Without it, every request would get a 503." }
+                    </p>
+                }
+            </>
         }
     };
     html! {

@@ -37,13 +37,15 @@ pub struct Snapshot {
     pub db_concurrency: u32,
     /// Every instance, in order.
     pub instances: Vec<InstanceView>,
-    /// Attempts in the system now.
+    /// Attempts in the system now (a client still waiting for each).
     pub in_flight: u64,
+    /// The balancer is failing open: no instance is in rotation, so it sends traffic to all.
+    pub failing_open: bool,
     /// Outcomes so far, by true status.
     pub status: StatusCounts,
     /// Alerts firing now.
     pub alerts_firing: Vec<AlertRule>,
-    /// Faults active now, by their scenario name (e.g. `db_slow`).
+    /// Faults active now, by kind.
     pub active_faults: Vec<crate::scenario::FaultKind>,
 }
 

@@ -8,8 +8,7 @@ impl Simulation {
     pub(super) fn pick_instance(&mut self) -> Option<usize> {
         let n = self.instances.len();
         let start = self.round_robin_next % n;
-        let fail_open = self.cfg.health_check.is_some_and(|h| h.fail_open)
-            && self.instances.iter().all(|i| !i.in_rotation);
+        let fail_open = self.failing_open();
         let mut candidates = (0..n)
             .map(|k| (start + k) % n)
             .filter(|&i| fail_open || self.instances[i].in_rotation);
@@ -19,6 +18,13 @@ impl Simulation {
         }?;
         self.round_robin_next = (chosen + 1) % n;
         Some(chosen)
+    }
+
+    /// Whether the balancer is failing open: every instance is out of rotation and the health
+    /// check's policy sends traffic to all of them anyway.
+    pub(super) fn failing_open(&self) -> bool {
+        self.cfg.health_check.is_some_and(|h| h.fail_open)
+            && self.instances.iter().all(|i| !i.in_rotation)
     }
 
     pub(super) fn route(&mut self, a: AttemptRef) {

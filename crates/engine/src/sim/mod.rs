@@ -404,6 +404,7 @@ impl Simulation {
                 })
                 .collect(),
             in_flight: self.in_flight,
+            failing_open: self.failing_open(),
             status: self.recorder.status,
             alerts_firing: AlertRule::ALL
                 .into_iter()

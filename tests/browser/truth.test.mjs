@@ -1,0 +1,90 @@
+// The screen tells the truth at the moments that teach: the headline counts what users
+// experienced, stuck threads show beside requests in flight, an overloaded database is not
+// called healthy, faults are named in words, and a balancer failing open says so.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { serveStatic, launchBrowser, openPage, knobControl } from './harness.mjs';
+
+let server, browser;
+before(async () => {
+  server = await serveStatic();
+  browser = await launchBrowser();
+});
+after(async () => {
+  await browser?.close();
+  await server?.close();
+});
+
+async function open(query) {
+  const errors = [];
+  const page = await openPage(browser.context, `${server.url}${query}`, errors);
+  await page.getByTestId('play').waitFor();
+  return { page, errors };
+}
+
+/** Plays until the clock passes `t` seconds, then pauses. */
+async function playTo(page, t) {
+  await page.getByTestId('play').click();
+  await page.waitForFunction(
+    (t) => Number(document.querySelector('[data-testid=clock]').dataset.nowS) >= t, t, { timeout: 90_000 });
+  await page.getByTestId('play').click();
+  await page.waitForFunction(() => document.querySelector('[data-testid=clock]').dataset.playing === 'false');
+}
+
+const value = async (page, id) => Number(await page.getByTestId(id).getAttribute('data-value'));
+
+test('in a hang, the headline counts the users whose requests timed out, and the stuck threads', async () => {
+  const { page, errors } = await open('?v=2&preset=upstream-hang&speed=50');
+  await playTo(page, 100);
+  const failed = await value(page, 'readout-failed');
+  const fiveXx = await value(page, 'readout-5xx');
+  assert.ok(failed > fiveXx + 0.05, `users failed ${failed} vs 5xx ${fiveXx}: client timeouts count`);
+  assert.ok(await value(page, 'readout-goodput') < 50, 'almost nothing succeeds');
+  assert.ok(failed > 0.8, `the headline says most users fail: ${failed}`);
+  assert.ok(await value(page, 'readout-threads') >= 700, 'the stuck threads are in the headline');
+  assert.match(await page.getByTestId('readout-threads').textContent(), /\/800/);
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
+test('faults are named in words, in "Active now" and on the chart bands', async () => {
+  const { page, errors } = await open('?v=2&preset=seed-incident&speed=50');
+  await playTo(page, 65);
+  const active = await page.getByTestId('active-faults').textContent();
+  assert.match(active, /Missing index/);
+  assert.doesNotMatch(active, /db_slow/);
+  const [file] = await Promise.all([page.waitForEvent('download'), page.getByTestId('svg-status').click()]);
+  const chunks = [];
+  for await (const c of await file.createReadStream()) chunks.push(c);
+  const svg = Buffer.concat(chunks).toString('utf8');
+  assert.match(svg, />Missing index<\/text>/);
+  assert.doesNotMatch(svg, /db_slow/);
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
+test('an overloaded database is not called healthy', async () => {
+  const { page, errors } = await open('?v=2&preset=baseline&speed=10');
+  for (const [id, v] of [['knob-traffic-rate', '2000'], ['knob-database-cores', '1']]) {
+    const field = await knobControl(page, id);
+    await field.fill(v);
+    await field.press('Enter');
+  }
+  await playTo(page, 4);
+  const db = page.getByTestId('database');
+  assert.match(await db.textContent(), /overloaded: every core busy/);
+  assert.doesNotMatch(await db.textContent(), /healthy/);
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
+test('a balancer failing open says so, and why traffic still flows with 0 in rotation', async () => {
+  const { page, errors } = await open('?v=2&preset=seed-incident-fixed&speed=50');
+  await page.getByTestId('play').click();
+  await page.getByTestId('failing-open').waitFor({ timeout: 90_000 });
+  await page.getByTestId('play').click();
+  assert.match(await page.getByTestId('failing-open').textContent(), /fails open/);
+  assert.match(await page.locator('svg.architecture').textContent(), /0 in rotation\s*failing open/);
+  assert.deepEqual(errors, []);
+  await page.close();
+});
