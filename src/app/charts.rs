@@ -134,20 +134,28 @@ pub static CHARTS: &[ChartSpec] = &[
         right: None,
         series: &[
             Series {
-                label: "p50",
+                label: "p99 of successes",
                 color: OK,
                 dash: &[],
                 width: 2.0,
                 axis: Axis::Left,
-                value: |r| r.latency_p50_ms,
+                value: |r| r.latency_ok_p99_ms.unwrap_or(f64::NAN),
             },
             Series {
-                label: "p99",
+                label: "p99 of failures",
                 color: RED,
                 dash: &[6.0, 3.0],
                 width: 2.0,
                 axis: Axis::Left,
-                value: |r| r.latency_p99_ms,
+                value: |r| r.latency_failed_p99_ms.unwrap_or(f64::NAN),
+            },
+            Series {
+                label: "oldest in flight",
+                color: PURPLE,
+                dash: &[2.0, 2.0],
+                width: 1.5,
+                axis: Axis::Left,
+                value: |r| r.oldest_in_flight_ms.unwrap_or(f64::NAN),
             },
         ],
     },
@@ -323,8 +331,10 @@ fn columns(
     for r in rows {
         let x = ((r.t_s as f64) / per_px).floor();
         let v = (series.value)(r);
+        // A second without a value (nothing succeeded, say) is NaN: a gap in the line, never
+        // a zero; a column keeps the largest value it has.
         match out.last_mut() {
-            Some(last) if last.0 == x => last.1 = last.1.max(v),
+            Some(last) if last.0 == x => last.1 = if last.1.is_nan() { v } else { last.1.max(v) },
             _ => out.push((x, v)),
         }
     }
@@ -578,20 +588,23 @@ impl Plot {
         let px = self.plot_w.round() as usize;
         for s in spec.series {
             let points = columns(data.rows, s, px, self.duration_s);
-            if points.is_empty() {
-                continue;
+            // Runs of seconds with a value, each its own line: no value is a gap.
+            for run in points
+                .split(|(_, v)| v.is_nan())
+                .filter(|run| !run.is_empty())
+            {
+                let path: Vec<(f64, f64)> = run
+                    .iter()
+                    .map(|(x, v)| {
+                        let y = match s.axis {
+                            Axis::Left => self.y_left(*v),
+                            Axis::Right => self.y_right(*v),
+                        };
+                        (self.left + x + 0.5, y)
+                    })
+                    .collect();
+                p.line(&path, s.color, s.width, s.dash);
             }
-            let path: Vec<(f64, f64)> = points
-                .iter()
-                .map(|(x, v)| {
-                    let y = match s.axis {
-                        Axis::Left => self.y_left(*v),
-                        Axis::Right => self.y_right(*v),
-                    };
-                    (self.left + x + 0.5, y)
-                })
-                .collect();
-            p.line(&path, s.color, s.width, s.dash);
         }
     }
 }

@@ -16,10 +16,22 @@ pub struct Readouts {
     pub status: outage_lab_engine::metrics::StatusCounts,
     /// Outcomes as monitoring saw them.
     pub seen: outage_lab_engine::metrics::StatusCounts,
-    /// The worst per-second p99, in milliseconds.
-    pub p99_ms: f64,
+    /// The worst per-second p99 of successful answers, in milliseconds; `None` when nothing
+    /// succeeded (a total outage must not read as fast).
+    pub p99_ok_ms: Option<f64>,
+    /// The worst per-second p99 of failed answers (client timeouts included), in milliseconds;
+    /// `None` when nothing failed.
+    pub p99_failed_ms: Option<f64>,
+    /// How long the oldest attempt still in flight has waited, at the last second, in
+    /// milliseconds; `None` when none is.
+    pub oldest_in_flight_ms: Option<f64>,
     /// Mean successful user requests per second.
     pub goodput_per_s: f64,
+}
+
+/// The largest of the values there are, or `None` when there are none.
+fn worst(values: impl Iterator<Item = Option<f64>>) -> Option<f64> {
+    values.flatten().reduce(f64::max)
 }
 
 /// The share of outcomes users saw fail: every answer but a 200, client timeouts included
@@ -40,7 +52,9 @@ impl Readouts {
         Readouts {
             status: window.status(),
             seen: window.status_seen(),
-            p99_ms: recent.iter().map(|r| r.latency_p99_ms).fold(0.0, f64::max),
+            p99_ok_ms: worst(recent.iter().map(|r| r.latency_ok_p99_ms)),
+            p99_failed_ms: worst(recent.iter().map(|r| r.latency_failed_p99_ms)),
+            oldest_in_flight_ms: recent.last().and_then(|r| r.oldest_in_flight_ms),
             goodput_per_s: recent.iter().map(|r| r.goodput).sum::<u64>() as f64 / n,
         }
     }
@@ -81,8 +95,12 @@ pub struct SideFigures {
     pub users_failed_recent: f64,
     /// Share of 5xx over the last ten seconds.
     pub rate_5xx_recent: f64,
-    /// Worst per-second p99 over the last ten seconds, in milliseconds.
-    pub p99_ms_recent: f64,
+    /// Worst per-second p99 of successes over the last ten seconds, in milliseconds; NaN when
+    /// nothing succeeded (shown as "–").
+    pub p99_ok_ms_recent: f64,
+    /// Worst per-second p99 of failures over the last ten seconds, in milliseconds; NaN when
+    /// nothing failed.
+    pub p99_failed_ms_recent: f64,
     /// Successful user requests per second over the last ten seconds.
     pub goodput_per_s_recent: f64,
     /// Share of 5xx over the whole run so far.
@@ -101,7 +119,8 @@ impl SideFigures {
         SideFigures {
             users_failed_recent: users_failed(&recent.status),
             rate_5xx_recent: recent.status.rate_5xx(),
-            p99_ms_recent: recent.p99_ms,
+            p99_ok_ms_recent: recent.p99_ok_ms.unwrap_or(f64::NAN),
+            p99_failed_ms_recent: recent.p99_failed_ms.unwrap_or(f64::NAN),
             goodput_per_s_recent: recent.goodput_per_s,
             rate_5xx_run: Window::last(rows, rows.len()).error_rate_5xx(),
             requests_run: rows.iter().map(|r| r.requests).sum::<u64>() as f64,
@@ -123,7 +142,7 @@ pub struct AbRow {
 }
 
 /// The rows of the A/B table, in order.
-pub static AB_ROWS: [AbRow; 7] = [
+pub static AB_ROWS: [AbRow; 8] = [
     AbRow {
         label: "failed (users), last 10 s",
         id: "failed",
@@ -137,10 +156,16 @@ pub static AB_ROWS: [AbRow; 7] = [
         show: |v| format!("{:.1} %", 100.0 * v),
     },
     AbRow {
-        label: "p99, last 10 s",
+        label: "p99 of successes, last 10 s",
         id: "p99",
-        pick: |f| f.p99_ms_recent,
-        show: |v| format!("{v:.0} ms"),
+        pick: |f| f.p99_ok_ms_recent,
+        show: latency_or_dash,
+    },
+    AbRow {
+        label: "p99 of failures, last 10 s",
+        id: "p99-failed",
+        pick: |f| f.p99_failed_ms_recent,
+        show: latency_or_dash,
     },
     AbRow {
         label: "goodput, last 10 s",
@@ -168,9 +193,13 @@ pub static AB_ROWS: [AbRow; 7] = [
     },
 ];
 
-/// The difference B − A as the table writes it: a sign (none for zero) and the row's format.
+/// The difference B − A as the table writes it: a sign (none for zero) and the row's format;
+/// "–" when either side has no value.
 pub fn difference_text(row: &AbRow, a: f64, b: f64) -> String {
     let diff = b - a;
+    if diff.is_nan() {
+        return "–".into();
+    }
     let sign = if diff > 0.0 {
         "+"
     } else if diff < 0.0 {
@@ -179,6 +208,15 @@ pub fn difference_text(row: &AbRow, a: f64, b: f64) -> String {
         ""
     };
     format!("{sign}{}", (row.show)(diff.abs()))
+}
+
+/// A latency as [`latency_text`] writes it, or "–" for none (NaN).
+pub fn latency_or_dash(ms: f64) -> String {
+    if ms.is_nan() {
+        "–".into()
+    } else {
+        latency_text(ms)
+    }
 }
 
 /// A latency as the readouts write it: milliseconds below a second, else seconds.

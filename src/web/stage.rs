@@ -110,16 +110,26 @@ fn readouts(app: &App) -> Html {
     let firing = snap.alerts_firing.len();
     let failed = users_failed(&r.status);
     let threads: u32 = snap.instances.iter().map(|i| i.gauges.threads_busy).sum();
+    let ms = |v: Option<f64>| v.map_or("none".to_string(), |v| format!("{v:.3}"));
+    let latency = |v: Option<f64>| v.map_or("–".to_string(), latency_text);
     html! {
         <section class="readouts" aria-label="Last ten seconds">
-            { readout("readout-failed", "failed (users)", format!("{:.1} %", 100.0 * failed), failed > 0.01, format!("{failed:.6}")) }
-            { readout("readout-5xx", "5xx (true)", pct(&r.status), r.status.rate_5xx() > 0.01, format!("{:.6}", r.status.rate_5xx())) }
-            { readout("readout-seen-5xx", "5xx (monitoring)", pct(&r.seen), false, format!("{:.6}", r.seen.rate_5xx())) }
-            { readout("readout-p99", "p99", latency_text(r.p99_ms), false, format!("{:.3}", r.p99_ms)) }
-            { readout("readout-goodput", "goodput", format!("{:.0}/s", r.goodput_per_s), false, format!("{:.3}", r.goodput_per_s)) }
-            { readout("readout-inflight", "requests in flight", snap.in_flight.to_string(), false, snap.in_flight.to_string()) }
-            { readout("readout-threads", "threads busy", format!("{threads}/{}", snap.max_threads as usize * snap.instances.len()), false, threads.to_string()) }
-            { readout("readout-alerts", "alerts firing", firing.to_string(), firing > 0, firing.to_string()) }
+            <div class="readout-group" role="group" aria-label="What users experienced">
+                <h3 class="readout-heading">{ "Users" }</h3>
+                { readout("readout-failed", "failed", format!("{:.1} %", 100.0 * failed), failed > 0.01, format!("{failed:.6}")) }
+                { readout("readout-goodput", "goodput", format!("{:.0}/s", r.goodput_per_s), false, format!("{:.3}", r.goodput_per_s)) }
+                { readout("readout-p99", "p99 of successes", latency(r.p99_ok_ms), false, ms(r.p99_ok_ms)) }
+                { readout("readout-p99-failed", "p99 of failures", latency(r.p99_failed_ms), false, ms(r.p99_failed_ms)) }
+                { readout("readout-oldest", "oldest waiting", latency(r.oldest_in_flight_ms), r.oldest_in_flight_ms.is_some_and(|v| v >= 5_000.0), ms(r.oldest_in_flight_ms)) }
+            </div>
+            <div class="readout-group" role="group" aria-label="What the service and its monitoring saw">
+                <h3 class="readout-heading">{ "Service" }</h3>
+                { readout("readout-5xx", "5xx (true)", pct(&r.status), r.status.rate_5xx() > 0.01, format!("{:.6}", r.status.rate_5xx())) }
+                { readout("readout-seen-5xx", "5xx (monitoring)", pct(&r.seen), false, format!("{:.6}", r.seen.rate_5xx())) }
+                { readout("readout-inflight", "requests in flight", snap.in_flight.to_string(), false, snap.in_flight.to_string()) }
+                { readout("readout-threads", "threads busy", format!("{threads}/{}", snap.max_threads as usize * snap.instances.len()), false, threads.to_string()) }
+                { readout("readout-alerts", "alerts firing", firing.to_string(), firing > 0, firing.to_string()) }
+            </div>
         </section>
     }
 }

@@ -88,3 +88,22 @@ test('a balancer failing open says so, and why traffic still flows with 0 in rot
   assert.deepEqual(errors, []);
   await page.close();
 });
+
+test('in a total outage latency is not zero: p99 of successes reads "–", failures and the oldest wait show', async () => {
+  const { page, errors } = await open('?v=2&preset=upstream-hang&speed=50');
+  await playTo(page, 100);
+  assert.ok(await value(page, 'readout-goodput') < 1, 'nothing succeeds');
+  assert.equal(await page.getByTestId('readout-p99').getAttribute('data-value'), 'none');
+  assert.match(await page.getByTestId('readout-p99').textContent(), /–/);
+  assert.doesNotMatch(await page.getByTestId('readout-p99').textContent(), /0 ms/);
+  assert.ok(await value(page, 'readout-p99-failed') > 0, 'failures have a latency');
+  const oldest = await value(page, 'readout-oldest');
+  assert.ok(oldest >= 10_000, `requests have waited for seconds: ${oldest} ms`);
+  // In A/B the broken side does not read as faster: both sides say "–" for successes.
+  await page.getByTestId('compare').click();
+  await page.getByTestId('ab-summary').waitFor();
+  assert.match(await page.getByTestId('ab-p99-a').textContent(), /–/);
+  assert.match(await page.getByTestId('ab-p99-failed-a').textContent(), /s$/);
+  assert.deepEqual(errors, []);
+  await page.close();
+});

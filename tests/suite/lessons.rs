@@ -413,3 +413,55 @@ fn errors_of_a_non_critical_endpoint_warn_instead_of_paging() {
     assert_eq!(warn.severity, Severity::Warn);
     assert!(warn.fired_s > 60, "{warn:?}");
 }
+
+#[test]
+fn a_total_outage_does_not_read_as_fast_successes_and_failures_have_their_own_latency() {
+    let (sim, _) = run(bundled("upstream-hang"));
+    for r in sim.seconds() {
+        assert_eq!(
+            r.latency_ok_p99_ms.is_some(),
+            r.status.ok_200 > 0,
+            "second {}: a p99 of successes exactly when something succeeded",
+            r.t_s
+        );
+        assert_eq!(
+            r.latency_failed_p99_ms.is_some(),
+            r.status.failures() > 0,
+            "second {}",
+            r.t_s
+        );
+        assert_eq!(
+            r.oldest_in_flight_ms.is_some(),
+            r.in_flight > 0,
+            "second {}",
+            r.t_s
+        );
+    }
+    // Deep in the hang nothing succeeds, the failures are client timeouts at 30 s, and the
+    // oldest waiting request has waited about as long.
+    let deep: Vec<_> = sim
+        .seconds()
+        .iter()
+        .filter(|r| (100..=170).contains(&r.t_s))
+        .collect();
+    assert!(
+        deep.iter().all(|r| r.latency_ok_p99_ms.is_none()),
+        "nothing succeeds"
+    );
+    let failed_p99 = deep
+        .iter()
+        .filter_map(|r| r.latency_failed_p99_ms)
+        .fold(0.0, f64::max);
+    assert!(
+        failed_p99 >= 29_000.0,
+        "failures take the client's 30 s: {failed_p99}"
+    );
+    let oldest = deep
+        .iter()
+        .filter_map(|r| r.oldest_in_flight_ms)
+        .fold(0.0, f64::max);
+    assert!(
+        (25_000.0..=30_001.0).contains(&oldest),
+        "the oldest waits up to the timeout: {oldest}"
+    );
+}

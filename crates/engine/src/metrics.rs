@@ -222,6 +222,15 @@ pub struct SecondMetrics {
     pub latency_p99_ms: f64,
     /// Largest latency, in milliseconds.
     pub latency_max_ms: f64,
+    /// 99th percentile latency of the successful outcomes (200), in milliseconds; `None` when
+    /// nothing succeeded this second (a total outage must not read as fast).
+    pub latency_ok_p99_ms: Option<f64>,
+    /// 99th percentile latency of the failed outcomes (every answer but a 200, client timeouts
+    /// included), in milliseconds; `None` when nothing failed this second.
+    pub latency_failed_p99_ms: Option<f64>,
+    /// How long the oldest attempt still waiting for its outcome has waited, at the end of the
+    /// second, in milliseconds; `None` when none is in flight.
+    pub oldest_in_flight_ms: Option<f64>,
     /// Worker threads busy, all instances.
     pub threads_busy: u32,
     /// Accept-queue length, all instances.
@@ -435,6 +444,8 @@ pub struct Gauges {
     pub db_concurrency: u32,
     /// Attempts in the system.
     pub in_flight: u64,
+    /// How long the oldest attempt waiting for its outcome has waited, if one is.
+    pub oldest_in_flight: Option<SimDuration>,
     /// Instances whose breaker is OPEN.
     pub breakers_open: u32,
     /// Instances whose breaker is HALF_OPEN.
@@ -448,6 +459,9 @@ pub struct Recorder {
     pub rows: Vec<SecondMetrics>,
     pub(crate) current: SecondMetrics,
     pub(crate) second_latency: Histogram,
+    /// This second's latencies of successes and of failures, apart.
+    pub(crate) second_latency_ok: Histogram,
+    pub(crate) second_latency_failed: Histogram,
     pub(crate) second_pool_wait_us: u128,
     pub(crate) second_pool_grants: u64,
 
@@ -482,6 +496,8 @@ impl Recorder {
             rows: Vec::new(),
             current: SecondMetrics::default(),
             second_latency: Histogram::new(),
+            second_latency_ok: Histogram::new(),
+            second_latency_failed: Histogram::new(),
             second_pool_wait_us: 0,
             second_pool_grants: 0,
             run_latency: Histogram::new(),
@@ -569,6 +585,11 @@ impl Recorder {
             self.current.status_seen_noncritical.add(seen);
         }
         self.second_latency.record(latency.as_micros());
+        if status == Status::Ok200 {
+            self.second_latency_ok.record(latency.as_micros());
+        } else {
+            self.second_latency_failed.record(latency.as_micros());
+        }
         self.run_latency.record(latency.as_micros());
         self.sojourn_us += latency.as_micros() as u128;
     }
@@ -666,6 +687,7 @@ impl Recorder {
             instances,
             db_concurrency,
             in_flight,
+            oldest_in_flight,
             breakers_open,
             breakers_half_open,
         } = gauges;
@@ -679,6 +701,14 @@ impl Recorder {
         row.latency_p99_ms = ms(self.second_latency.quantile_us(0.99));
         row.latency_max_ms = ms(self.second_latency.max_us());
         self.second_latency.reset();
+        let p99 = |h: &mut Histogram| {
+            let p = (h.count() > 0).then(|| ms(h.quantile_us(0.99)));
+            h.reset();
+            p
+        };
+        row.latency_ok_p99_ms = p99(&mut self.second_latency_ok);
+        row.latency_failed_p99_ms = p99(&mut self.second_latency_failed);
+        row.oldest_in_flight_ms = oldest_in_flight.map(|d| ms(d.as_micros()));
         row.pool_wait_ms_mean = if self.second_pool_grants == 0 {
             0.0
         } else {

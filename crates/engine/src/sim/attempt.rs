@@ -207,3 +207,16 @@ impl Simulation {
         self.push_log(event);
     }
 }
+
+impl Simulation {
+    /// How long the oldest attempt still waiting for its outcome has waited (one pass over the
+    /// attempts alive, once a virtual second).
+    pub(super) fn oldest_in_flight(&self) -> Option<SimDuration> {
+        self.attempts
+            .iter()
+            .filter(|(_, a)| a.outcome.is_none())
+            .map(|(_, a)| a.arrived_at)
+            .min()
+            .map(|t| self.now.since(t))
+    }
+}

@@ -494,6 +494,7 @@ impl Simulation {
                     instances: self.instance_gauges(),
                     db_concurrency: self.db.running(),
                     in_flight: self.in_flight,
+                    oldest_in_flight: self.oldest_in_flight(),
                     breakers_open: count(BreakerState::Open),
                     breakers_half_open: count(BreakerState::HalfOpen),
                 };
