@@ -52,7 +52,7 @@ pub static PRESETS: &[Preset] = &[
         id: "seed-incident-fixed",
         title: "Black Friday: pool exhaustion, fixed",
         scenario_json: include_str!("../../scenarios/seed-incident-fixed.json"),
-        watch: "The same slow queries. Requests that need the database fail fast with 500 after 5 s, threads stay free, and cache hits keep being served: most requests still succeed.",
+        watch: "The same slow queries. Requests that need the database now fail with 500 within about 15 s (a 5 s connection timeout, then a 10 s statement timeout) instead of waiting forever, so the threads never run out and cache hits keep being served: about 80 % of requests still succeed. Caveat: the deep health check watches a database every instance shares, so it fails on all of them at once, and the load balancer keeps serving only because it fails open. A deep check on a shared dependency can take the whole fleet out of rotation.",
         fix: "Set the connection timeout back to none to see the wall of failures return.",
         fix_knobs: &[
             "db_pool.max_size",

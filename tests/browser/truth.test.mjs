@@ -107,3 +107,21 @@ test('in a total outage latency is not zero: p99 of successes reads "–", failu
   assert.deepEqual(errors, []);
   await page.close();
 });
+
+test('the fixed Black Friday lesson says what its run shows, caveat on the shared deep check included', async () => {
+  const { page, errors } = await open('?v=2&preset=seed-incident-fixed&speed=50');
+  const lesson = await page.getByTestId('lesson').textContent();
+  assert.match(lesson, /fail with 500 within about 15 s \(a 5 s connection timeout, then a 10 s statement timeout\)/);
+  assert.match(lesson, /about 80 % of requests still succeed/);
+  assert.match(lesson, /fails open/);
+  assert.match(lesson, /shared dependency can take the whole fleet out of rotation/);
+  await playTo(page, 100);
+  const failedP99 = await value(page, 'readout-p99-failed');
+  assert.ok(failedP99 >= 4_500 && failedP99 <= 16_500, `failures come within the 5 s + 10 s timeouts: ${failedP99} ms`);
+  const failed = await value(page, 'readout-failed');
+  assert.ok(failed > 0.1 && failed < 0.3, `about 80 % succeed: ${failed} failed`);
+  assert.ok(await value(page, 'readout-threads') < 800, 'the threads never run out');
+  assert.ok(await page.getByTestId('failing-open').isVisible(), 'the balancer fails open, on screen');
+  assert.deepEqual(errors, []);
+  await page.close();
+});
