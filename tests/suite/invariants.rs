@@ -252,6 +252,37 @@ prop_compose! {
     }
 }
 
+/// When to run `check_invariants`, which walks every attempt slot: as many as were ever alive
+/// at once (the storage keeps its slots after a burst). After every event while that peak is
+/// small; otherwise every 1 009th event (a prime, so it drifts over the event kinds) or every
+/// `peak`-th, whichever is rarer, so checking costs O(1) per event amortized and a random case
+/// that once had 300 000 attempts alive cannot take minutes once they are gone.
+struct CheckCadence {
+    next: u64,
+    peak_alive: usize,
+}
+
+impl CheckCadence {
+    fn new() -> CheckCadence {
+        CheckCadence {
+            next: 0,
+            peak_alive: 0,
+        }
+    }
+
+    fn due(&mut self, events: u64, alive: usize) -> bool {
+        self.peak_alive = self.peak_alive.max(alive);
+        if self.peak_alive < 256 {
+            return true;
+        }
+        if events < self.next {
+            return false;
+        }
+        self.next = events + 1009.max(self.peak_alive as u64);
+        true
+    }
+}
+
 /// Whether validation takes `scenario` or refuses it only for the work model's limits (stacked
 /// random spikes can exceed the arrival-rate limit; such cases are skipped, not failed).
 fn within_work_limits(scenario: &Scenario) -> bool {
@@ -278,13 +309,12 @@ proptest! {
         let mut sim = Simulation::new(config);
         let mut last = sim.now();
         let mut n = 0u64;
+        let mut cadence = CheckCadence::new();
         while let Some(t) = sim.step() {
             prop_assert!(t >= last, "seed {seed}: clock went back from {last} to {t}");
             last = t;
             n += 1;
-            // The check costs O(attempts alive): after every event while few are alive, and
-            // every 1 009th event (a prime, so it drifts over the event kinds) in heavy runs.
-            if sim.attempts_alive() < 256 || n.is_multiple_of(1009) {
+            if cadence.due(n, sim.attempts_alive()) {
                 if let Err(broken) = sim.check_invariants() {
                     prop_assert!(false, "seed {seed} at {t}: {broken}");
                 }
@@ -331,8 +361,9 @@ proptest! {
         if let Err(broken) = sim.check_invariants() {
             prop_assert!(false, "seed {seed} right after reconfiguring: {broken}");
         }
+        let mut cadence = CheckCadence::new();
         while let Some(t) = sim.step() {
-            if sim.attempts_alive() < 256 || sim.events().is_multiple_of(1009) {
+            if cadence.due(sim.events(), sim.attempts_alive()) {
                 if let Err(broken) = sim.check_invariants() {
                     prop_assert!(false, "seed {seed} at {t}: {broken}");
                 }
