@@ -73,6 +73,16 @@ pub struct Flow {
     pub upstream_calls: u64,
     /// Gateway calls over the last second that failed.
     pub upstream_failures: u64,
+    /// Each instance's answers over the last second and how many were 5xx.
+    pub instance_answers: Vec<(u32, u32)>,
+}
+
+impl Flow {
+    /// Instance `i`'s share of 5xx answers over the last second, if it answered any.
+    pub fn instance_5xx(&self, i: usize) -> Option<f64> {
+        let (answers, failed) = *self.instance_answers.get(i)?;
+        (answers > 0).then(|| failed as f64 / answers as f64)
+    }
 }
 
 impl Flow {
@@ -84,6 +94,12 @@ impl Flow {
             db_queries_per_s: last.map_or(0.0, |r| r.db_queries as f64),
             upstream_calls: last.map_or(0, |r| r.upstream_calls),
             upstream_failures: last.map_or(0, |r| r.upstream_failures),
+            instance_answers: last.map_or(Vec::new(), |r| {
+                r.instances
+                    .iter()
+                    .map(|g| (g.answers, g.answers_5xx))
+                    .collect()
+            }),
         }
     }
 }

@@ -142,7 +142,7 @@ fn upstream_state(has: impl Fn(FaultKind) -> bool) -> &'static str {
 }
 
 /// One instance's row: its state, gauges (accept queue, threads, pool), waiters and breaker light.
-fn instance(snap: &Snapshot, layout: Layout, i: usize) -> Html {
+fn instance(snap: &Snapshot, flow: &Flow, layout: Layout, i: usize) -> Html {
     let inst = &snap.instances[i];
     let (inst_h, compact) = (layout.inst_h, layout.compact);
     let y = layout.row_y(i);
@@ -168,15 +168,22 @@ fn instance(snap: &Snapshot, layout: Layout, i: usize) -> Html {
         Some(BreakerState::HalfOpen) => ("light half", "H", "breaker half-open"),
     };
     let row = if compact { inst_h / 3.0 - 2.0 } else { 12.0 };
+    let errors = flow.instance_5xx(i);
+    let errors_text = errors.map_or("no answers".to_string(), |e| {
+        format!("5xx {:.0} %", 100.0 * e)
+    });
+    let failing = errors.is_some_and(|e| e > 0.05);
     let gx = INST_X + 92.0;
     let gw = 150.0;
     html! {
         <g class={class} data-testid={format!("instance-{i}")} data-breaker={light_words}>
-            <title>{ format!("instance {i}: {state}, {light_words}") }</title>
+            <title>{ format!("instance {i}: {state}, {light_words}, {errors_text} over the last second") }</title>
             <rect x={INST_X.to_string()} y={y.to_string()} width={INST_W.to_string()} height={inst_h.to_string()} rx="6" class="instance-box" />
             <text x={(INST_X + 8.0).to_string()} y={(y + 14.0).to_string()} class="node-title">{ format!("instance {i}") }</text>
             if !compact {
                 <text x={(INST_X + 8.0).to_string()} y={(y + 28.0).to_string()} class="node-line">{ state }</text>
+                <text x={(INST_X + 8.0).to_string()} y={(y + 42.0).to_string()}
+                      class={classes!("node-line", failing.then_some("failing"))} data-testid={format!("instance-{i}-errors")}>{ &errors_text }</text>
             }
             { gauge(gx, y + 3.0, gw, row, g.accept_queue, snap.accept_queue, "queue") }
             { gauge(gx, y + 3.0 + (row + 3.0), gw, row, g.threads_busy, Some(snap.max_threads), "threads") }
@@ -276,7 +283,7 @@ pub fn view(snap: &Snapshot, flow: &Flow) -> Html {
             { flows(snap, flow, layout) }
             { boxed(4.0, mid - 30.0, 86.0, 60.0, "Clients", "clients", vec![format!("{:.0} req/s", flow.arrivals_per_s)]) }
             { boxed(LB_X, mid - 30.0, 100.0, 60.0, "Load balancer", if snap.failing_open { "bad" } else { "lb" }, balancer_lines(snap, in_rotation)) }
-            { for (0..snap.instances.len()).map(|i| instance(snap, layout, i)) }
+            { for (0..snap.instances.len()).map(|i| instance(snap, flow, layout, i)) }
             { dependencies(snap, flow, layout) }
         </svg>
     }

@@ -465,3 +465,36 @@ fn a_total_outage_does_not_read_as_fast_successes_and_failures_have_their_own_la
         "the oldest waits up to the timeout: {oldest}"
     );
 }
+
+#[test]
+fn each_instance_reports_its_own_answers_so_a_sick_one_stands_out() {
+    let (sim, _) = run(bundled("sick-instance"));
+    let mut answers = [(0u64, 0u64); 4];
+    for r in sim.seconds() {
+        let routed: u32 = r.instances.iter().map(|g| g.answers).sum();
+        let routed_5xx: u32 = r.instances.iter().map(|g| g.answers_5xx).sum();
+        assert!(u64::from(routed) <= r.status.total(), "second {}", r.t_s);
+        let s = &r.status;
+        let all_5xx = s.error_500 + s.bad_gateway_502 + s.unavailable_503 + s.gateway_timeout_504;
+        assert!(u64::from(routed_5xx) <= all_5xx, "second {}", r.t_s);
+        if (40..=170).contains(&r.t_s) {
+            for (sum, g) in answers.iter_mut().zip(&r.instances) {
+                sum.0 += u64::from(g.answers);
+                sum.1 += u64::from(g.answers_5xx);
+            }
+        }
+    }
+    let rate = |(n, failed): (u64, u64)| failed as f64 / n.max(1) as f64;
+    assert!(
+        rate(answers[2]) > 0.1,
+        "instance 2 fails: {}",
+        rate(answers[2])
+    );
+    for i in [0, 1, 3] {
+        assert!(
+            rate(answers[i]) < 0.01,
+            "instance {i} is healthy: {}",
+            rate(answers[i])
+        );
+    }
+}

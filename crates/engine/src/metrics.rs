@@ -193,6 +193,11 @@ pub struct InstanceGauges {
     pub in_rotation: bool,
     /// The process is down (crashed, or refusing to start).
     pub down: bool,
+    /// Outcomes of the attempts it handled during the second (in a per-second row; 0 in a
+    /// live snapshot).
+    pub answers: u32,
+    /// Of those, the 5xx answers.
+    pub answers_5xx: u32,
 }
 
 /// Everything measured in one virtual second `[t_s - 1, t_s)`; gauges are read at `t_s`.
@@ -459,6 +464,8 @@ pub struct Recorder {
     pub rows: Vec<SecondMetrics>,
     pub(crate) current: SecondMetrics,
     pub(crate) second_latency: Histogram,
+    /// This second's outcomes per instance: (answers, 5xx answers).
+    pub(crate) second_instance_answers: Vec<(u32, u32)>,
     /// This second's latencies of successes and of failures, apart.
     pub(crate) second_latency_ok: Histogram,
     pub(crate) second_latency_failed: Histogram,
@@ -496,6 +503,7 @@ impl Recorder {
             rows: Vec::new(),
             current: SecondMetrics::default(),
             second_latency: Histogram::new(),
+            second_instance_answers: Vec::new(),
             second_latency_ok: Histogram::new(),
             second_latency_failed: Histogram::new(),
             second_pool_wait_us: 0,
@@ -592,6 +600,24 @@ impl Recorder {
         }
         self.run_latency.record(latency.as_micros());
         self.sojourn_us += latency.as_micros() as u128;
+    }
+
+    /// Instance `instance` handled an attempt that ended with `status`.
+    pub fn instance_outcome(&mut self, instance: usize, status: Status) {
+        if self.second_instance_answers.len() <= instance {
+            self.second_instance_answers.resize(instance + 1, (0, 0));
+        }
+        let counts = &mut self.second_instance_answers[instance];
+        counts.0 += 1;
+        if matches!(
+            status,
+            Status::Error500
+                | Status::BadGateway502
+                | Status::Unavailable503
+                | Status::GatewayTimeout504
+        ) {
+            counts.1 += 1;
+        }
     }
 
     /// A worker took a request after it waited `wait` in the accept queue.
@@ -724,6 +750,13 @@ impl Recorder {
         }
         row.instances_in_rotation = instances.iter().filter(|g| g.in_rotation).count() as u32;
         row.instances = instances;
+        for (g, counts) in row
+            .instances
+            .iter_mut()
+            .zip(&mut self.second_instance_answers)
+        {
+            (g.answers, g.answers_5xx) = std::mem::take(counts);
+        }
         row.db_concurrency = db_concurrency;
         row.in_flight = in_flight;
         self.rows.push(row);

@@ -191,6 +191,8 @@ impl Simulation {
                 pool_waiters: i.pool.waiting(),
                 in_rotation: i.in_rotation,
                 down: i.down,
+                answers: 0,
+                answers_5xx: 0,
             })
             .collect()
     }

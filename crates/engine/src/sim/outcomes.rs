@@ -48,6 +48,7 @@ impl Simulation {
         let (request, retry_after, degraded) = (att.request, att.retry_after, att.degraded);
         if att.routed {
             self.instances[i].outstanding -= 1;
+            self.recorder.instance_outcome(i, status);
         }
         self.in_flight -= 1;
         self.recorder
