@@ -183,7 +183,7 @@ fn instance(snap: &Snapshot, flow: &Flow, layout: Layout, i: usize) -> Html {
             if !compact {
                 <text x={(INST_X + 8.0).to_string()} y={(y + 28.0).to_string()} class="node-line">{ state }</text>
                 <text x={(INST_X + 8.0).to_string()} y={(y + 42.0).to_string()}
-                      class={classes!("node-line", failing.then_some("failing"))} data-testid={format!("instance-{i}-errors")}>{ &errors_text }</text>
+                      class={classes!("node-line", failing.then_some("failing"))} data-testid={format!("errors-of-instance-{i}")}>{ &errors_text }</text>
             }
             { gauge(gx, y + 3.0, gw, row, g.accept_queue, snap.accept_queue, "queue") }
             { gauge(gx, y + 3.0 + (row + 3.0), gw, row, g.threads_busy, Some(snap.max_threads), "threads") }

@@ -130,14 +130,14 @@ test('a sick instance shows its own error rate while the others stay clean', asy
   const { page, errors } = await open('?v=2&preset=sick-instance&speed=50');
   await playTo(page, 60);
   const rate = async (i) => {
-    const text = await page.getByTestId(`instance-${i}-errors`).textContent();
+    const text = await page.getByTestId(`errors-of-instance-${i}`).textContent();
     const m = text.match(/5xx (\d+) %/);
     assert.ok(m, `instance ${i}: ${text}`);
     return Number(m[1]);
   };
   assert.ok(await rate(2) >= 10, `instance 2, cut off from its database, fails its database-bound requests: ${await rate(2)} %`);
   for (const i of [0, 1, 3]) assert.ok(await rate(i) <= 2, `instance ${i} is healthy: ${await rate(i)} %`);
-  assert.match(await page.getByTestId('instance-2-errors').getAttribute('class'), /failing/);
+  assert.match(await page.getByTestId('errors-of-instance-2').getAttribute('class'), /failing/);
   assert.deepEqual(errors, []);
   await page.close();
 });
