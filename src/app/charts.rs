@@ -46,6 +46,8 @@ pub struct ChartSpec {
     pub left_log: bool,
     /// The right axis' unit and fixed maximum, if the chart has one.
     pub right: Option<(&'static str, Option<f64>)>,
+    /// The right axis counts whole things (its ticks are whole numbers).
+    pub right_whole: bool,
     /// Its lines.
     pub series: &'static [Series],
 }
@@ -67,6 +69,7 @@ pub static CHARTS: &[ChartSpec] = &[
         left_unit: "responses/s",
         left_log: false,
         right: Some(("% 5xx", Some(100.0))),
+        right_whole: false,
         series: &[
             Series {
                 label: "200",
@@ -132,6 +135,7 @@ pub static CHARTS: &[ChartSpec] = &[
         left_unit: "ms",
         left_log: true,
         right: None,
+        right_whole: false,
         series: &[
             Series {
                 label: "p99 of successes",
@@ -165,6 +169,7 @@ pub static CHARTS: &[ChartSpec] = &[
         left_unit: "count",
         left_log: false,
         right: None,
+        right_whole: false,
         series: &[
             Series {
                 label: "threads busy",
@@ -206,6 +211,7 @@ pub static CHARTS: &[ChartSpec] = &[
         left_unit: "per second",
         left_log: false,
         right: Some(("% hits", Some(100.0))),
+        right_whole: false,
         series: &[
             Series {
                 label: "DB queries/s",
@@ -239,6 +245,7 @@ pub static CHARTS: &[ChartSpec] = &[
         left_unit: "instances",
         left_log: false,
         right: Some(("rejected/s", None)),
+        right_whole: true,
         series: &[
             Series {
                 label: "open",
@@ -272,6 +279,7 @@ pub static CHARTS: &[ChartSpec] = &[
         left_unit: "per second",
         left_log: false,
         right: Some(("amplification", None)),
+        right_whole: false,
         series: &[
             Series {
                 label: "user requests/s",
@@ -339,6 +347,43 @@ fn columns(
         }
     }
     out
+}
+
+/// The smallest step of the 1-2-5 series (with 2.5 unless `whole`) that is at least `v`; at least
+/// 1 when `whole`, so ticks of counts are whole numbers.
+fn nice_step(v: f64, whole: bool) -> f64 {
+    if v <= 0.0 || !v.is_finite() {
+        return 1.0;
+    }
+    let magnitude = 10f64.powf(v.log10().floor());
+    let steps: &[f64] = if whole && magnitude < 10.0 {
+        &[1.0, 2.0, 5.0, 10.0]
+    } else {
+        &[1.0, 2.0, 2.5, 5.0, 10.0]
+    };
+    let step = steps
+        .iter()
+        .map(|s| s * magnitude)
+        .find(|s| *s >= v)
+        .unwrap_or(10.0 * magnitude);
+    if whole {
+        step.max(1.0)
+    } else {
+        step
+    }
+}
+
+/// An axis' maximum for values up to `v`: a whole number of nice steps, about four of them.
+fn axis_max(v: f64, whole: bool) -> f64 {
+    let step = nice_step(v / 4.0, whole);
+    (v / step).ceil().max(1.0) * step
+}
+
+/// The ticks of a linear axis from 0 to `max`, one nice step apart.
+fn axis_ticks(max: f64, whole: bool) -> Vec<f64> {
+    let step = nice_step(max / 4.0, whole);
+    let n = (max / step + 1e-9).floor() as usize;
+    (0..=n).map(|i| i as f64 * step).collect()
 }
 
 fn nice_max(v: f64) -> f64 {
@@ -457,11 +502,11 @@ pub fn scale(spec: &ChartSpec, row_sets: &[&[SecondMetrics]]) -> (f64, f64) {
     let left_max = if spec.left_log {
         10f64.powf(max_of(Axis::Left).max(10.0).log10().ceil())
     } else {
-        nice_max(max_of(Axis::Left))
+        axis_max(max_of(Axis::Left), true)
     };
     let right_max = match spec.right {
         Some((_, Some(fixed))) => fixed,
-        Some((_, None)) => nice_max(max_of(Axis::Right)),
+        Some((_, None)) => axis_max(max_of(Axis::Right), spec.right_whole),
         None => 1.0,
     };
     (left_max, right_max)
@@ -537,7 +582,7 @@ impl Plot {
         );
     }
 
-    /// The left axis' ticks: powers of ten on a log axis, quarters otherwise.
+    /// The left axis' ticks: powers of ten on a log axis, nice whole steps otherwise.
     fn left_ticks(&self) -> Vec<f64> {
         if self.left_log {
             let mut v = self.left_min;
@@ -548,7 +593,7 @@ impl Plot {
             }
             out
         } else {
-            (0..=4).map(|i| self.left_max * i as f64 / 4.0).collect()
+            axis_ticks(self.left_max, true)
         }
     }
 
@@ -561,8 +606,9 @@ impl Plot {
             p.text(&short(t), 2.0, y + 3.0, "#5a6478", false);
         }
         if let Some((unit, _)) = spec.right {
-            for i in 0..4 {
-                let v = self.right_max * i as f64 / 4.0;
+            let ticks = axis_ticks(self.right_max, spec.right_whole);
+            // The top tick is left out: the unit's name sits there.
+            for v in ticks.into_iter().filter(|v| *v < self.right_max) {
                 let y = self.y_right(v) + 3.0;
                 p.text(&short(v), left + plot_w + 4.0, y, "#5a6478", false);
             }
@@ -663,9 +709,15 @@ fn short(v: f64) -> String {
     }
 }
 
+/// A number with at most two decimals, trailing zeros dropped: 0.25, 2.5, 3.
 fn trim(v: f64) -> String {
-    let s = format!("{v:.1}");
-    s.strip_suffix(".0").map(str::to_owned).unwrap_or(s)
+    let s = format!("{v:.2}");
+    let s = s.trim_end_matches('0').trim_end_matches('.');
+    if s == "-0" {
+        "0".into()
+    } else {
+        s.to_string()
+    }
 }
 
 #[cfg(test)]
@@ -680,6 +732,36 @@ mod tests {
         let mut sim = Simulation::new(Config::from_scenario(&scenario).expect("valid"));
         sim.run_until(outage_lab_engine::SimTime::from_secs(seconds));
         sim.seconds().to_vec()
+    }
+
+    #[test]
+    fn axes_step_by_one_two_five_and_counts_by_whole_numbers() {
+        assert_eq!(axis_max(3.2, true), 4.0);
+        assert_eq!(axis_ticks(4.0, true), vec![0.0, 1.0, 2.0, 3.0, 4.0]);
+        assert_eq!(axis_max(1.0, true), 1.0, "one breaker open: ticks 0 and 1");
+        assert_eq!(axis_ticks(1.0, true), vec![0.0, 1.0]);
+        assert_eq!(axis_max(470.0, true), 600.0);
+        assert_eq!(axis_ticks(600.0, true), vec![0.0, 200.0, 400.0, 600.0]);
+        assert_eq!(
+            axis_ticks(0.8, false),
+            vec![0.0, 0.2, 0.4, 0.6000000000000001, 0.8]
+        );
+        for v in [0.3, 2.2, 7.0, 13.0, 99.0, 250.0, 1234.0, 56_789.0] {
+            let max = axis_max(v, true);
+            assert!(max >= v, "{v}");
+            let ticks = axis_ticks(max, true);
+            assert!(ticks.iter().all(|t| t.fract() == 0.0), "{v}: {ticks:?}");
+            assert!((2..=6).contains(&ticks.len()), "{v}: {ticks:?}");
+            assert_eq!(
+                *ticks.last().expect("ticks"),
+                max,
+                "{v}: the top tick is the maximum"
+            );
+        }
+        assert_eq!(short(0.25), "0.25");
+        assert_eq!(short(3.0), "3");
+        assert_eq!(short(1250.0), "1.25k");
+        assert_eq!(short(2_500_000.0), "2.5M");
     }
 
     #[test]

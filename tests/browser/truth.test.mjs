@@ -141,3 +141,22 @@ test('a sick instance shows its own error rate while the others stay clean', asy
   assert.deepEqual(errors, []);
   await page.close();
 });
+
+test('chart axes count in whole steps: no "3.8 instances" or "62.5 requests"', async () => {
+  const { page, errors } = await open('?v=2&preset=upstream-hang-fixed&speed=50');
+  await playTo(page, 80);
+  for (const chart of ['breaker', 'saturation', 'status', 'retries']) {
+    const [file] = await Promise.all([page.waitForEvent('download'), page.getByTestId(`svg-${chart}`).click()]);
+    const chunks = [];
+    for await (const c of await file.createReadStream()) chunks.push(c);
+    const svg = Buffer.concat(chunks).toString('utf8');
+    // The left axis' labels are the texts drawn at x = 2.
+    const labels = [...svg.matchAll(/<text x="2\.0" [^>]*>([^<]*)<\/text>/g)].map((m) => m[1]);
+    assert.ok(labels.length >= 2, `${chart}: ${labels}`);
+    for (const label of labels) assert.match(label, /^\d+(\.\d+)?[kM]?$/, `${chart}: ${label}`);
+    const plain = labels.filter((l) => !/[kM]$/.test(l)).map(Number);
+    assert.ok(plain.every(Number.isInteger), `${chart}: whole numbers on a count axis: ${labels}`);
+  }
+  assert.deepEqual(errors, []);
+  await page.close();
+});
