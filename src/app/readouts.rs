@@ -34,15 +34,6 @@ fn worst(values: impl Iterator<Item = Option<f64>>) -> Option<f64> {
     values.flatten().reduce(f64::max)
 }
 
-/// The share of outcomes users saw fail: every answer but a 200, client timeouts included
-/// (what a user experienced, where the 5xx rate counts only the server's answers).
-pub fn users_failed(status: &outage_lab_engine::metrics::StatusCounts) -> f64 {
-    match status.total() {
-        0 => 0.0,
-        total => status.failures() as f64 / total as f64,
-    }
-}
-
 impl Readouts {
     /// The figures of the last [`READOUT_ROWS`] of `rows`.
     pub fn of(rows: &[SecondMetrics]) -> Readouts {
@@ -133,7 +124,7 @@ impl SideFigures {
         let rows = side.sim().seconds();
         let recent = Readouts::of(rows);
         SideFigures {
-            users_failed_recent: users_failed(&recent.status),
+            users_failed_recent: recent.status.rate_failed(),
             rate_5xx_recent: recent.status.rate_5xx(),
             p99_ok_ms_recent: recent.p99_ok_ms.unwrap_or(f64::NAN),
             p99_failed_ms_recent: recent.p99_failed_ms.unwrap_or(f64::NAN),

@@ -13,9 +13,7 @@ use super::{architecture, App, Msg};
 use crate::app::embed::Panel;
 use crate::app::page::Action;
 use crate::app::presets::preset;
-use crate::app::readouts::{
-    difference_text, latency_text, users_failed, Flow, Readouts, SideFigures, AB_ROWS,
-};
+use crate::app::readouts::{difference_text, latency_text, Flow, Readouts, SideFigures, AB_ROWS};
 
 /// The settings panel, if shown.
 pub fn settings(app: &App) -> Html {
@@ -108,7 +106,7 @@ fn readouts(app: &App) -> Html {
     let r = Readouts::of(sim.seconds());
     let pct = |c: &StatusCounts| format!("{:.1} %", 100.0 * c.rate_5xx());
     let firing = snap.alerts_firing.len();
-    let failed = users_failed(&r.status);
+    let failed = r.status.rate_failed();
     let threads: u32 = snap.instances.iter().map(|i| i.gauges.threads_busy).sum();
     let ms = |v: Option<f64>| v.map_or("none".to_string(), |v| format!("{v:.3}"));
     let latency = |v: Option<f64>| v.map_or("–".to_string(), latency_text);

@@ -53,6 +53,17 @@ impl Status {
     pub fn is_failure(self) -> bool {
         self != Status::Ok200
     }
+
+    /// True for the server's error answers: 500, 502, 503, 504 (a client timeout is not one).
+    pub fn is_5xx(self) -> bool {
+        matches!(
+            self,
+            Status::Error500
+                | Status::BadGateway502
+                | Status::Unavailable503
+                | Status::GatewayTimeout504
+        )
+    }
 }
 
 /// Why a handler failed.
@@ -166,15 +177,30 @@ impl StatusCounts {
     pub fn failures(&self) -> u64 {
         self.total() - self.ok_200
     }
+    /// Outcomes that are 5xx (500, 502, 503, 504).
+    pub fn count_5xx(&self) -> u64 {
+        Status::ALL
+            .iter()
+            .filter(|s| s.is_5xx())
+            .map(|s| self.get(*s))
+            .sum()
+    }
     /// Share of outcomes that are 5xx (500, 502, 503, 504); 0 when there are none.
     pub fn rate_5xx(&self) -> f64 {
         let total = self.total();
         if total == 0 {
             return 0.0;
         }
-        (self.error_500 + self.bad_gateway_502 + self.unavailable_503 + self.gateway_timeout_504)
-            as f64
-            / total as f64
+        self.count_5xx() as f64 / total as f64
+    }
+    /// Share of outcomes users saw fail (every answer but a 200, client timeouts included);
+    /// 0 when there are none.
+    pub fn rate_failed(&self) -> f64 {
+        let total = self.total();
+        if total == 0 {
+            return 0.0;
+        }
+        self.failures() as f64 / total as f64
     }
 }
 
@@ -609,13 +635,7 @@ impl Recorder {
         }
         let counts = &mut self.second_instance_answers[instance];
         counts.0 += 1;
-        if matches!(
-            status,
-            Status::Error500
-                | Status::BadGateway502
-                | Status::Unavailable503
-                | Status::GatewayTimeout504
-        ) {
+        if status.is_5xx() {
             counts.1 += 1;
         }
     }
