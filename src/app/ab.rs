@@ -104,14 +104,15 @@ impl Pair {
     /// before either changes; the start time comes back.
     pub fn inject(&mut self, fault: &Fault) -> Result<SimTime, Vec<Problem>> {
         let start = self.a.sim().now() + SimDuration::from_micros(1);
-        self.a.check_inject_at(fault, start)?;
-        if let Some(b) = self.b.as_ref() {
-            b.check_inject_at(fault, start)?;
+        let a = self.a.check_inject_at(fault, start)?;
+        let b = match self.b.as_ref() {
+            Some(b) => Some(b.check_inject_at(fault, start)?),
+            None => None,
+        };
+        if let (Some(side), Some(checked)) = (self.b.as_mut(), b) {
+            side.inject_checked(fault, start, checked)?;
         }
-        if let Some(b) = self.b.as_mut() {
-            b.inject_at(fault, start)?;
-        }
-        self.a.inject_at(fault, start)
+        self.a.inject_checked(fault, start, a)
     }
 
     /// Settings changed on either side that wait for a reset, by knob id, each once.

@@ -265,8 +265,19 @@ impl Driver {
     /// refuse changes nothing, so a reset can never meet an invalid scenario.
     pub fn inject_at(&mut self, fault: &Fault, start: SimTime) -> Result<SimTime, Vec<Problem>> {
         let next = self.check_inject_at(fault, start)?;
+        self.inject_checked(fault, start, next)
+    }
+
+    /// Injects a fault that [`Driver::check_inject_at`] accepted, with the scenario it returned
+    /// (so the scenario is not validated a second time).
+    pub fn inject_checked(
+        &mut self,
+        fault: &Fault,
+        start: SimTime,
+        checked: Scenario,
+    ) -> Result<SimTime, Vec<Problem>> {
         let start = self.sim.inject_fault_at(fault, start)?;
-        self.scenario = next;
+        self.scenario = checked;
         Ok(start)
     }
 
