@@ -1,18 +1,10 @@
 // The live app, driven as a person would: start, change settings, inject faults, load presets,
 // share and reopen links, open broken ones, use the keyboard and a phone-sized screen.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { serveStatic, launchBrowser, openPage, knobControl } from './harness.mjs';
+import { openPage, knobControl, withBrowser, download } from './harness.mjs';
 
-let server, browser;
-before(async () => {
-  server = await serveStatic();
-  browser = await launchBrowser();
-});
-after(async () => {
-  await browser?.close();
-  await server?.close();
-});
+const env = withBrowser();
 
 const clock = (page) => page.getByTestId('clock');
 const nowS = async (page) => Number(await clock(page).getAttribute('data-now-s'));
@@ -30,7 +22,7 @@ async function runUntil(page, t, timeout = 90_000) {
 
 async function open(query = '') {
   const errors = [];
-  const page = await openPage(browser.context, `${server.url}${query}`, errors);
+  const page = await openPage(env.browser.context, `${env.server.url}${query}`, errors);
   await page.getByRole('heading', { name: 'Outage Lab' }).waitFor();
   return { page, errors };
 }
@@ -203,7 +195,7 @@ test('a copied link reopens the same state and the same run', async () => {
   const link = await page.getByTestId('share-link').inputValue();
   const first = await runToEnd(page);
 
-  const again = await browser.context.newPage();
+  const again = await env.browser.context.newPage();
   const errors2 = [];
   again.on('console', (m) => { if (m.type() === 'error') errors2.push(m.text()); });
   await again.goto(link);
@@ -309,9 +301,9 @@ test('the layout fits a 390 px phone and a 1280 px screen without sideways scrol
 });
 
 test('reduced motion stops the flow animation', async () => {
-  const page = await browser.context.newPage();
+  const page = await env.browser.context.newPage();
   await page.emulateMedia({ reducedMotion: 'reduce' });
-  await page.goto(`${server.url}?v=1&preset=baseline&speed=10`);
+  await page.goto(`${env.server.url}?v=1&preset=baseline&speed=10`);
   await page.getByTestId('play').click();
   await runUntil(page, 2);
   const animation = await page.evaluate(() => getComputedStyle(document.querySelector('.flow:not(.idle)')).animationName);
@@ -344,7 +336,7 @@ test('A/B: side B copies the run, differs only where changed, and the link keeps
   await page.getByTestId('edit-a').click();
   assert.equal(await page.getByTestId('knob-db_pool-max_size').inputValue(), '10');
   // The link reopens both sides.
-  const again = await browser.context.newPage();
+  const again = await env.browser.context.newPage();
   await again.goto(link);
   await again.getByTestId('ab-summary').waitFor();
   assert.match(await again.getByTestId('ab-differs').textContent(), /db_pool\.max_size/);
@@ -352,15 +344,6 @@ test('A/B: side B copies the run, differs only where changed, and the link keeps
   assert.deepEqual(errors, []);
   await page.close();
 });
-
-/** Clicks `testid` and returns the downloaded file's name and text. */
-async function download(page, testid) {
-  const [file] = await Promise.all([page.waitForEvent('download'), page.getByTestId(testid).click()]);
-  const stream = await file.createReadStream();
-  const chunks = [];
-  for await (const c of stream) chunks.push(c);
-  return { name: file.suggestedFilename(), text: Buffer.concat(chunks).toString('utf8') };
-}
 
 test('exports: metrics, log, scenario and charts download, and the scenario imports back', async () => {
   // Not at max speed: the pause must land before the run ends (a click at the end restarts it).
@@ -387,10 +370,10 @@ test('exports: metrics, log, scenario and charts download, and the scenario impo
   // The scenario file imports back: same settings, same link.
   const scenario = await download(page, 'export-scenario');
   const linkBefore = await page.getByTestId('share-link').inputValue();
-  const again = await browser.context.newPage();
+  const again = await env.browser.context.newPage();
   const errors2 = [];
   again.on('console', (m) => { if (m.type() === 'error') errors2.push(m.text()); });
-  await again.goto(`${server.url}`);
+  await again.goto(`${env.server.url}`);
   await again.getByTestId('import-file').setInputFiles({ name: scenario.name, mimeType: 'application/json', buffer: Buffer.from(scenario.text) });
   await again.waitForFunction(() => document.querySelector('[data-testid=lesson] h2').textContent.includes('shallow health check'));
   const parts = (await again.getByTestId('share-link').inputValue()).split('?')[1];

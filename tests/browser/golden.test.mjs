@@ -2,24 +2,16 @@
 // end, another preset), stepped one virtual second at a time so it is deterministic, kept as a
 // golden file. A refactoring must leave it byte-identical; a deliberate change of the page
 // rewrites it with OUTAGE_LAB_WRITE_GOLDEN=1 and the diff shows what changed.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
-import { serveStatic, launchBrowser, openPage, knobControl, ROOT } from './harness.mjs';
+import { openPage, knobControl, ROOT, withBrowser } from './harness.mjs';
 
 const GOLDEN = join(ROOT, 'tests/golden/page/sequence.txt');
 
-let server, browser;
-before(async () => {
-  server = await serveStatic();
-  browser = await launchBrowser();
-});
-after(async () => {
-  await browser?.close();
-  await server?.close();
-});
+const env = withBrowser();
 
 const nowS = (page) => page.evaluate(() => Number(document.querySelector('[data-testid=clock]').dataset.nowS));
 
@@ -55,7 +47,7 @@ async function setKnob(page, id, value) {
 
 test('a scripted sequence of actions leaves the page in its golden state', async () => {
   const errors = [];
-  const page = await openPage(browser.context, `${server.url}?v=2&preset=seed-incident&speed=10`, errors);
+  const page = await openPage(env.browser.context, `${env.server.url}?v=2&preset=seed-incident&speed=10`, errors);
   await page.getByTestId('step').waitFor();
   const parts = [];
   await step(page, 3);

@@ -5,6 +5,7 @@ import { extname, join, normalize, resolve } from 'node:path';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { chromium } from 'playwright-core';
+import { before, after } from 'node:test';
 
 const ROOT = resolve(new URL('../..', import.meta.url).pathname);
 const TYPES = {
@@ -76,4 +77,29 @@ export async function knobControl(page, testid) {
   }
   await control.waitFor();
   return control;
+}
+
+/**
+ * Serves dist/ and launches Chromium once for the calling test file (registered as its
+ * `before` and `after` hooks); the returned object holds `server` and `browser` once started.
+ */
+export function withBrowser() {
+  const env = { server: null, browser: null };
+  before(async () => {
+    env.server = await serveStatic();
+    env.browser = await launchBrowser();
+  });
+  after(async () => {
+    await env.browser?.close();
+    await env.server?.close();
+  });
+  return env;
+}
+
+/** Clicks `testid` and returns the downloaded file's name and text. */
+export async function download(page, testid) {
+  const [file] = await Promise.all([page.waitForEvent('download'), page.getByTestId(testid).click()]);
+  const chunks = [];
+  for await (const c of await file.createReadStream()) chunks.push(c);
+  return { name: file.suggestedFilename(), text: Buffer.concat(chunks).toString('utf8') };
 }

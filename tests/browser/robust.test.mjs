@@ -1,22 +1,14 @@
 // No input breaks the page: a fault for an instance the next run lacks, a crash inside the
 // app, a scenario too heavy for the chosen speed, a run that crosses a runtime limit.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { serveStatic, launchBrowser, openPage, knobControl } from './harness.mjs';
+import { openPage, knobControl, withBrowser } from './harness.mjs';
 
-let server, browser;
-before(async () => {
-  server = await serveStatic();
-  browser = await launchBrowser();
-});
-after(async () => {
-  await browser?.close();
-  await server?.close();
-});
+const env = withBrowser();
 
 async function open(query = '') {
   const errors = [];
-  const page = await openPage(browser.context, `${server.url}${query}`, errors);
+  const page = await openPage(env.browser.context, `${env.server.url}${query}`, errors);
   await page.getByRole('heading', { name: 'Outage Lab' }).waitFor();
   return { page, errors };
 }

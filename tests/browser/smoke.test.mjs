@@ -1,24 +1,15 @@
 // The app loads in headless Chromium, runs bundled scenarios in wasm, and gets the same
 // summary, bit for bit, as the native command-line runner.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { serveStatic, launchBrowser, openPage, ROOT } from './harness.mjs';
+import { serveStatic, openPage, ROOT, withBrowser } from './harness.mjs';
 
 const BIN = process.env.OUTAGE_LAB_BIN ?? join(ROOT, 'target/debug/outage-lab');
 const SCENARIOS = readdirSync(join(ROOT, 'scenarios')).filter((f) => f.endsWith('.json')).map((f) => f.slice(0, -5));
-let server, browser;
-
-before(async () => {
-  server = await serveStatic();
-  browser = await launchBrowser();
-});
-after(async () => {
-  await browser?.close();
-  await server?.close();
-});
+const env = withBrowser();
 
 function nativeSummary(scenario) {
   const out = execFileSync(BIN, ['run', join(ROOT, 'scenarios', `${scenario}.json`), '--json'], { encoding: 'utf8' });
@@ -29,7 +20,7 @@ function nativeSummary(scenario) {
 
 test('the page renders its title, presets and controls', async () => {
   const errors = [];
-  const page = await openPage(browser.context, server.url, errors);
+  const page = await openPage(env.browser.context, env.server.url, errors);
   await page.getByRole('heading', { name: 'Outage Lab' }).waitFor();
   // Every bundled scenario is offered as a preset.
   assert.equal(await page.getByTestId('preset').locator('option').count(), SCENARIOS.length);
@@ -42,7 +33,7 @@ test('the page renders its title, presets and controls', async () => {
 for (const scenario of SCENARIOS) {
   test(`${scenario}: the wasm run, paced frame by frame, matches the native run bit for bit`, async () => {
     const errors = [];
-    const page = await openPage(browser.context, `${server.url}?v=1&preset=${scenario}`, errors);
+    const page = await openPage(env.browser.context, `${env.server.url}?v=1&preset=${scenario}`, errors);
     await page.getByTestId('run-to-end').click();
     const result = page.locator(`[data-testid="result"][data-preset="${scenario}"]`);
     await result.waitFor({ state: 'attached', timeout: 120_000 });
@@ -57,7 +48,7 @@ for (const scenario of SCENARIOS) {
 test('the same build works from a sub-path', async () => {
   const sub = await serveStatic(undefined, {}, '/labs/outage-lab/');
   const errors = [];
-  const page = await openPage(browser.context, `${sub.url}?v=2&preset=baseline&speed=10`, errors);
+  const page = await openPage(env.browser.context, `${sub.url}?v=2&preset=baseline&speed=10`, errors);
   await page.getByTestId('play').click();
   await page.waitForFunction(() => Number(document.querySelector('[data-testid=clock]').dataset.nowS) > 1);
   // The address bar keeps the sub-path when the state changes.

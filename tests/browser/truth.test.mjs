@@ -1,23 +1,15 @@
 // The screen tells the truth at the moments that teach: the headline counts what users
 // experienced, stuck threads show beside requests in flight, an overloaded database is not
 // called healthy, faults are named in words, and a balancer failing open says so.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { serveStatic, launchBrowser, openPage, knobControl } from './harness.mjs';
+import { openPage, knobControl, withBrowser, download } from './harness.mjs';
 
-let server, browser;
-before(async () => {
-  server = await serveStatic();
-  browser = await launchBrowser();
-});
-after(async () => {
-  await browser?.close();
-  await server?.close();
-});
+const env = withBrowser();
 
 async function open(query) {
   const errors = [];
-  const page = await openPage(browser.context, `${server.url}${query}`, errors);
+  const page = await openPage(env.browser.context, `${env.server.url}${query}`, errors);
   await page.getByTestId('play').waitFor();
   return { page, errors };
 }
@@ -53,10 +45,7 @@ test('faults are named in words, in "Active now" and on the chart bands', async 
   const active = await page.getByTestId('active-faults').textContent();
   assert.match(active, /Missing index/);
   assert.doesNotMatch(active, /db_slow/);
-  const [file] = await Promise.all([page.waitForEvent('download'), page.getByTestId('svg-status').click()]);
-  const chunks = [];
-  for await (const c of await file.createReadStream()) chunks.push(c);
-  const svg = Buffer.concat(chunks).toString('utf8');
+  const { text: svg } = await download(page, 'svg-status');
   assert.match(svg, />Missing index<\/text>/);
   assert.doesNotMatch(svg, /db_slow/);
   assert.deepEqual(errors, []);
@@ -146,10 +135,7 @@ test('chart axes count in whole steps: no "3.8 instances" or "62.5 requests"', a
   const { page, errors } = await open('?v=2&preset=upstream-hang-fixed&speed=50');
   await playTo(page, 80);
   for (const chart of ['breaker', 'saturation', 'status', 'retries']) {
-    const [file] = await Promise.all([page.waitForEvent('download'), page.getByTestId(`svg-${chart}`).click()]);
-    const chunks = [];
-    for await (const c of await file.createReadStream()) chunks.push(c);
-    const svg = Buffer.concat(chunks).toString('utf8');
+    const { text: svg } = await download(page, `svg-${chart}`);
     // The left axis' labels are the texts drawn at x = 2.
     const labels = [...svg.matchAll(/<text x="2\.0" [^>]*>([^<]*)<\/text>/g)].map((m) => m[1]);
     assert.ok(labels.length >= 2, `${chart}: ${labels}`);
