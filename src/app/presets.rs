@@ -111,7 +111,7 @@ pub static PRESETS: &[Preset] = &[
         id: "sick-instance",
         title: "Shallow vs deep health check",
         scenario_json: include_str!("../../scenarios/sick-instance.json"),
-        watch: "At 30 s instance 2 loses its database. The shallow check keeps passing, so it keeps getting a quarter of the traffic and failing it.",
+        watch: "At 30 s instance 2 loses its database. The shallow check keeps passing, so it keeps getting a quarter of the traffic and fails every request of it that needs the database; its box shows its own 5xx rate while the other three stay near 0 %.",
         fix: "Switch the check depth to deep: three failed probes later the instance leaves rotation and the errors stop.",
         fix_knobs: &["load_balancer.health_check.kind"],
         counterpart: None,

@@ -117,6 +117,7 @@ test('the fixed Black Friday lesson says what its run shows, caveat on the share
 
 test('a sick instance shows its own error rate while the others stay clean', async () => {
   const { page, errors } = await open('?v=2&preset=sick-instance&speed=50');
+  assert.match(await page.getByTestId('lesson').textContent(), /its box shows its own 5xx rate while the other three stay near 0 %/);
   await playTo(page, 60);
   const rate = async (i) => {
     const text = await page.getByTestId(`errors-of-instance-${i}`).textContent();
