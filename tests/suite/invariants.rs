@@ -35,6 +35,21 @@ fn step() -> impl Strategy<Value = Step> {
     ]
 }
 
+/// An operator action early in the run (instance 0 always exists).
+fn action() -> impl Strategy<Value = OperatorAction> {
+    let kind = prop_oneof![
+        Just(ActionKind::RestartInstance),
+        Just(ActionKind::RollingRestart),
+        Just(ActionKind::KillQueries),
+    ];
+    (kind, 0.0..15.0f64, 0.0..3.0f64).prop_map(|(kind, at_s, longer_than_s)| OperatorAction {
+        kind,
+        at_s,
+        instance: (kind == ActionKind::RestartInstance).then_some(0),
+        longer_than_s: (kind == ActionKind::KillQueries).then_some(longer_than_s),
+    })
+}
+
 fn fault() -> impl Strategy<Value = Fault> {
     let kind = prop_oneof![
         Just(FaultKind::DbSlow),
@@ -191,6 +206,7 @@ prop_compose! {
         connect_timeout in timeout(),
         read_timeout in timeout(),
         faults in proptest::collection::vec(fault(), 0..12),
+        actions in proptest::collection::vec(action(), 0..3),
         breaker in breaker(),
         retry in retry(),
         stampede_protection in stampede(),
@@ -248,6 +264,7 @@ prop_compose! {
             },
             error_handling: if swallow { ErrorHandling::Swallow } else { ErrorHandling::Honest },
             faults,
+            actions,
         }
     }
 }

@@ -12,6 +12,7 @@ mod hostile;
 mod house;
 mod invariants;
 mod lessons;
+mod live_fix;
 mod page;
 mod queueing;
 mod seed_incident;

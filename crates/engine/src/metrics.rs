@@ -74,6 +74,8 @@ pub enum ErrorClass {
     PoolAcquireTimeout,
     /// The database cancelled a query at its statement timeout.
     QueryTimeout,
+    /// An operator cancelled a long-running query (`pg_cancel_backend`).
+    QueryCanceled,
     /// The upstream answered with an error.
     UpstreamError,
     /// The upstream did not answer within the read timeout.
@@ -95,9 +97,10 @@ pub enum ErrorClass {
 
 impl ErrorClass {
     /// Every class, in report order.
-    pub const ALL: [ErrorClass; 10] = [
+    pub const ALL: [ErrorClass; 11] = [
         ErrorClass::PoolAcquireTimeout,
         ErrorClass::QueryTimeout,
+        ErrorClass::QueryCanceled,
         ErrorClass::UpstreamError,
         ErrorClass::UpstreamReadTimeout,
         ErrorClass::UpstreamConnectTimeout,
@@ -204,11 +207,28 @@ impl StatusCounts {
     }
 }
 
+/// Where an instance's busy worker threads are, by what their request is doing.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct ThreadUse {
+    /// Waiting for a database pool connection.
+    pub pool_wait: u32,
+    /// Running a database query (holding a connection).
+    pub query: u32,
+    /// Calling the payment gateway (or waiting on it).
+    pub gateway: u32,
+    /// Asking the cache, or waiting for another request's load of the same key.
+    pub cache: u32,
+    /// Computing on the thread, or writing an error.
+    pub working: u32,
+}
+
 /// One instance's gauges at the end of a second.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 pub struct InstanceGauges {
     /// Worker threads busy.
     pub threads_busy: u32,
+    /// The busy threads by what they are doing.
+    pub threads: ThreadUse,
     /// Connections waiting in the accept queue.
     pub accept_queue: u32,
     /// Pool connections in use.
@@ -431,6 +451,8 @@ pub struct ErrorCounts {
     pub pool_acquire_timeout: u64,
     /// Statement timeouts.
     pub query_timeout: u64,
+    /// Queries an operator cancelled.
+    pub query_canceled: u64,
     /// Upstream error answers.
     pub upstream_error: u64,
     /// Upstream read timeouts.
@@ -462,6 +484,7 @@ impl ErrorCounts {
             ErrorClass::MissingConfig => self.missing_config += 1,
             ErrorClass::DbUnreachable => self.db_unreachable += 1,
             ErrorClass::InstanceCrashed => self.instance_crashed += 1,
+            ErrorClass::QueryCanceled => self.query_canceled += 1,
         }
     }
 }
@@ -671,6 +694,7 @@ impl Recorder {
                 self.current.upstream_failures += 1;
             }
             ErrorClass::BreakerOpen
+            | ErrorClass::QueryCanceled
             | ErrorClass::MissingConfig
             | ErrorClass::DbUnreachable
             | ErrorClass::InstanceCrashed => {}

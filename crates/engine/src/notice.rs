@@ -9,7 +9,7 @@ use std::collections::VecDeque;
 
 use crate::breaker::BreakerState;
 use crate::observe::{AlertRule, LogEvent, Severity};
-use crate::scenario::FaultKind;
+use crate::scenario::{ActionKind, FaultKind};
 use crate::time::SimTime;
 
 /// How many undrained notices are kept; beyond it the oldest is dropped (and counted).
@@ -65,6 +65,24 @@ pub enum Notice {
         /// Its kind.
         kind: FaultKind,
         /// When it ended.
+        at: SimTime,
+    },
+    /// Operator action `index` of the run acted.
+    ActionTaken {
+        /// Its index among the run's actions (`Config::actions`).
+        index: usize,
+        /// Its kind.
+        kind: ActionKind,
+        /// When it acted.
+        at: SimTime,
+        /// What it did, in words ("cancelled 40 queries running longer than 5 s ...").
+        summary: String,
+    },
+    /// Instance `instance` started again after an operator's restart.
+    RestartDone {
+        /// The instance.
+        instance: u16,
+        /// When.
         at: SimTime,
     },
     /// A burst of errors opened an incident (see [`crate::observe::LogRing::push`]).

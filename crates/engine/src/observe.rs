@@ -189,6 +189,9 @@ pub fn error_message(class: ErrorClass, pool_timeout_ms: Option<f64>) -> String 
         ErrorClass::QueryTimeout => {
             "org.postgresql.util.PSQLException: ERROR: canceling statement due to statement timeout".into()
         }
+        ErrorClass::QueryCanceled => {
+            "org.postgresql.util.PSQLException: ERROR: canceling statement due to user request".into()
+        }
         ErrorClass::UpstreamError => "PaymentGatewayException: gateway answered 500 Internal Server Error".into(),
         ErrorClass::UpstreamReadTimeout => "java.net.SocketTimeoutException: Read timed out (payment gateway)".into(),
         ErrorClass::UpstreamConnectTimeout => "java.net.SocketTimeoutException: Connect timed out (payment gateway)".into(),

@@ -60,6 +60,9 @@ pub struct Scenario {
     /// Faults that start and end at given times.
     #[serde(default)]
     pub faults: Vec<Fault>,
+    /// What the on-call engineer does, and when (restarts, killing long queries).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub actions: Vec<OperatorAction>,
 }
 
 /// The arrival process and the endpoint mix.
@@ -560,6 +563,38 @@ pub enum FaultKind {
     /// Instance `instance` runs a deploy missing its configuration until the end (rollback).
     /// With `fail_fast` it refuses to start; without, it serves 500 for everything.
     BadDeploy,
+}
+
+/// What an on-call engineer can do to the running service.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ActionKind {
+    /// Restart instance `instance`: the process stops at once (requests in progress are lost:
+    /// the balancer answers 502), then starts again [`crate::settings::RESTART_BOOT_S`] seconds
+    /// later with free threads, an empty pool and the settings of that moment.
+    RestartInstance,
+    /// Restart every instance, one at a time, in order: the next one stops when the one before
+    /// is back.
+    RollingRestart,
+    /// Cancel every request's query that has run longer than `longer_than_s` seconds
+    /// (PostgreSQL `pg_cancel_backend`): each of those requests fails with a 500.
+    KillQueries,
+}
+
+/// An operator action at `at_s` seconds.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[schemars(deny_unknown_fields)]
+pub struct OperatorAction {
+    /// Which action.
+    pub kind: ActionKind,
+    /// When, in seconds.
+    pub at_s: f64,
+    /// Which instance (from 0), for `restart_instance`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub instance: Option<u32>,
+    /// For `kill_queries`: queries that have run longer than this many seconds are cancelled.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub longer_than_s: Option<f64>,
 }
 
 /// A fault active from `start_s` for `duration_s` seconds.

@@ -13,6 +13,10 @@ pub const DURATION_S_MAX: f64 = 86_400.0;
 pub const SETTING_MS_MAX: f64 = 86_400_000.0;
 /// The most faults a run may have, on the timeline and injected together.
 pub const FAULTS_MAX: usize = 64;
+/// The most operator actions a run may have, on the timeline and taken live together.
+pub const ACTIONS_MAX: usize = 64;
+/// How long a restarted instance takes to start again, in seconds.
+pub const RESTART_BOOT_S: u64 = 10;
 /// The highest arrival rate the profile may reach, in requests per second (the work model's
 /// [`crate::limits::ARRIVAL_RPS_MAX`]; spikes included).
 pub const RATE_RPS_MAX: f64 = crate::limits::ARRIVAL_RPS_MAX;

@@ -47,6 +47,30 @@ pub struct Snapshot {
     pub alerts_firing: Vec<AlertRule>,
     /// Faults active now, by kind.
     pub active_faults: Vec<crate::scenario::FaultKind>,
+    /// Work still running under settings changed after it started.
+    pub carried_over: CarriedOver,
+}
+
+/// Work still running under settings that changed after it started. It keeps the old
+/// settings until it ends, as in the real software: a HikariCP waiter keeps the timeout of
+/// its `getConnection` call, a PostgreSQL statement keeps the `statement_timeout` it started
+/// with, and a socket read begun without a timeout waits on. Counted only where the setting
+/// now has a timeout the work lacks.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct CarriedOver {
+    /// Requests waiting for a pool connection with no connection timeout.
+    pub pool_waiters_without_timeout: u32,
+    /// Queries running with no statement timeout.
+    pub queries_without_timeout: u32,
+    /// Calls waiting on a hung payment gateway with no read timeout.
+    pub gateway_calls_without_timeout: u32,
+}
+
+impl CarriedOver {
+    /// Whether no work is carried over.
+    pub fn is_empty(&self) -> bool {
+        *self == CarriedOver::default()
+    }
 }
 
 /// How far a budgeted advance got.

@@ -276,6 +276,66 @@ impl Checker {
         }
     }
 
+    /// Checks one operator action at `p` for a service of `instance_count` instances.
+    fn action(&mut self, p: &str, a: &OperatorAction, instance_count: u32) -> ActionConfig {
+        let at = self.seconds(&format!("{p}.at_s"), a.at_s);
+        let name = action_name(a.kind);
+        let param = |c: &mut Checker, field: &str, uses: bool, given: bool| match (uses, given) {
+            (true, false) => c.fail(
+                format!("{p}.{field}"),
+                format!("is required for kind {name}"),
+            ),
+            (false, true) => c.fail(
+                format!("{p}.{field}"),
+                format!("is not used by kind {name}"),
+            ),
+            _ => {}
+        };
+        let restarts_one = a.kind == ActionKind::RestartInstance;
+        param(self, "instance", restarts_one, a.instance.is_some());
+        let kills = a.kind == ActionKind::KillQueries;
+        param(self, "longer_than_s", kills, a.longer_than_s.is_some());
+        let instance = match a.instance.filter(|_| restarts_one) {
+            Some(i) if i >= instance_count.max(1) => {
+                self.fail(
+                    format!("{p}.instance"),
+                    format!(
+                        "is {i}; there are {instance_count} instances (0 to {})",
+                        instance_count.saturating_sub(1)
+                    ),
+                );
+                0
+            }
+            Some(i) => i as usize,
+            None => 0,
+        };
+        let longer_than = match a.longer_than_s.filter(|_| kills) {
+            Some(s) => {
+                let s = self.number(&format!("{p}.longer_than_s"), s, 0.0, DURATION_S_MAX);
+                SimDuration::from_millis_f64(s.clamp(0.0, DURATION_S_MAX) * 1000.0)
+            }
+            None => SimDuration::ZERO,
+        };
+        ActionConfig {
+            kind: a.kind,
+            at,
+            instance,
+            longer_than,
+        }
+    }
+
+    /// `actions`, sorted by time.
+    fn actions(&mut self, scenario: &Scenario) -> Vec<ActionConfig> {
+        if scenario.actions.len() > ACTIONS_MAX {
+            self.fail("actions", format!("may have at most {ACTIONS_MAX} actions"));
+        }
+        let mut actions: Vec<ActionConfig> = (scenario.actions.iter().enumerate())
+            .map(|(i, a)| self.action(&format!("actions[{i}]"), a, scenario.instances.count))
+            .collect();
+        actions.sort_by_key(|a| a.at);
+        actions
+    }
+
     fn retry(&mut self, r: &Retry) -> Option<RetryConfig> {
         let p = "client.retry";
         let max_attempts =
@@ -653,6 +713,7 @@ impl Config {
         let up = c.upstream(&scenario.upstream);
         let retry = scenario.client.retry.as_ref().and_then(|r| c.retry(r));
         let faults = c.faults(scenario, duration);
+        let actions = c.actions(scenario);
         if !c.problems.is_empty() {
             return Err(c.problems);
         }
@@ -687,7 +748,23 @@ impl Config {
             cache_ttl_jitter_pct: cache.ttl_jitter_pct,
             stampede: cache.stampede,
             faults,
+            actions,
         })
+    }
+}
+
+/// Validates an operator action taken while a run is under way, for a service of
+/// `instance_count` instances. Problems name the action's fields as `action.…`.
+pub fn validate_action(
+    action: &OperatorAction,
+    instance_count: u32,
+) -> Result<ActionConfig, Vec<Problem>> {
+    let mut c = Checker { problems: vec![] };
+    let config = c.action("action", action, instance_count);
+    if c.problems.is_empty() {
+        Ok(config)
+    } else {
+        Err(c.problems)
     }
 }
 

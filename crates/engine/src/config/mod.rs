@@ -11,9 +11,9 @@ use crate::limits;
 use crate::rng::SimRng;
 use crate::scenario as s;
 use crate::scenario::{
-    Breaker, BreakerPreset, BreakerWindow, Capacity, Dist, ErrorHandling, Fault, FaultKind, Jitter,
-    LbPolicy, QueueOverflow, RateComponent, Retry, Scenario, StampedeProtection, Step, Timeout,
-    WhenOpen, SCENARIO_VERSION,
+    ActionKind, Breaker, BreakerPreset, BreakerWindow, Capacity, Dist, ErrorHandling, Fault,
+    FaultKind, Jitter, LbPolicy, OperatorAction, QueueOverflow, RateComponent, Retry, Scenario,
+    StampedeProtection, Step, Timeout, WhenOpen, SCENARIO_VERSION,
 };
 use crate::time::{SimDuration, SimTime, MICROS_PER_MS};
 
@@ -21,7 +21,7 @@ mod check;
 mod read;
 mod work;
 
-pub use check::validate_fault;
+pub use check::{validate_action, validate_fault};
 pub use read::*;
 pub use work::*;
 
@@ -46,8 +46,8 @@ impl fmt::Display for Problem {
 }
 
 /// The settings a running simulation cannot change, as scenario paths: the seed, the
-/// duration, the endpoints, the instance count, the keyspace, the key skew and the fault
-/// timeline. [`crate::Simulation::reconfigure`] refuses a configuration that differs in any of
+/// duration, the endpoints, the instance count, the keyspace, the key skew, the fault
+/// timeline and the operator actions' timeline. [`crate::Simulation::reconfigure`] refuses a configuration that differs in any of
 /// them (naming these paths, in this order) and [`Config::keep_fixed_from`] copies them; every
 /// other setting can change live. The one list of them: UIs should read it from here.
 pub const RESTART_ONLY: &[&str] = &[
@@ -58,6 +58,7 @@ pub const RESTART_ONLY: &[&str] = &[
     "cache.keyspace",
     "cache.zipf_exponent",
     "faults",
+    "actions",
 ];
 
 impl Config {
@@ -72,6 +73,7 @@ impl Config {
             "cache.keyspace" => self.cache_keyspace != other.cache_keyspace,
             "cache.zipf_exponent" => self.cache_zipf_exponent != other.cache_zipf_exponent,
             "faults" => self.faults != other.faults,
+            "actions" => self.actions != other.actions,
             _ => return None,
         })
     }
@@ -105,6 +107,7 @@ impl Config {
             "cache.keyspace" => self.cache_keyspace = from.cache_keyspace,
             "cache.zipf_exponent" => self.cache_zipf_exponent = from.cache_zipf_exponent,
             "faults" => self.faults = from.faults.clone(),
+            "actions" => self.actions = from.actions.clone(),
             _ => return false,
         }
         true
@@ -206,6 +209,19 @@ pub struct FaultConfig {
     pub instance: usize,
     /// For `bad_deploy`: startup validation on.
     pub fail_fast: bool,
+}
+
+/// A validated operator action.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct ActionConfig {
+    /// Which action.
+    pub kind: ActionKind,
+    /// When it is taken.
+    pub at: SimTime,
+    /// The instance for `restart_instance`; 0 otherwise.
+    pub instance: usize,
+    /// For `kill_queries`: the age above which a query is cancelled; zero otherwise.
+    pub longer_than: SimDuration,
 }
 
 /// Validated health checks.
@@ -324,6 +340,8 @@ pub struct Config {
     pub(crate) stampede: StampedeConfig,
     /// Timed faults, sorted by start.
     pub(crate) faults: Vec<FaultConfig>,
+    /// Operator actions, sorted by time.
+    pub(crate) actions: Vec<ActionConfig>,
 }
 
 /// Read access to a validated configuration: only [`Config::from_scenario`] makes one, so
@@ -478,6 +496,19 @@ impl Config {
     pub fn faults(&self) -> &[FaultConfig] {
         &self.faults
     }
+
+    /// Operator actions, sorted by time.
+    pub fn actions(&self) -> &[ActionConfig] {
+        &self.actions
+    }
+}
+
+/// The name an operator action kind has in scenario files.
+pub fn action_name(kind: ActionKind) -> String {
+    serde_json::to_value(kind)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_owned))
+        .unwrap_or_default()
 }
 
 /// The name a fault kind has in scenario files.
@@ -519,6 +550,12 @@ mod tests {
                 error_rate: None,
                 instance: None,
                 fail_fast: None,
+            }),
+            "actions" => s.actions.push(OperatorAction {
+                kind: ActionKind::RollingRestart,
+                at_s: 10.0,
+                instance: None,
+                longer_than_s: None,
             }),
             other => panic!("no change written for restart-only path {other}"),
         }

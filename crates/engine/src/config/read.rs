@@ -305,6 +305,8 @@ enum Part {
     BreakerWindow,
     FaultList,
     Fault,
+    ActionList,
+    Action,
 }
 
 impl Part {
@@ -339,6 +341,8 @@ impl Part {
             Part::BreakerWindow => err::<BreakerWindow>(value),
             Part::FaultList => err::<Vec<Fault>>(value),
             Part::Fault => err::<Fault>(value),
+            Part::ActionList => err::<Vec<s::OperatorAction>>(value),
+            Part::Action => err::<s::OperatorAction>(value),
         }
     }
 
@@ -354,6 +358,7 @@ impl Part {
             (Part::Scenario, "database") => Part::Database,
             (Part::Scenario, "upstream") => Part::Upstream,
             (Part::Scenario, "faults") => Part::FaultList,
+            (Part::Scenario, "actions") => Part::ActionList,
             (Part::Traffic, "rate") => Part::RateList,
             (Part::Traffic, "endpoints") => Part::EndpointList,
             (Part::Endpoint, "steps") => Part::StepList,
@@ -378,6 +383,7 @@ impl Part {
             Part::EndpointList => Some(Part::Endpoint),
             Part::StepList => Some(Part::Step),
             Part::FaultList => Some(Part::Fault),
+            Part::ActionList => Some(Part::Action),
             _ => None,
         }
     }

@@ -51,10 +51,21 @@ pub(super) enum StepPart {
     Cpu,
     /// Waiting for the cache's answer.
     CacheLookup,
-    /// Waiting for a pool connection.
-    PoolWait { token: u32, since: SimTime },
-    /// Running a query while holding a connection.
-    Query { token: u32, key: FinishKey },
+    /// Waiting for a pool connection since `since`; `timed`: a connection timeout was set
+    /// when the wait began.
+    PoolWait {
+        token: u32,
+        since: SimTime,
+        timed: bool,
+    },
+    /// Running a query while holding a connection, since `since`; `timed`: a statement
+    /// timeout was set when it started.
+    Query {
+        token: u32,
+        key: FinishKey,
+        since: SimTime,
+        timed: bool,
+    },
     /// Waiting for the upstream, which will answer with `result`.
     Upstream {
         result: Option<ErrorClass>,
@@ -205,18 +216,5 @@ impl Simulation {
             trace: Some(trace),
         };
         self.push_log(event);
-    }
-}
-
-impl Simulation {
-    /// How long the oldest attempt still waiting for its outcome has waited (one pass over the
-    /// attempts alive, once a virtual second).
-    pub(super) fn oldest_in_flight(&self) -> Option<SimDuration> {
-        self.attempts
-            .iter()
-            .filter(|(_, a)| a.outcome.is_none())
-            .map(|(_, a)| a.arrived_at)
-            .min()
-            .map(|t| self.now.since(t))
     }
 }

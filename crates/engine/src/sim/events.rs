@@ -47,6 +47,10 @@ pub enum Event {
     FaultEnd(usize),
     /// A client sends the next attempt of a user request.
     Retry(RequestInfo),
+    /// Operator action `index` of the run acts.
+    Action(usize),
+    /// Instance `i` has started again after a restart.
+    RestartDone(usize),
     /// An open breaker's wait is over (automatic transition to half-open).
     BreakerWake(usize),
     /// The load balancer probes instance `i`.
@@ -58,8 +62,9 @@ pub enum Event {
 #[derive(Debug, Clone)]
 pub(super) struct Scheduled {
     pub(super) at: SimTime,
-    /// 0 for a fault's start or end, 1 for everything else: at equal times faults act first,
-    /// so a fault injected while running and the same fault on the timeline act alike.
+    /// 0 for a fault's start or end and an operator action, 1 for everything else: at equal
+    /// times they act first, so one injected while running and the same on the timeline act
+    /// alike.
     pub(super) rank: u8,
     pub(super) seq: u64,
     pub(super) event: Event,
@@ -98,7 +103,10 @@ impl Simulation {
         );
         let seq = self.next_seq;
         self.next_seq += 1;
-        let rank = u8::from(!matches!(event, Event::FaultStart(_) | Event::FaultEnd(_)));
+        let rank = u8::from(!matches!(
+            event,
+            Event::FaultStart(_) | Event::FaultEnd(_) | Event::Action(_)
+        ));
         self.queue.push(Scheduled {
             at,
             rank,
@@ -147,6 +155,8 @@ impl Simulation {
             Event::SecondTick
             | Event::FaultStart(_)
             | Event::FaultEnd(_)
+            | Event::Action(_)
+            | Event::RestartDone(_)
             | Event::Retry(_)
             | Event::BreakerWake(_)
             | Event::HealthProbe(_)

@@ -155,8 +155,10 @@ impl Simulation {
             }
         }
         for i in 0..n {
+            down[i] |= self.instances[i].restarting;
             if down[i] && !self.instances[i].down {
-                self.crash_instance(i);
+                let reason = "instance process exited: requests in progress are lost";
+                self.crash_instance(i, reason.into());
             } else if !down[i] && self.instances[i].down {
                 self.instances[i].down = false;
             }
@@ -173,11 +175,11 @@ impl Simulation {
         }
     }
 
-    /// Instance `i` goes down: every request on it is lost (the balancer answers 502), its
-    /// pools and queues empty, its breaker starts afresh when it restarts.
-    pub(super) fn crash_instance(&mut self, i: usize) {
-        let message = "instance process exited: requests in progress are lost".to_string();
-        self.log(Level::Error, Some(i as u16), message);
+    /// Instance `i` goes down (logging `reason`): every request on it is lost (the balancer
+    /// answers 502), its queries are cancelled, its pools and queues empty, its breaker starts
+    /// afresh when it restarts.
+    pub(super) fn crash_instance(&mut self, i: usize, reason: String) {
+        self.log(Level::Error, Some(i as u16), reason);
         let victims: Vec<AttemptRef> = self
             .attempts
             .iter()

@@ -2,6 +2,7 @@
 //! endpoint's handler steps on it, and goes to the next queued connection when it is done.
 
 use super::*;
+use crate::metrics::ThreadUse;
 
 /// One application instance.
 #[derive(Clone, Debug)]
@@ -24,6 +25,8 @@ pub(super) struct Instance {
     pub(super) probe_failures: u32,
     /// Busy threads above a lowered `max_threads`: they finish their request, then exit.
     pub(super) threads_draining: u32,
+    /// Stopped by an operator's restart, not yet started again (it is also `down`).
+    pub(super) restarting: bool,
 }
 
 impl Default for Instance {
@@ -37,6 +40,7 @@ impl Default for Instance {
             misconfigured: false,
             db_unreachable: false,
             in_rotation: true,
+            restarting: false,
             probe_passes: 0,
             probe_failures: 0,
             threads_draining: 0,
@@ -180,11 +184,14 @@ impl Simulation {
         }
     }
 
-    /// Current gauges of every instance.
-    pub fn instance_gauges(&self) -> Vec<InstanceGauges> {
+    /// Current gauges of every instance, with its busy threads broken down as `threads`
+    /// (from a census) says.
+    pub(super) fn instance_gauges(&self, threads: &[ThreadUse]) -> Vec<InstanceGauges> {
         self.instances
             .iter()
-            .map(|i| InstanceGauges {
+            .zip(threads)
+            .map(|(i, &threads)| InstanceGauges {
+                threads,
                 threads_busy: i.threads_busy,
                 accept_queue: i.accept_queue.len() as u32,
                 pool_active: i.pool.active(),

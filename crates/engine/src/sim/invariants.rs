@@ -107,6 +107,11 @@ impl Simulation {
                 inst.pool.waiting() <= inst.threads_busy,
                 "more pool waiters than busy threads",
             ),
+            (!inst.restarting || inst.down, "restarting but not down"),
+            (
+                !inst.down || (inst.threads_busy == 0 && inst.pool.active() == 0),
+                "a down instance has busy threads or connections",
+            ),
             (
                 inst.accept_queue.is_empty()
                     || inst.threads_busy - inst.threads_draining == self.cfg.max_threads,

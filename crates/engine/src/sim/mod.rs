@@ -12,15 +12,17 @@
 //!
 //! This file holds the `Simulation` itself, its construction, the event loop and dispatch, and
 //! the public API. Each model lives in its own child module, as `impl Simulation` blocks over
-//! the fields declared here: `events` (the event enum and queue), `attempt` (an attempt and its
-//! storage), `arrivals`, `balancer` (routing and health checks), `instance` (workers and
+//! the fields declared here: `actions` (operator actions), `events` (the event enum and queue), `attempt` (an attempt and its
+//! storage), `arrivals`, `balancer` (routing and health checks), `census` (counts over the attempts alive), `instance` (workers and
 //! handler steps), `pool`, `queries` (the database side), `cache`, `upstream`, `outcomes`
 //! (outcomes and retries), `faults`, `reconfigure` and `invariants`.
 
+mod actions;
 mod arrivals;
 mod attempt;
 mod balancer;
 mod cache;
+mod census;
 mod events;
 mod faults;
 mod instance;
@@ -110,6 +112,8 @@ pub struct Simulation {
 
     active_faults: Vec<bool>,
     effects: FaultEffects,
+    /// The next instance a rolling restart stops, while one is under way.
+    rolling_next: Option<usize>,
 
     recorder: Recorder,
     logs: LogRing,
@@ -182,6 +186,7 @@ impl Simulation {
             refreshes_running: 0,
             active_faults: vec![false; cfg.faults.len()],
             effects: FaultEffects::default(),
+            rolling_next: None,
             recorder: Recorder::new(
                 &cfg.endpoints
                     .iter()
@@ -198,8 +203,8 @@ impl Simulation {
         }
     }
 
-    /// The first arrival, the first second tick, the staggered health probes and the fault
-    /// timeline, in that order (the order fixes the queue's tie-breaking sequence numbers).
+    /// The first arrival, the first second tick, the staggered health probes, the fault
+    /// timeline and the operator actions, in that order (the order fixes the queue's tie-breaking sequence numbers).
     fn schedule_first_events(&mut self) {
         self.schedule_next_arrival();
         self.schedule(SimTime::from_secs(1), Event::SecondTick);
@@ -216,6 +221,9 @@ impl Simulation {
             if f.end > f.start {
                 self.schedule(f.end, Event::FaultEnd(i));
             }
+        }
+        for (i, a) in self.cfg.actions.clone().iter().enumerate() {
+            self.schedule(a.at, Event::Action(i));
         }
     }
 
@@ -385,7 +393,8 @@ impl Simulation {
     /// The state of the run now, as plain data for a UI.
     pub fn snapshot(&self) -> crate::snapshot::Snapshot {
         use crate::observe::AlertRule;
-        let gauges = self.instance_gauges();
+        let census = self.census();
+        let gauges = self.instance_gauges(&census.threads);
         crate::snapshot::Snapshot {
             now_s: self.now.as_secs_f64(),
             end_s: self.end.as_secs_f64(),
@@ -418,6 +427,7 @@ impl Simulation {
                 .filter(|(_, on)| **on)
                 .map(|(f, _)| f.kind)
                 .collect(),
+            carried_over: census.carried_over,
         }
     }
 
@@ -490,11 +500,12 @@ impl Simulation {
                 self.events_this_second = 0;
                 let count =
                     |state| self.breakers.iter().filter(|b| b.state() == state).count() as u32;
+                let census = self.census();
                 let gauges = Gauges {
-                    instances: self.instance_gauges(),
+                    instances: self.instance_gauges(&census.threads),
                     db_concurrency: self.db.running(),
                     in_flight: self.in_flight,
-                    oldest_in_flight: self.oldest_in_flight(),
+                    oldest_in_flight: census.oldest_in_flight,
                     breakers_open: count(BreakerState::Open),
                     breakers_half_open: count(BreakerState::HalfOpen),
                 };
@@ -522,6 +533,8 @@ impl Simulation {
                 }
                 self.apply_faults();
             }
+            Event::Action(i) => self.act(i),
+            Event::RestartDone(i) => self.restart_done(i),
             Event::FaultEnd(i) => {
                 self.active_faults[i] = false;
                 self.note_fault(i, false);

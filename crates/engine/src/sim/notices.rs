@@ -82,7 +82,8 @@ mod tests {
       "instances": { "count": 2 },
       "upstream": { "latency": { "kind": "constant", "ms": 20 },
         "breaker": { "preset": "resilience4j", "wait_in_open_ms": 5000 } },
-      "faults": [ { "kind": "upstream_down_fast", "start_s": 20, "duration_s": 30 } ] }"#;
+      "faults": [ { "kind": "upstream_down_fast", "start_s": 20, "duration_s": 30 } ],
+      "actions": [ { "kind": "restart_instance", "at_s": 60, "instance": 1 } ] }"#;
 
     fn sim() -> Simulation {
         let (_, config) = load_scenario(SCENARIO).expect("valid");
@@ -106,8 +107,27 @@ mod tests {
             | Notice::BreakerChanged { at, .. }
             | Notice::FaultStarted { at, .. }
             | Notice::FaultEnded { at, .. }
-            | Notice::IncidentOpened { at, .. } => at,
+            | Notice::IncidentOpened { at, .. }
+            | Notice::ActionTaken { at, .. }
+            | Notice::RestartDone { at, .. } => at,
         }
+    }
+
+    #[test]
+    fn a_restart_is_noticed_when_taken_and_when_the_instance_is_back() {
+        let seen = run_draining(&mut sim());
+        let restarts: Vec<(SimTime, bool)> = seen
+            .iter()
+            .filter_map(|(_, n)| match n {
+                Notice::ActionTaken { at, summary, .. } => {
+                    Some((*at, summary.starts_with("instance 1 stopped for a restart")))
+                }
+                Notice::RestartDone { instance: 1, at } => Some((*at, true)),
+                _ => None,
+            })
+            .collect();
+        let (taken, back) = (SimTime::from_secs(60), SimTime::from_secs(70));
+        assert_eq!(restarts, [(taken, true), (back, true)]);
     }
 
     #[test]

@@ -34,12 +34,17 @@ impl Simulation {
             return;
         }
         let now = self.now;
+        let timed = self.cfg.pool_timeout.is_some();
         let att = self.attempt_mut(a);
         att.tokens += 1;
         let token = att.tokens;
         att.phase = Phase::Step {
             step,
-            part: StepPart::PoolWait { token, since: now },
+            part: StepPart::PoolWait {
+                token,
+                since: now,
+                timed,
+            },
         };
         self.instances[i]
             .pool

@@ -25,9 +25,15 @@ impl Simulation {
         let token = att.tokens;
         let query_id = (att.id << 8) | (token as u64 & 0xff);
         let key = self.db.start(now, query_id, cost, QueryOwner::Attempt(a));
+        let timed = self.cfg.query_timeout.is_some();
         self.attempt_mut(a).phase = Phase::Step {
             step,
-            part: StepPart::Query { token, key },
+            part: StepPart::Query {
+                token,
+                key,
+                since: now,
+                timed,
+            },
         };
         self.recorder.query_started(self.db.running());
         if let Some(t) = self.cfg.query_timeout {
