@@ -3,7 +3,7 @@
 //! ("one clock"). Settings edit one side; faults hit both at the same instant.
 
 use outage_lab_engine::config::Problem;
-use outage_lab_engine::scenario::Fault;
+use outage_lab_engine::scenario::{Fault, OperatorAction};
 use outage_lab_engine::{SimDuration, SimTime};
 
 use super::driver::{Applied, Driver};
@@ -113,6 +113,36 @@ impl Pair {
             side.inject_checked(fault, start, checked)?;
         }
         self.a.inject_checked(fault, start, a)
+    }
+
+    /// Takes operator action `action` now on both sides, at the same instant (as
+    /// [`Pair::inject`] does faults); when it acts comes back.
+    pub fn act(&mut self, action: &OperatorAction) -> Result<SimTime, Vec<Problem>> {
+        let at = self.a.sim().now() + SimDuration::from_micros(1);
+        let a = self.a.check_action_at(action, at)?;
+        let b = match self.b.as_ref() {
+            Some(b) => Some(b.check_action_at(action, at)?),
+            None => None,
+        };
+        if let (Some(side), Some(checked)) = (self.b.as_mut(), b) {
+            side.take_action_checked(action, at, checked)?;
+        }
+        self.a.take_action_checked(action, at, a)
+    }
+
+    /// "Compare from 0: before vs after": side A becomes the run as it was before the settings
+    /// changed during it, side B the run with the changes, both from time zero with the same
+    /// timeline, editing B. False (nothing changes) when no setting changed during the run.
+    pub fn compare_before_after(&mut self) -> Result<bool, Vec<Problem>> {
+        let Some(before) = self.a.before_live_changes() else {
+            return Ok(false);
+        };
+        let mut after = self.a.clone();
+        after.reset();
+        self.a.load(before)?;
+        self.b = Some(after);
+        self.editing_b = true;
+        Ok(true)
     }
 
     /// Settings changed on either side that wait for a reset, by knob id, each once.

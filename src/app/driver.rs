@@ -3,7 +3,7 @@
 //! settings live, and injects faults. Views only read what it exposes.
 
 use outage_lab_engine::config::{Config, Problem};
-use outage_lab_engine::scenario::Fault;
+use outage_lab_engine::scenario::{Fault, OperatorAction};
 use outage_lab_engine::{Notice, Scenario, SimTime, Simulation};
 
 use super::knobs::Knob;
@@ -49,6 +49,9 @@ pub struct Driver {
     /// A single step under way: frames advance to this time, within their budget, paused.
     step_target: Option<SimTime>,
     pending_restart: Vec<&'static str>,
+    /// The scenario as it was before the first setting changed during this run (not at time
+    /// zero): what "compare from 0: before vs after" runs as side A.
+    before_live_changes: Option<Scenario>,
     achieved_speed: f64,
     lagging: bool,
 }
@@ -65,6 +68,7 @@ impl Driver {
             playing: false,
             step_target: None,
             pending_restart: Vec::new(),
+            before_live_changes: None,
             achieved_speed: 0.0,
             lagging: false,
         })
@@ -89,6 +93,16 @@ impl Driver {
     /// Settings changed that wait for a reset, by knob id.
     pub fn pending_restart(&self) -> &[&'static str] {
         &self.pending_restart
+    }
+
+    /// The scenario before the first setting changed during this run, if one did after time
+    /// zero, with this run's timeline (faults and operator actions, injected ones included).
+    pub fn before_live_changes(&self) -> Option<Scenario> {
+        self.before_live_changes.as_ref().map(|before| Scenario {
+            faults: self.scenario.faults.clone(),
+            actions: self.scenario.actions.clone(),
+            ..before.clone()
+        })
     }
 
     /// Virtual seconds per wall second over the last frames (smoothed).
@@ -133,6 +147,7 @@ impl Driver {
             .expect("the driver's scenario was validated when it was changed");
         self.sim = Simulation::new(config);
         self.pending_restart.clear();
+        self.before_live_changes = None;
         self.playing = false;
         self.step_target = None;
         self.lagging = false;
@@ -219,6 +234,14 @@ impl Driver {
         }
     }
 
+    /// Runs to `t` at once, if it is no more than a millisecond ahead (an operator action
+    /// taken while paused acts a microsecond from now, and the screen should show it).
+    pub fn step_to(&mut self, t: SimTime) {
+        if t <= self.sim.now() + outage_lab_engine::SimDuration::from_millis(1) {
+            self.sim.run_until(t);
+        }
+    }
+
     /// Pauses and starts a step to the next whole virtual second (one row of the charts); the
     /// following frames carry it out within their budget, so a heavy second never blocks.
     pub fn step_second(&mut self) {
@@ -235,6 +258,9 @@ impl Driver {
     /// wait for a reset (and say so). On a problem nothing changes.
     pub fn set_knob(&mut self, knob: &Knob, text: &str) -> Result<Applied, Vec<Problem>> {
         let change = knob.apply(&self.scenario, text)?;
+        if self.sim.now() > SimTime::ZERO && self.before_live_changes.is_none() {
+            self.before_live_changes = Some(self.scenario.clone());
+        }
         self.scenario = change.scenario;
         if !knob.live() {
             if !self.pending_restart.contains(&knob.id) {
@@ -301,6 +327,56 @@ impl Driver {
                 .collect());
         }
         Ok(next)
+    }
+
+    /// What [`Driver::take_action_at`] checks, changing nothing: the scenario with the action
+    /// written in, or every problem (paths name the action as `action`).
+    pub fn check_action_at(
+        &self,
+        action: &OperatorAction,
+        at: SimTime,
+    ) -> Result<Scenario, Vec<Problem>> {
+        self.sim.check_action_at(action, at)?;
+        let mut next = self.scenario.clone();
+        next.actions.push(OperatorAction {
+            at_s: at.as_micros() as f64 / 1e6,
+            ..action.clone()
+        });
+        let written = format!("actions[{}]", next.actions.len() - 1);
+        Config::from_scenario(&next).map_err(|problems| {
+            (problems.into_iter())
+                .map(|p| Problem {
+                    path: p.path.replacen(&written, "action", 1),
+                    message: p.message,
+                })
+                .collect::<Vec<_>>()
+        })?;
+        Ok(next)
+    }
+
+    /// Takes an operator action that [`Driver::check_action_at`] accepted at `at`, with the
+    /// scenario it returned: it acts then, and is written on the timeline (a reset or a link
+    /// replays it).
+    pub fn take_action_checked(
+        &mut self,
+        action: &OperatorAction,
+        at: SimTime,
+        checked: Scenario,
+    ) -> Result<SimTime, Vec<Problem>> {
+        let at = self.sim.take_action_at(action, at)?;
+        self.scenario = checked;
+        Ok(at)
+    }
+
+    /// Takes an operator action at `at` (later than now), checked as
+    /// [`Driver::check_action_at`] says.
+    pub fn take_action_at(
+        &mut self,
+        action: &OperatorAction,
+        at: SimTime,
+    ) -> Result<SimTime, Vec<Problem>> {
+        let next = self.check_action_at(action, at)?;
+        self.take_action_checked(action, at, next)
     }
 
     /// What changed in the run since the last drain (alerts, breakers, faults, incidents),

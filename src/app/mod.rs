@@ -11,6 +11,7 @@ pub mod export;
 pub mod faults;
 pub mod knobs;
 pub mod link;
+pub mod operator;
 pub mod pacing;
 pub mod page;
 pub mod presets;

@@ -19,6 +19,7 @@ use super::export;
 use super::faults::FAULT_BUTTONS;
 use super::knobs::knob;
 use super::link::{decode, encode, LinkState};
+use super::operator::OPERATOR_BUTTONS;
 use super::pacing::Speed;
 use super::presets::{preset, Preset, PRESETS};
 
@@ -109,6 +110,17 @@ pub enum Action {
     FaultDuration(String),
     /// The instance faults target, as picked.
     FaultInstance(String),
+    /// An operator button pressed (index into [`OPERATOR_BUTTONS`]).
+    Operate(usize),
+    /// The instance "restart instance" restarts, as picked.
+    OperatorInstance(String),
+    /// The query age "kill long queries" cancels above, as typed (seconds).
+    QueryAge(String),
+    /// Start again from time zero with the settings as they are now, playing.
+    ReplayFromZero,
+    /// A/B from time zero: side A with the settings before they changed during the run, side B
+    /// with them as they are now.
+    CompareBeforeAfter,
     /// The log filter changed.
     LogFilter(String),
     /// A log line picked, by sequence number.
@@ -225,6 +237,8 @@ pub struct Page {
     pub selected_log: Option<u64>,
     /// The fault form beside the buttons.
     pub faults: super::faults::FaultForm,
+    /// The operator form beside the operator buttons.
+    pub operator: super::operator::OperatorForm,
     /// What the live region says (screen readers).
     pub announcement: String,
     /// The finished run's summary, as JSON.
@@ -317,6 +331,7 @@ impl Page {
             log_filter: String::new(),
             selected_log: None,
             faults: super::faults::FaultForm::default(),
+            operator: super::operator::OperatorForm::default(),
             announcement: String::new(),
             summary_json: None,
             link_text: String::new(),
@@ -369,6 +384,15 @@ impl Page {
             Action::Fault(i) => self.inject(i),
             Action::FaultDuration(text) => self.faults.duration_text = text,
             Action::FaultInstance(text) => self.faults.instance = text.parse().unwrap_or(0),
+            Action::Operate(i) => self.operate(i),
+            Action::OperatorInstance(text) => self.operator.instance = text.parse().unwrap_or(0),
+            Action::QueryAge(text) => self.operator.longer_than_text = text,
+            Action::ReplayFromZero => {
+                self.reset();
+                self.announcement = "Replaying from 0 s with the settings as they are now.".into();
+                self.update_play();
+            }
+            Action::CompareBeforeAfter => self.compare_before_after(),
             Action::LogFilter(f) => self.log_filter = f,
             Action::SelectLog(seq) => self.selected_log = Some(seq),
             Action::CopyLink => {
@@ -541,6 +565,58 @@ impl Page {
                 let text: Vec<String> = problems.iter().map(ToString::to_string).collect();
                 self.faults.problem = Some(text.join("; "));
             }
+        }
+    }
+
+    /// Operator button `i` pressed: the action from the form, taken on both sides now.
+    fn operate(&mut self, i: usize) {
+        let button = &OPERATOR_BUTTONS[i];
+        let action = match self.operator.action(button.kind) {
+            Ok(action) => action,
+            Err(problem) => {
+                self.operator.problem = Some(problem);
+                return;
+            }
+        };
+        match self.pair.act(&action) {
+            Ok(at) => {
+                self.operator.problem = None;
+                self.announcement = format!("{} at {:.1} s.", button.label, at.as_secs_f64());
+                self.generation += 1;
+                self.state_changed();
+                // The action acts on the next event: while paused, take it now so the screen
+                // shows its effect.
+                if !self.pair.a.is_busy() {
+                    self.pair.a.step_to(at);
+                    if let Some(b) = self.pair.b.as_mut() {
+                        b.step_to(at);
+                    }
+                    self.announce_changes();
+                    self.refresh_panels();
+                }
+            }
+            Err(problems) => {
+                let text: Vec<String> = problems.iter().map(ToString::to_string).collect();
+                self.operator.problem = Some(text.join("; "));
+            }
+        }
+    }
+
+    fn compare_before_after(&mut self) {
+        match self.pair.compare_before_after() {
+            Ok(true) => {
+                self.restarted();
+                self.problems = Rc::new(Vec::new());
+                self.effects.push(Effect::RedrawCharts);
+                self.announcement = "A/B from 0 s: A with the settings before your changes, B with them; you are editing B.".into();
+                self.state_changed();
+                self.update_play();
+            }
+            Ok(false) => {
+                self.announcement =
+                    "No setting changed during this run: nothing to compare.".into();
+            }
+            Err(problems) => self.problems = Rc::new(problems),
         }
     }
 
@@ -760,6 +836,12 @@ impl Page {
                             "Circuit breaker closed again on instance {instance}."
                         ));
                     }
+                }
+                EngineNotice::ActionTaken { summary, .. } => {
+                    said.push(format!("Operator: {summary}."));
+                }
+                EngineNotice::RestartDone { instance, .. } => {
+                    said.push(format!("Instance {instance} is back after its restart."));
                 }
                 EngineNotice::AlertFired { rule, severity, at } => {
                     said.push(format!("Alert fired: {}.", super::words::rule_text(rule)));

@@ -1,7 +1,9 @@
 //! The page's words for the engine's terms, shared by the panels and the announcements.
 
+use outage_lab_engine::metrics::ThreadUse;
 use outage_lab_engine::observe::AlertRule;
 use outage_lab_engine::scenario::FaultKind;
+use outage_lab_engine::snapshot::CarriedOver;
 
 /// The rule's name and threshold, as an on-call engineer reads it.
 pub fn rule_text(rule: AlertRule) -> &'static str {
@@ -40,4 +42,103 @@ pub fn per_instance(kind: FaultKind) -> bool {
         kind,
         FaultKind::InstanceCrash | FaultKind::InstanceDbUnreachable | FaultKind::BadDeploy
     )
+}
+
+/// What is still running under settings changed after it started, in words, or `None` when
+/// nothing is ("600 requests wait for a connection with no timeout; 40 queries run without a
+/// statement timeout").
+pub fn carried_over_text(c: &CarriedOver) -> Option<String> {
+    let plural = |n: u32, one: &str, many: &str| {
+        if n == 1 {
+            format!("1 {one}")
+        } else {
+            format!("{n} {many}")
+        }
+    };
+    let mut parts = Vec::new();
+    if c.pool_waiters_without_timeout > 0 {
+        parts.push(plural(
+            c.pool_waiters_without_timeout,
+            "request waits for a database connection with no timeout",
+            "requests wait for a database connection with no timeout",
+        ));
+    }
+    if c.queries_without_timeout > 0 {
+        parts.push(plural(
+            c.queries_without_timeout,
+            "query started without a statement timeout and still runs",
+            "queries started without a statement timeout and still run",
+        ));
+    }
+    if c.gateway_calls_without_timeout > 0 {
+        parts.push(plural(
+            c.gateway_calls_without_timeout,
+            "call waits on the hung gateway with no read timeout",
+            "calls wait on the hung gateway with no read timeout",
+        ));
+    }
+    (!parts.is_empty()).then(|| parts.join("; "))
+}
+
+/// Where an instance's busy threads are, when most of them are blocked on one thing
+/// ("160 waiting for a connection · 40 in queries"); `None` while under half its threads
+/// are busy, or none of them blocked.
+pub fn threads_text(threads: &ThreadUse, busy: u32, max_threads: u32) -> Option<String> {
+    if busy == 0 || 2 * busy < max_threads {
+        return None;
+    }
+    let parts: Vec<String> = [
+        (threads.pool_wait, "waiting for a connection"),
+        (threads.query, "in queries"),
+        (threads.gateway, "on the gateway"),
+        (threads.cache, "on the cache"),
+    ]
+    .into_iter()
+    .filter(|(n, _)| *n > 0 && 10 * n >= busy)
+    .map(|(n, what)| format!("{n} {what}"))
+    .collect();
+    (!parts.is_empty()).then(|| format!("threads: {}", parts.join(" · ")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn carried_over_work_is_counted_in_words_and_silent_when_none() {
+        assert_eq!(carried_over_text(&CarriedOver::default()), None);
+        let c = CarriedOver {
+            pool_waiters_without_timeout: 600,
+            queries_without_timeout: 1,
+            gateway_calls_without_timeout: 0,
+        };
+        assert_eq!(
+            carried_over_text(&c).as_deref(),
+            Some(
+                "600 requests wait for a database connection with no timeout; 1 query started \
+                 without a statement timeout and still runs"
+            )
+        );
+    }
+
+    #[test]
+    fn threads_are_placed_only_when_most_are_busy_and_blocked() {
+        let stuck = ThreadUse {
+            pool_wait: 160,
+            query: 40,
+            gateway: 0,
+            cache: 0,
+            working: 0,
+        };
+        assert_eq!(
+            threads_text(&stuck, 200, 200).as_deref(),
+            Some("threads: 160 waiting for a connection · 40 in queries")
+        );
+        assert_eq!(threads_text(&stuck, 90, 200), None, "under half busy");
+        let working = ThreadUse {
+            working: 150,
+            ..ThreadUse::default()
+        };
+        assert_eq!(threads_text(&working, 150, 200), None, "busy, not blocked");
+    }
 }

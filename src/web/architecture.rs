@@ -188,8 +188,12 @@ fn instance(snap: &Snapshot, flow: &Flow, layout: Layout, i: usize) -> Html {
             { gauge(gx, y + 3.0, gw, row, g.accept_queue, snap.accept_queue, "queue") }
             { gauge(gx, y + 3.0 + (row + 3.0), gw, row, g.threads_busy, Some(snap.max_threads), "threads") }
             { gauge(gx, y + 3.0 + 2.0 * (row + 3.0), gw, row, g.pool_active, Some(snap.pool_max_size), "pool") }
-            if !compact && g.pool_waiters > 0 {
-                <text x={gx.to_string()} y={(y + 3.0 + 4.0 * (row + 3.0)).to_string()} class="gauge-text waiters">{ format!("{} waiting for a connection", g.pool_waiters) }</text>
+            if !compact {
+                if let Some(text) = crate::app::words::threads_text(&g.threads, g.threads_busy, snap.max_threads) {
+                    <text x={gx.to_string()} y={(y + 3.0 + 4.0 * (row + 3.0)).to_string()} class="gauge-text waiters" data-testid={format!("threads-of-instance-{i}")}>{ text }</text>
+                } else if g.pool_waiters > 0 {
+                    <text x={gx.to_string()} y={(y + 3.0 + 4.0 * (row + 3.0)).to_string()} class="gauge-text waiters">{ format!("{} waiting for a connection", g.pool_waiters) }</text>
+                }
             }
             if inst.breaker.is_some() {
                 <g class={light_class}>

@@ -1,5 +1,6 @@
 //! The fault panel: how long and on which instance, a button per fault, the reason a fault was
-//! refused, and the faults active now.
+//! refused, and the faults active now; and the operator panel beside it: what the on-call
+//! engineer can do (kill long queries, restart instances).
 
 use web_sys::HtmlSelectElement;
 use yew::html::Scope;
@@ -9,6 +10,7 @@ use super::controls::CommitField;
 use super::{App, Msg};
 use crate::app::embed::Panel;
 use crate::app::faults::FAULT_BUTTONS;
+use crate::app::operator::OPERATOR_BUTTONS;
 use crate::app::page::Action;
 use crate::app::words::fault_name;
 
@@ -58,6 +60,54 @@ pub fn view(app: &App, link: &Scope<App>) -> Html {
             }
             if !snap.active_faults.is_empty() {
                 <p class="small" data-testid="active-faults">{ format!("Active now: {}", snap.active_faults.iter().map(|k| fault_name(*k)).collect::<Vec<_>>().join(", ")) }</p>
+            }
+        </section>
+    }
+}
+
+/// The operator panel, unless the fault panel is hidden or the page locked.
+pub fn operator(app: &App, link: &Scope<App>) -> Html {
+    let page = &app.page;
+    if !page.options.shows(Panel::Faults) || page.options.locked {
+        return html! {};
+    }
+    let sim = page.pair.a.sim();
+    let instances = sim.config().instance_count();
+    let form = &page.operator;
+    let on_instance = link.callback(|e: Event| {
+        Msg::Act(Action::OperatorInstance(
+            e.target_unchecked_into::<HtmlSelectElement>().value(),
+        ))
+    });
+    html! {
+        <section class="faults operator" aria-labelledby="operator-title" data-testid="operator">
+            <h2 id="operator-title">{ "Act as the on-call engineer" }</h2>
+            <div class="fault-options">
+                <label for="query-age">{ "queries older than" }</label>
+                <CommitField id="query-age" testid="query-age" inputmode="decimal"
+                             value={AttrValue::from(form.longer_than_text.clone())}
+                             invalid={form.problem.is_some()}
+                             on_commit={app.callbacks.query_age.clone()} />
+                <span class="unit">{ "s" }</span>
+                <label for="restart-instance">{ "instance" }</label>
+                <select id="restart-instance" onchange={on_instance}>
+                    { for (0..instances).map(|i| html! {
+                        <option value={i.to_string()} selected={i as u32 == form.instance}>{ i }</option>
+                    }) }
+                </select>
+            </div>
+            <div class="fault-buttons">
+                { for OPERATOR_BUTTONS.iter().enumerate().map(|(i, b)| html! {
+                    <button type="button" class="fault act" title={b.detail} aria-describedby={format!("act-{i}-detail")}
+                            data-testid={b.testid()} disabled={sim.is_finished()}
+                            onclick={link.callback(move |_| Msg::Act(Action::Operate(i)))}>
+                        { b.label }
+                        <span id={format!("act-{i}-detail")} class="sr-only">{ b.detail }</span>
+                    </button>
+                }) }
+            </div>
+            if let Some(p) = &form.problem {
+                <p class="error" role="alert" data-testid="operator-error">{ p }</p>
             }
         </section>
     }

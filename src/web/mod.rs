@@ -52,6 +52,7 @@ struct Callbacks {
     knob: Callback<(&'static str, String)>,
     seed: Callback<String>,
     fault_duration: Callback<String>,
+    query_age: Callback<String>,
     log_filter: Callback<String>,
     select_log: Callback<u64>,
 }
@@ -119,6 +120,7 @@ impl Component for App {
             knob: link.callback(|(id, text)| Msg::Act(Action::Knob(id, text))),
             seed: link.callback(|text| Msg::Act(Action::Seed(text))),
             fault_duration: link.callback(|text| Msg::Act(Action::FaultDuration(text))),
+            query_age: link.callback(|text| Msg::Act(Action::QueryAge(text))),
             log_filter: link.callback(|text| Msg::Act(Action::LogFilter(text))),
             select_log: link.callback(|seq| Msg::Act(Action::SelectLog(seq))),
         };
@@ -186,6 +188,7 @@ impl Component for App {
                     <main id="stage" class="stage">
                         { stage::view(self, ctx.link()) }
                         { fault_panel::view(self, ctx.link()) }
+                        { fault_panel::operator(self, ctx.link()) }
                         { chart_panel::view(self, ctx.link()) }
                         { stage::panels(self) }
                         { share::view(self, ctx.link()) }

@@ -39,7 +39,7 @@ fn share(app: &App, link: &Scope<App>) -> Html {
                     { if page.copied { "Copied" } else { "Copy link" } }
                 </button>
             </div>
-            <p class="quiet small">{ format!("The link ({} characters) opens these settings, seed, speed and injected faults from time zero.", page.link_text.len()) }</p>
+            <p class="quiet small">{ format!("The link ({} characters) opens these settings, seed, speed, injected faults and operator actions from time zero.", page.link_text.len()) }</p>
             <div class="share-row">
                 <label for="embed-code">{ "Embed" }</label>
                 <textarea id="embed-code" data-testid="embed-code" readonly=true rows="2"

@@ -11,9 +11,12 @@ use super::controls::Controls;
 use super::panels::{AlertsPanel, LogsPanel};
 use super::{architecture, App, Msg};
 use crate::app::embed::Panel;
+use crate::app::operator::OPERATOR_BUTTONS;
 use crate::app::page::Action;
 use crate::app::presets::preset;
 use crate::app::readouts::{difference_text, latency_text, Flow, Readouts, SideFigures, AB_ROWS};
+use crate::app::words;
+use outage_lab_engine::scenario::ActionKind;
 
 /// The settings panel, if shown.
 pub fn settings(app: &App) -> Html {
@@ -33,7 +36,7 @@ pub fn settings(app: &App) -> Html {
             if o.locked {
                 <p class="quiet small">{ "These settings are locked by the page that embeds this lab." }</p>
             } else {
-                <p class="quiet small">{ "Changes act on the running simulation at once, unless marked “applies on reset”." }</p>
+                <p class="quiet small">{ "Changes apply to new work at once; requests and queries already waiting keep the settings they started with, as in the real software. Settings marked “applies on reset” wait for a reset." }</p>
             }
             <Controls scenario={page.scenario.clone()} problems={page.problems.clone()} pending={page.pending.clone()}
                       highlight={page.preset.fix_knobs} on_change={app.callbacks.knob.clone()}
@@ -57,8 +60,57 @@ pub fn view(app: &App, link: &Scope<App>) -> Html {
                     { readouts(app) }
                 }
             }
+            { carried_over(app, link) }
             if o.shows(Panel::Architecture) { { architecture_view(app) } }
         </>
+    }
+}
+
+/// When a live change left work running under the old settings: what, in counts, and the ways
+/// to finish the fix (kill the long queries, restart, replay or compare from 0).
+fn carried_over(app: &App, link: &Scope<App>) -> Html {
+    let page = &app.page;
+    let snap = page.pair.a.sim().snapshot();
+    let Some(text) = words::carried_over_text(&snap.carried_over) else {
+        return html! {};
+    };
+    let live = !page.options.locked && !page.pair.a.sim().is_finished();
+    let button = |testid: &'static str, label: &'static str, action: Action| {
+        let action = std::rc::Rc::new(action);
+        html! {
+            <button type="button" class="secondary" data-testid={testid}
+                    onclick={link.callback(move |_| Msg::Act((*action).clone()))}>{ label }</button>
+        }
+    };
+    let kill = OPERATOR_BUTTONS
+        .iter()
+        .position(|b| b.kind == ActionKind::KillQueries);
+    let rolling = OPERATOR_BUTTONS
+        .iter()
+        .position(|b| b.kind == ActionKind::RollingRestart);
+    html! {
+        <section class="note carried-over" data-testid="carried-over" aria-live="polite">
+            <p>
+                <strong>{ "Still under the old settings: " }</strong>{ format!("{text}.") }
+                { " A change applies to new work only (a HikariCP waiter keeps the timeout it started waiting with; a PostgreSQL statement keeps its statement_timeout), so this work holds its threads and connections until it ends." }
+            </p>
+            <div class="note-actions">
+                if live {
+                    if let (Some(i), true) = (kill, snap.carried_over.queries_without_timeout > 0) {
+                        { button("carried-kill", "Kill long queries", Action::Operate(i)) }
+                    }
+                    if let Some(i) = rolling {
+                        { button("carried-restart", "Rolling restart", Action::Operate(i)) }
+                    }
+                }
+                if !page.options.locked {
+                    { button("replay-from-0", "Replay from 0 with these settings", Action::ReplayFromZero) }
+                    if page.pair.b.is_none() && page.pair.a.before_live_changes().is_some() {
+                        { button("compare-before-after", "Compare from 0: before vs after", Action::CompareBeforeAfter) }
+                    }
+                }
+            </div>
+        </section>
     }
 }
 
