@@ -1066,6 +1066,28 @@ pub static KNOBS: &[Knob] = &[
         set: |s, v| s.db_pool.connection_timeout_ms = to_timeout(v),
     },
     Knob {
+        id: "db_pool.leak_detection_threshold_ms",
+        group: Group::Database,
+        label: "Leak detection",
+        unit: "ms",
+        input: Input::Number {
+            min: settings::LEAK_DETECTION_THRESHOLD_MS_MIN,
+            min_exclusive: false,
+            max: SETTING_MS_MAX,
+            integer: false,
+            off: Some(Off {
+                word: "none",
+                back_to: 2_000.0,
+            }),
+            slider: (2_000.0, 120_000.0),
+            log: true,
+        },
+        mirrors: "HikariCP leakDetectionThreshold 0 (off), at least 2 000 ms",
+        help: "Logs a warning when a connection is held longer than this: a slow query shows here before anything times out.",
+        get: |s| timeout(s.db_pool.leak_detection_threshold_ms),
+        set: |s, v| s.db_pool.leak_detection_threshold_ms = to_timeout(v),
+    },
+    Knob {
         id: "database.cores",
         group: Group::Database,
         label: "Database cores",
@@ -1086,6 +1108,17 @@ pub static KNOBS: &[Knob] = &[
         help: "The database cancels a query running longer than this, freeing its connection.",
         get: |s| timeout(s.database.query_timeout_ms),
         set: |s, v| s.database.query_timeout_ms = to_timeout(v),
+    },
+    Knob {
+        id: "database.log_min_duration_statement_ms",
+        group: Group::Database,
+        label: "Slow-query log",
+        unit: "ms",
+        input: timeout_input(1_000.0),
+        mirrors: "PostgreSQL log_min_duration_statement -1 (off)",
+        help: "The database logs each query that completes after running longer than this, with its duration.",
+        get: |s| timeout(s.database.log_min_duration_statement_ms),
+        set: |s, v| s.database.log_min_duration_statement_ms = to_timeout(v),
     },
     // ---- upstream ----
     Knob {

@@ -227,6 +227,8 @@ pub struct Page {
     pub logs: Rc<Vec<LogEvent>>,
     /// The first error of each incident, for the log panel.
     pub incidents: Rc<Vec<LogEvent>>,
+    /// For each incident, the first warning of the run that led up to it, for the log panel.
+    pub incident_warnings: Rc<Vec<Option<LogEvent>>>,
     /// Log lines written so far in this run.
     pub logs_total: u64,
     /// The alert history, for the alerts panel.
@@ -326,6 +328,7 @@ impl Page {
             generation: 0,
             logs: Rc::default(),
             incidents: Rc::default(),
+            incident_warnings: Rc::default(),
             logs_total: 0,
             alerts: Rc::default(),
             log_filter: String::new(),
@@ -384,15 +387,11 @@ impl Page {
             Action::Fault(i) => self.inject(i),
             Action::FaultDuration(text) => self.faults.duration_text = text,
             Action::FaultInstance(text) => self.faults.instance = text.parse().unwrap_or(0),
-            Action::Operate(i) => self.operate(i),
-            Action::OperatorInstance(text) => self.operator.instance = text.parse().unwrap_or(0),
-            Action::QueryAge(text) => self.operator.longer_than_text = text,
-            Action::ReplayFromZero => {
-                self.reset();
-                self.announcement = "Replaying from 0 s with the settings as they are now.".into();
-                self.update_play();
-            }
-            Action::CompareBeforeAfter => self.compare_before_after(),
+            Action::Operate(_)
+            | Action::OperatorInstance(_)
+            | Action::QueryAge(_)
+            | Action::ReplayFromZero
+            | Action::CompareBeforeAfter => self.finish_fix(action),
             Action::LogFilter(f) => self.log_filter = f,
             Action::SelectLog(seq) => self.selected_log = Some(seq),
             Action::CopyLink => {
@@ -565,6 +564,23 @@ impl Page {
                 let text: Vec<String> = problems.iter().map(ToString::to_string).collect();
                 self.faults.problem = Some(text.join("; "));
             }
+        }
+    }
+
+    /// The ways to finish a fix made during a run: operator actions and their form, a replay
+    /// or a comparison from time zero.
+    fn finish_fix(&mut self, action: Action) {
+        match action {
+            Action::Operate(i) => self.operate(i),
+            Action::OperatorInstance(text) => self.operator.instance = text.parse().unwrap_or(0),
+            Action::QueryAge(text) => self.operator.longer_than_text = text,
+            Action::ReplayFromZero => {
+                self.reset();
+                self.announcement = "Replaying from 0 s with the settings as they are now.".into();
+                self.update_play();
+            }
+            Action::CompareBeforeAfter => self.compare_before_after(),
+            _ => unreachable!("finish_fix takes only the actions that finish a fix"),
         }
     }
 
@@ -795,6 +811,7 @@ impl Page {
         }
         if sim.logs().incident_starts() != self.incidents.as_slice() {
             self.incidents = Rc::new(sim.logs().incident_starts().to_vec());
+            self.incident_warnings = Rc::new(sim.logs().incident_warnings().to_vec());
         }
         if sim.alerts().history != *self.alerts {
             self.alerts = Rc::new(sim.alerts().history.clone());

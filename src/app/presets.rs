@@ -38,7 +38,7 @@ pub static PRESETS: &[Preset] = &[
         id: "seed-incident",
         title: "Black Friday: pool exhaustion",
         scenario_json: include_str!("../../scenarios/seed-incident.json"),
-        watch: "At 60 s queries slow to 30 s. Pool waiters pile up behind 10 connections, then every worker thread blocks, the accept queues overflow and almost every request fails, product pages included. The first logged error is the root cause; the flood after it only shows symptoms.",
+        watch: "At 60 s queries slow to 30 s. Pool waiters pile up behind 10 connections, then every worker thread blocks, the accept queues overflow and almost every request fails, product pages included. No timeout ever fires, so the first logged error is a symptom: the accept queue refusing connections. The warnings before it name the cause: from 62 s HikariCP's leak detection flags connections held by the slow queries, the pool stats show requests waiting, and the database's slow-query log reports queries of tens of seconds.",
         fix: "Pool size 50, connection timeout 5 000 ms, statement timeout 10 000 ms, and a deep health check failing above 80 % pool use (the fixed preset).",
         fix_knobs: &[
             "db_pool.max_size",
@@ -52,7 +52,7 @@ pub static PRESETS: &[Preset] = &[
         id: "seed-incident-fixed",
         title: "Black Friday: pool exhaustion, fixed",
         scenario_json: include_str!("../../scenarios/seed-incident-fixed.json"),
-        watch: "The same slow queries. Requests that need the database now fail with 500 within about 15 s (a 5 s connection timeout, then a 10 s statement timeout) instead of waiting forever, so the threads never run out and cache hits keep being served: about 80 % of requests still succeed. Caveat: the deep health check watches a database every instance shares, so it fails on all of them at once, and the load balancer keeps serving only because it fails open. A deep check on a shared dependency can take the whole fleet out of rotation.",
+        watch: "The same slow queries. Requests that need the database now fail with 500 within about 15 s (a 5 s connection timeout, then a 10 s statement timeout) instead of waiting forever, so the threads never run out and cache hits keep being served: about 80 % of requests still succeed. The first logged error now names the pool (no connection within 5 s). Caveat: the deep health check watches a database every instance shares, so it fails on all of them at once, and the load balancer keeps serving only because it fails open. A deep check on a shared dependency can take the whole fleet out of rotation.",
         fix: "Set the connection timeout back to none to see the wall of failures return.",
         fix_knobs: &[
             "db_pool.max_size",

@@ -3,7 +3,7 @@
 use std::rc::Rc;
 
 use outage_lab_engine::metrics::{ErrorClass, Status};
-use outage_lab_engine::observe::{AlertEvent, Level, LogEvent, Severity};
+use outage_lab_engine::observe::{AlertEvent, Level, LogEvent, LogSource, Severity};
 use web_sys::HtmlSelectElement;
 use yew::prelude::*;
 
@@ -57,6 +57,8 @@ pub struct LogsProps {
     pub events: Rc<Vec<LogEvent>>,
     /// The first error of every incident so far (kept after the ring moved on).
     pub incidents: Rc<Vec<LogEvent>>,
+    /// For each incident, the first warning of the run of warnings before it.
+    pub warnings: Rc<Vec<Option<LogEvent>>>,
     /// Events logged in total (the ring keeps the newest).
     pub total: u64,
     /// The class filter: `""` for everything, `errors` for every error, or a class name.
@@ -92,6 +94,7 @@ pub fn logs_panel(props: &LogsProps) -> Html {
     let matches = |e: &LogEvent| match props.filter.as_str() {
         "" => true,
         "errors" => e.level == Level::Error,
+        "warn" => e.level == Level::Warn,
         "info" => e.level != Level::Error,
         class => class_name(e).as_deref() == Some(class),
     };
@@ -109,7 +112,7 @@ pub fn logs_panel(props: &LogsProps) -> Html {
         <section class="panel logs" aria-labelledby="logs-title" data-testid="logs">
             <h2 id="logs-title">{ "Log" }</h2>
             { filter_bar(props) }
-            if !props.incidents.is_empty() { { incidents(&props.incidents) } }
+            if !props.incidents.is_empty() { { incidents(&props.incidents, &props.warnings) } }
             <ol class="log-lines" aria-label="Log lines, newest first">
                 { for shown.iter().map(|e| log_line(props, e)) }
             </ol>
@@ -137,9 +140,10 @@ fn filter_bar(props: &LogsProps) -> Html {
             <select id="log-filter" onchange={on_filter} data-testid="log-filter">
                 <option value="" selected={props.filter.is_empty()}>{ "everything" }</option>
                 <option value="errors" selected={props.filter == "errors"}>{ "errors" }</option>
+                <option value="warn" selected={props.filter == "warn"}>{ "warnings" }</option>
                 <option value="info" selected={props.filter == "info"}>{ "info and warnings" }</option>
                 { for classes.iter().map(|c| html! {
-                    <option value={c.clone()} selected={props.filter == *c}>{ format!("errors: {c}") }</option>
+                    <option value={c.clone()} selected={props.filter == *c}>{ format!("errors: {}", c.replace('_', " ")) }</option>
                 }) }
             </select>
             <span class="quiet small">{ format!("{} lines logged; the newest {} shown", props.total, props.events.len().min(LINES_SHOWN)) }</span>
@@ -147,23 +151,50 @@ fn filter_bar(props: &LogsProps) -> Html {
     }
 }
 
-/// The first error of each incident.
-fn incidents(incidents: &[LogEvent]) -> Html {
+/// The first error of each incident, and the first warning of the run that led up to it.
+fn incidents(incidents: &[LogEvent], warnings: &[Option<LogEvent>]) -> Html {
+    let line = |what: &'static str, e: &LogEvent| {
+        html! {
+            <>
+                <span class="what">{ what }</span>
+                <span class="t">{ format!("{:.3} s", e.t_ms / 1000.0) }</span>
+                { " " }
+                <span class="who">{ who(e) }</span>
+                { " " }
+                if let Some(ep) = &e.endpoint { <span class="ep">{ ep }</span> }
+                { " " }
+                <span class="msg">{ &e.message }</span>
+            </>
+        }
+    };
     html! {
         <div class="incidents" data-testid="incidents">
-            <h3>{ "Incidents: the first error of each burst (usually the root cause)" }</h3>
+            <h3>{ "Incidents: the first warning and the first error of each burst" }</h3>
+            <p class="small quiet">{ "An error names the root cause when a timeout fired; when nothing timed out, the first error is a symptom and the warnings before it tell more." }</p>
             <ul>
-                { for incidents.iter().map(|e| html! {
+                { for incidents.iter().enumerate().map(|(i, e)| html! {
                     <li class="incident">
-                        <span class="t">{ format!("{:.3} s", e.t_ms / 1000.0) }</span>
-                        { " " }
-                        if let Some(ep) = &e.endpoint { <span class="ep">{ ep }</span> }
-                        { " " }
-                        <span class="msg">{ &e.message }</span>
+                        if let Some(Some(w)) = warnings.get(i) {
+                            <div class="incident-warning" data-testid="incident-warning">{ line("first warning ", w) }</div>
+                        }
+                        <div class="incident-error" data-testid="incident-error">{ line("first error ", e) }</div>
                     </li>
                 }) }
             </ul>
         </div>
+    }
+}
+
+/// Who wrote a line, as the log shows it.
+fn who(e: &LogEvent) -> String {
+    match (e.source, e.instance) {
+        (LogSource::Instance, Some(i)) => format!("instance {i}"),
+        (LogSource::Instance, None) => "instance".into(),
+        (LogSource::LoadBalancer, Some(i)) => format!("lb (instance {i})"),
+        (LogSource::LoadBalancer, None) => "lb".into(),
+        (LogSource::Database, _) => "db".into(),
+        (LogSource::Operator, _) => "operator".into(),
+        (LogSource::Lab, _) => "lab".into(),
     }
 }
 
@@ -176,10 +207,7 @@ fn log_line(props: &LogsProps, e: &LogEvent) -> Html {
         Level::Warn => ("WARN", "warn"),
         Level::Info => ("INFO", "info"),
     };
-    let who = e
-        .instance
-        .map(|i| format!("instance {i}"))
-        .unwrap_or_else(|| "lb".into());
+    let who = who(e);
     let picked = props.selected == Some(seq);
     let head = format!(
         "{:>9.3}s {level} {who}{}{}",

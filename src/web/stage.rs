@@ -252,7 +252,7 @@ pub fn panels(app: &App) -> Html {
         <div class="panels">
             if o.shows(Panel::Alerts) { <AlertsPanel history={page.alerts.clone()} /> }
             if o.shows(Panel::Logs) {
-                <LogsPanel events={page.logs.clone()} incidents={page.incidents.clone()} total={page.logs_total} filter={page.log_filter.clone()}
+                <LogsPanel events={page.logs.clone()} incidents={page.incidents.clone()} warnings={page.incident_warnings.clone()} total={page.logs_total} filter={page.log_filter.clone()}
                            selected={page.selected_log}
                            on_filter={app.callbacks.log_filter.clone()} on_select={app.callbacks.select_log.clone()} />
             }

@@ -648,7 +648,10 @@ fn switching_a_limit_back_on_restores_a_value_the_engine_accepts() {
         );
         checked += 1;
     }
-    assert_eq!(checked, 7, "every timeout and the accept queue");
+    assert_eq!(
+        checked, 9,
+        "every timeout, the accept queue and the two log thresholds"
+    );
 }
 
 #[test]

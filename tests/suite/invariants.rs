@@ -201,6 +201,8 @@ prop_compose! {
         pool_timeout in timeout(),
         cores in 1u32..4,
         query_timeout in timeout(),
+        leak in proptest::option::of(2_000.0..5_000.0f64),
+        slow_log in timeout(),
         upstream_latency in dist(),
         error_rate in 0.0..0.5f64,
         connect_timeout in timeout(),
@@ -253,8 +255,16 @@ prop_compose! {
                 queue_overflow: if shed { QueueOverflow::Shed503 } else { QueueOverflow::Refuse },
             },
             cache: Cache { keyspace, zipf_exponent: 1.0, ttl_ms, lookup_ms: 0.5, ttl_jitter_pct, stampede_protection },
-            db_pool: DbPool { max_size: pool, connection_timeout_ms: pool_timeout },
-            database: Database { cores, query_timeout_ms: query_timeout },
+            db_pool: DbPool {
+                max_size: pool,
+                connection_timeout_ms: pool_timeout,
+                leak_detection_threshold_ms: leak.map_or(Timeout::None, Timeout::Ms),
+            },
+            database: Database {
+                cores,
+                query_timeout_ms: query_timeout,
+                log_min_duration_statement_ms: slow_log,
+            },
             upstream: Upstream {
                 latency: upstream_latency,
                 error_rate,

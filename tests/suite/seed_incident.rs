@@ -4,6 +4,7 @@
 
 use crate::common::{bundled, run};
 use outage_lab_engine::metrics::StatusCounts;
+use outage_lab_engine::observe::Level;
 
 use crate::common::outcomes;
 
@@ -118,4 +119,94 @@ fn a_deep_check_failing_everywhere_without_fail_open_turns_degradation_into_an_o
         "reject: {reject:.3} vs fail open {fail_open:.3}"
     );
     assert!(closed.status.unavailable_503 > 5_000, "{:?}", closed.status);
+}
+
+/// The log lines of a run, with when and at what level.
+fn lines(sim: &outage_lab_engine::Simulation) -> Vec<(f64, Level, &str)> {
+    (sim.logs().events())
+        .map(|e| (e.t_ms / 1000.0, e.level, e.message.as_str()))
+        .collect()
+}
+
+#[test]
+fn with_no_timeout_the_first_error_is_a_symptom_and_the_warnings_before_it_name_the_cause() {
+    let (sim, summary) = run(bundled("seed-incident"));
+    // No timeout fires, so nothing about the pool or the query is an error: the first error
+    // is the accept queue refusing connections once every thread is blocked.
+    let first_error = summary.logs.first_error.as_deref().expect("an incident");
+    assert!(first_error.contains("accept queue full"), "{first_error}");
+    let incident = &sim.logs().incident_starts()[0];
+    // The warnings began before it: HikariCP's leak detection flags the connections the slow
+    // queries have held for 2 s, seconds after the index went missing.
+    let warning = sim.logs().incident_warnings()[0]
+        .as_ref()
+        .expect("warnings before it");
+    assert!(warning
+        .message
+        .starts_with("Connection leak detection triggered"));
+    assert!(
+        (62.0..63.0).contains(&(warning.t_ms / 1000.0)),
+        "{warning:?}"
+    );
+    assert!(warning.t_ms < incident.t_ms);
+    // HikariCP's housekeeper logs the waiting requests at 90 s; the ring keeps the newest
+    // lines, so look for the stats at the end of the run (240 s).
+    let stats: Vec<_> = lines(&sim)
+        .into_iter()
+        .filter(|(_, _, m)| m.starts_with("HikariPool-1 - Pool stats"))
+        .collect();
+    assert!(
+        !stats.is_empty(),
+        "pool stats are logged while requests wait"
+    );
+    assert!(
+        stats.iter().all(|(t, level, m)| *level == Level::Warn
+            && *t == 240.0
+            && m.contains("idle=0, waiting=")),
+        "{stats:?}"
+    );
+}
+
+#[test]
+fn the_slow_query_log_reports_the_queries_that_finish_with_their_durations() {
+    // The ring keeps the newest lines: read it every virtual second.
+    let mut sim = outage_lab_engine::Simulation::new(bundled("seed-incident"));
+    let (mut slow, mut seen, mut first_at) = (Vec::new(), 0, None);
+    while !sim.is_finished() {
+        sim.run_until(sim.now() + outage_lab_engine::SimDuration::from_secs(1));
+        for e in sim.logs().events().filter(|e| e.seq >= seen) {
+            if let Some(m) = e.message.strip_prefix("LOG:  duration: ") {
+                slow.push(m.split(' ').next().unwrap().parse::<f64>().unwrap());
+                first_at = first_at.or(Some(e.t_ms / 1000.0));
+                assert_eq!(e.source, outage_lab_engine::observe::LogSource::Database);
+            }
+        }
+        seen = sim.logs().total;
+    }
+    // Queries that started after 60 s cost about 30 s of work (a lognormal around it) and
+    // share 8 cores with 39 others: every one reported is over the 1 s threshold, most over
+    // 30 s, and the first comes within a minute of the index going missing.
+    assert!(
+        slow.len() > 10,
+        "slow queries complete before the end: {slow:?}"
+    );
+    assert!(slow.iter().all(|&ms| ms > 1_000.0), "{slow:?}");
+    let mut sorted = slow.clone();
+    sorted.sort_by(f64::total_cmp);
+    assert!(sorted[sorted.len() / 2] > 30_000.0, "{slow:?}");
+    assert!(
+        first_at.expect("one logged") < 120.0,
+        "first at {first_at:?}"
+    );
+}
+
+#[test]
+fn the_log_thresholds_change_what_is_logged_never_the_run() {
+    let (quiet, _) = run(crate::common::bundled_with("seed-incident", |s| {
+        s.db_pool.leak_detection_threshold_ms = outage_lab_engine::scenario::Timeout::None;
+        s.database.log_min_duration_statement_ms = outage_lab_engine::scenario::Timeout::None;
+    }));
+    let (logged, _) = run(bundled("seed-incident"));
+    assert_eq!(quiet.seconds(), logged.seconds());
+    assert!(logged.logs().total > quiet.logs().total);
 }

@@ -18,6 +18,9 @@ pub const INCIDENT_WINDOW: SimDuration = SimDuration::from_secs(10);
 pub const INCIDENT_ERRORS: usize = 5;
 /// An incident closes after this long without a burst.
 pub const INCIDENT_QUIET: SimDuration = SimDuration::from_secs(30);
+/// Warnings closer together than this form one run: an incident's first error is told with the
+/// first warning of the run that led up to it (within this long before the error).
+pub const WARNING_RUN_GAP: SimDuration = SimDuration::from_secs(60);
 
 /// Severity of a log event.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
@@ -31,6 +34,22 @@ pub enum Level {
     Error,
 }
 
+/// Who wrote a log line.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LogSource {
+    /// An application instance (the line's `instance`).
+    Instance,
+    /// The load balancer (about the instance named, if any).
+    LoadBalancer,
+    /// The database server.
+    Database,
+    /// The on-call engineer's actions.
+    Operator,
+    /// The lab itself (a run stopped at a runtime limit).
+    Lab,
+}
+
 /// One structured log line.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct LogEvent {
@@ -38,7 +57,10 @@ pub struct LogEvent {
     pub t_ms: f64,
     /// Severity.
     pub level: Level,
-    /// Which instance logged it; `None` for the load balancer.
+    /// Who wrote it.
+    pub source: LogSource,
+    /// The instance it is about: the one that logged it, or the one the balancer or the
+    /// operator acted on.
     pub instance: Option<u16>,
     /// The endpoint of the request, if any.
     pub endpoint: Option<String>,
@@ -52,8 +74,9 @@ pub struct LogEvent {
     pub duration_ms: Option<f64>,
     /// The status the request ended with.
     pub status: Option<Status>,
-    /// This error is the first of a burst that opened an incident: usually the root cause,
-    /// where the flood after it is symptoms.
+    /// This error is the first of a burst that opened an incident: the root cause when an
+    /// error names it (a timeout that fired), where the flood after it is symptoms; when no
+    /// timeout fires, the first error is itself a symptom and the warnings before it tell more.
     pub first_of_incident: bool,
     /// Position in the log, counting from 0 (evicted events included).
     pub seq: u64,
@@ -96,6 +119,10 @@ pub struct LogRing {
     recent_errors: VecDeque<(SimTime, u64)>,
     /// When the current incident last saw a burst; `None` outside incidents.
     incident_burst_at: Option<SimTime>,
+    /// For each incident start, the first warning of the run of warnings that led up to it.
+    incident_warnings: Vec<Option<LogEvent>>,
+    /// The first warning of the current run of warnings, and when the run's last one came.
+    warning_run: Option<(LogEvent, SimTime)>,
     /// Events ever logged, the evicted ones included.
     pub total: u64,
 }
@@ -108,6 +135,12 @@ impl LogRing {
     pub fn push(&mut self, now: SimTime, mut event: LogEvent) -> Option<u64> {
         event.seq = self.total;
         let is_error = event.level == Level::Error;
+        if event.level == Level::Warn {
+            match &mut self.warning_run {
+                Some((_, last)) if now.since(*last) <= WARNING_RUN_GAP => *last = now,
+                run => *run = Some((event.clone(), now)),
+            }
+        }
         if self.events.len() == LOG_RING_CAPACITY {
             self.events.pop_front();
         }
@@ -155,10 +188,22 @@ impl LogRing {
             let first = &mut self.events[(first_seq - oldest_kept) as usize];
             first.first_of_incident = true;
             if self.incident_starts.len() < INCIDENT_STARTS_MAX {
+                let first_at = self.recent_errors[start].0;
+                let before = self.warning_run.as_ref().filter(|(w, last)| {
+                    w.seq < first_seq && first_at.since(*last) <= WARNING_RUN_GAP
+                });
+                self.incident_warnings.push(before.map(|(w, _)| w.clone()));
                 self.incident_starts.push(first.clone());
             }
         }
         Some(first_seq)
+    }
+
+    /// For each incident of [`LogRing::incident_starts`], the first warning of the run of
+    /// warnings that led up to its first error (none came within [`WARNING_RUN_GAP`]: `None`).
+    /// When no error names the cause (nothing timed out), the warnings often do.
+    pub fn incident_warnings(&self) -> &[Option<LogEvent>] {
+        &self.incident_warnings
     }
 
     /// The event with log sequence number `seq`, if the ring still holds it.
@@ -363,6 +408,7 @@ mod tests {
         LogEvent {
             t_ms: t_s as f64 * 1000.0,
             level: Level::Error,
+            source: LogSource::Instance,
             instance: Some(0),
             endpoint: None,
             error_id: None,

@@ -336,6 +336,10 @@ pub struct DbPool {
     /// (HikariCP `connectionTimeout`, default 30 000 ms), or "none" to wait forever.
     #[serde(default = "defaults::connection_timeout")]
     pub connection_timeout_ms: Timeout,
+    /// Logs a warning when a connection has been out of the pool longer than this (HikariCP
+    /// `leakDetectionThreshold`: at least 2 000 ms; default 0, written "none", off).
+    #[serde(default = "defaults::no_timeout")]
+    pub leak_detection_threshold_ms: Timeout,
 }
 
 /// The database server, shared by every instance.
@@ -349,6 +353,10 @@ pub struct Database {
     /// `statement_timeout`, default none).
     #[serde(default = "defaults::no_timeout")]
     pub query_timeout_ms: Timeout,
+    /// Logs every query that completes after running longer than this, with its duration
+    /// (PostgreSQL `log_min_duration_statement`; default -1, written "none", off).
+    #[serde(default = "defaults::no_timeout")]
+    pub log_min_duration_statement_ms: Timeout,
 }
 
 /// The upstream dependency, called over the network.
@@ -791,6 +799,7 @@ impl Default for DbPool {
         DbPool {
             max_size: defaults::pool_size(),
             connection_timeout_ms: defaults::connection_timeout(),
+            leak_detection_threshold_ms: defaults::no_timeout(),
         }
     }
 }
@@ -800,6 +809,7 @@ impl Default for Database {
         Database {
             cores: defaults::db_cores(),
             query_timeout_ms: defaults::no_timeout(),
+            log_min_duration_statement_ms: defaults::no_timeout(),
         }
     }
 }

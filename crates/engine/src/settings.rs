@@ -15,6 +15,10 @@ pub const SETTING_MS_MAX: f64 = 86_400_000.0;
 pub const FAULTS_MAX: usize = 64;
 /// The most operator actions a run may have, on the timeline and taken live together.
 pub const ACTIONS_MAX: usize = 64;
+/// The lowest HikariCP leak detection threshold, in milliseconds (HikariCP disables lower ones).
+pub const LEAK_DETECTION_THRESHOLD_MS_MIN: f64 = 2_000.0;
+/// How often HikariCP's housekeeper runs (and logs the pool's stats), in seconds.
+pub const POOL_HOUSEKEEPING_S: u64 = 30;
 /// How long a restarted instance takes to start again, in seconds.
 pub const RESTART_BOOT_S: u64 = 10;
 /// The highest arrival rate the profile may reach, in requests per second (the work model's

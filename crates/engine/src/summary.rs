@@ -75,8 +75,10 @@ pub struct LogSummary {
     pub events: u64,
     /// Incidents opened (bursts of errors).
     pub incidents: u64,
-    /// The message of the first incident's first error: usually the root cause.
+    /// The message of the first incident's first error: the root cause when an error names it.
     pub first_error: Option<String>,
+    /// The message of the first warning of the run of warnings that led up to that error.
+    pub first_warning: Option<String>,
 }
 
 /// What the simulation knows of a run besides what the recorder counted.
@@ -151,6 +153,8 @@ fn log_summary(logs: &LogRing) -> LogSummary {
         events: logs.total,
         incidents: logs.incident_starts().len() as u64,
         first_error: logs.incident_starts().first().map(|e| e.message.clone()),
+        first_warning: (logs.incident_warnings().first())
+            .and_then(|w| w.as_ref().map(|w| w.message.clone())),
     }
 }
 

@@ -71,6 +71,21 @@ impl Checker {
         }
     }
 
+    /// HikariCP's leak detection threshold: none, or at least
+    /// [`LEAK_DETECTION_THRESHOLD_MS_MIN`] (HikariCP disables lower values).
+    fn leak_threshold(&mut self, threshold: Timeout) -> Option<SimDuration> {
+        let path = "db_pool.leak_detection_threshold_ms";
+        if let Timeout::Ms(ms) = threshold {
+            if ms.is_finite() && ms < LEAK_DETECTION_THRESHOLD_MS_MIN {
+                let min = LEAK_DETECTION_THRESHOLD_MS_MIN;
+                let message = format!("is {ms}; HikariCP takes {min} ms or more, or none");
+                self.fail(path, message);
+                return None;
+            }
+        }
+        self.timeout(path, threshold)
+    }
+
     fn seconds(&mut self, path: &str, s: f64) -> SimTime {
         let s = self.number(path, s, 0.0, DURATION_S_MAX);
         if s.is_finite() && s >= 0.0 {
@@ -710,6 +725,11 @@ impl Config {
         let db = &scenario.database;
         let db_cores = c.count_in("database.cores", db.cores, DB_CORES);
         let query_timeout = c.timeout("database.query_timeout_ms", db.query_timeout_ms);
+        let leak_detection_threshold = c.leak_threshold(pool.leak_detection_threshold_ms);
+        let log_min_duration_statement = c.timeout(
+            "database.log_min_duration_statement_ms",
+            db.log_min_duration_statement_ms,
+        );
         let up = c.upstream(&scenario.upstream);
         let retry = scenario.client.retry.as_ref().and_then(|r| c.retry(r));
         let faults = c.faults(scenario, duration);
@@ -738,6 +758,8 @@ impl Config {
             pool_timeout,
             db_cores,
             query_timeout,
+            leak_detection_threshold,
+            log_min_duration_statement,
             upstream_latency: up.latency,
             upstream_error_rate: up.error_rate,
             upstream_connect_timeout: up.connect_timeout,

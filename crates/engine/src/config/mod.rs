@@ -320,6 +320,10 @@ pub struct Config {
     pub(crate) db_cores: u32,
     /// Statement timeout.
     pub(crate) query_timeout: Option<SimDuration>,
+    /// HikariCP leak detection: warn when a connection is held longer.
+    pub(crate) leak_detection_threshold: Option<SimDuration>,
+    /// PostgreSQL slow-query log: log completed queries that ran longer.
+    pub(crate) log_min_duration_statement: Option<SimDuration>,
     /// Upstream latency.
     pub(crate) upstream_latency: DurationDist,
     /// Upstream error share.
@@ -435,6 +439,16 @@ impl Config {
     /// Pool acquire timeout; `None` waits forever.
     pub fn pool_timeout(&self) -> Option<SimDuration> {
         self.pool_timeout
+    }
+
+    /// HikariCP leak detection threshold; `None` is off.
+    pub fn leak_detection_threshold(&self) -> Option<SimDuration> {
+        self.leak_detection_threshold
+    }
+
+    /// PostgreSQL `log_min_duration_statement`; `None` is off.
+    pub fn log_min_duration_statement(&self) -> Option<SimDuration> {
+        self.log_min_duration_statement
     }
 
     /// Database cores.

@@ -84,7 +84,7 @@ impl Simulation {
             ActionKind::KillQueries => self.kill_queries(action.longer_than),
         };
         let message = format!("operator: {summary}");
-        self.log(Level::Info, None, message.clone());
+        self.log(Level::Info, LogSource::Operator, None, message.clone());
         let (kind, at) = (action.kind, self.now);
         self.notices.push(crate::Notice::ActionTaken {
             index,
@@ -147,6 +147,7 @@ impl Simulation {
         };
         self.log(
             Level::Info,
+            LogSource::Instance,
             Some(i as u16),
             format!("instance started after its restart: {state}"),
         );
@@ -157,7 +158,12 @@ impl Simulation {
         if self.rolling_next == Some(i) {
             self.rolling_next = Some(i + 1);
             let summary = self.restart_next_in_turn();
-            self.log(Level::Info, None, format!("operator: {summary}"));
+            self.log(
+                Level::Info,
+                LogSource::Operator,
+                None,
+                format!("operator: {summary}"),
+            );
         }
     }
 

@@ -133,11 +133,18 @@ impl Simulation {
         }
     }
 
-    /// Logs an event at the current time.
-    pub(super) fn log(&mut self, level: Level, instance: Option<u16>, message: String) {
+    /// Logs an event at the current time, written by `source` about `instance`.
+    pub(super) fn log(
+        &mut self,
+        level: Level,
+        source: LogSource,
+        instance: Option<u16>,
+        message: String,
+    ) {
         let event = LogEvent {
             t_ms: self.now.as_micros() as f64 / 1000.0,
             level,
+            source,
             instance,
             endpoint: None,
             error_id: None,
@@ -200,6 +207,11 @@ impl Simulation {
         let event = LogEvent {
             t_ms,
             level: Level::Error,
+            source: if att.routed {
+                LogSource::Instance
+            } else {
+                LogSource::LoadBalancer
+            },
             instance: att.routed.then_some(att.instance),
             endpoint: Some(
                 self.cfg.endpoints[att.request.endpoint as usize]

@@ -140,7 +140,12 @@ impl Simulation {
                     "health check passed {} times: back in rotation",
                     h.healthy_threshold
                 );
-                self.log(Level::Info, Some(i as u16), message);
+                self.log(
+                    Level::Info,
+                    LogSource::LoadBalancer,
+                    Some(i as u16),
+                    message,
+                );
             }
         } else {
             inst.probe_failures += 1;
@@ -151,7 +156,12 @@ impl Simulation {
                     "health check failed {} times: out of rotation",
                     h.unhealthy_threshold
                 );
-                self.log(Level::Warn, Some(i as u16), message);
+                self.log(
+                    Level::Warn,
+                    LogSource::LoadBalancer,
+                    Some(i as u16),
+                    message,
+                );
             }
         }
     }

@@ -39,6 +39,14 @@ pub enum Event {
         /// Which query it belongs to.
         token: u32,
     },
+    /// A connection has been out of the pool for the leak detection threshold (ignored if
+    /// `token` is stale: the query ended).
+    LeakCheck {
+        /// The querying attempt.
+        attempt: AttemptRef,
+        /// Which query it belongs to.
+        token: u32,
+    },
     /// The end of a virtual second: metrics close a row.
     SecondTick,
     /// Fault `index` of the scenario starts.
@@ -148,10 +156,12 @@ impl Simulation {
                 self.get_attempt(attempt).map(|att| att.phase),
                 Some(Phase::Step { part: StepPart::PoolWait { token: t, .. }, .. }) if t == token
             ),
-            Event::QueryTimeout { attempt, token } => !matches!(
-                self.get_attempt(attempt).map(|att| att.phase),
-                Some(Phase::Step { part: StepPart::Query { token: t, .. }, .. }) if t == token
-            ),
+            Event::QueryTimeout { attempt, token } | Event::LeakCheck { attempt, token } => {
+                !matches!(
+                    self.get_attempt(attempt).map(|att| att.phase),
+                    Some(Phase::Step { part: StepPart::Query { token: t, .. }, .. }) if t == token
+                )
+            }
             Event::SecondTick
             | Event::FaultStart(_)
             | Event::FaultEnd(_)

@@ -179,7 +179,7 @@ impl Simulation {
     /// answers 502), its queries are cancelled, its pools and queues empty, its breaker starts
     /// afresh when it restarts.
     pub(super) fn crash_instance(&mut self, i: usize, reason: String) {
-        self.log(Level::Error, Some(i as u16), reason);
+        self.log(Level::Error, LogSource::Instance, Some(i as u16), reason);
         let victims: Vec<AttemptRef> = self
             .attempts
             .iter()

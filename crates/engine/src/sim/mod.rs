@@ -47,7 +47,7 @@ use crate::database::{DatabaseServer, FinishKey};
 use crate::limits::{Cap, LimitExceeded};
 use crate::metrics::{ErrorClass, Gauges, InstanceGauges, Recorder, SecondMetrics, Status};
 use crate::notice::NoticeBuffer;
-use crate::observe::{error_message, AlertRule, Alerts, Level, LogEvent, LogRing};
+use crate::observe::{error_message, AlertRule, Alerts, Level, LogEvent, LogRing, LogSource};
 use crate::pool::{ConnectionPool, Returned};
 use crate::rng::{SimRng, Stream};
 use crate::scenario::{ErrorHandling, FaultKind, Jitter, LbPolicy, QueueOverflow, WhenOpen};
@@ -308,7 +308,7 @@ impl Simulation {
                 value,
                 at: self.now,
             };
-            self.log(Level::Error, None, stop.to_string());
+            self.log(Level::Error, LogSource::Lab, None, stop.to_string());
             self.stopped = Some(stop);
         }
     }
@@ -483,6 +483,7 @@ impl Simulation {
             Event::PoolTimeout { attempt, .. } => self.pool_timeout(attempt),
             Event::QueryDone { .. } => self.queries_done(),
             Event::QueryTimeout { attempt, .. } => self.query_timeout(attempt),
+            Event::LeakCheck { attempt, .. } => self.leak_detected(attempt),
             Event::Retry(request) => {
                 self.recorder.retry();
                 self.start_attempt(request);
@@ -510,6 +511,9 @@ impl Simulation {
                     breakers_half_open: count(BreakerState::HalfOpen),
                 };
                 self.recorder.close_second(self.now, gauges);
+                if (self.now.whole_secs()).is_multiple_of(crate::settings::POOL_HOUSEKEEPING_S) {
+                    self.log_pool_stats();
+                }
                 let max = self.cfg.pool_max_size as f64;
                 let pool_use_pct_max = self
                     .instances

@@ -39,7 +39,66 @@ impl Simulation {
         if let Some(t) = self.cfg.query_timeout {
             self.schedule(now + t, Event::QueryTimeout { attempt: a, token });
         }
+        if let Some(t) = self.cfg.leak_detection_threshold {
+            self.schedule(now + t, Event::LeakCheck { attempt: a, token });
+        }
         self.reschedule_db();
+    }
+
+    /// HikariCP's leak detection: attempt `a` has held its connection (in this model, for its
+    /// query) longer than the threshold. It logs what HikariCP logs, though here nothing
+    /// leaked: a slow query holds the connection.
+    pub(super) fn leak_detected(&mut self, a: AttemptRef) {
+        let att = self.attempt(a);
+        let (i, id) = (att.instance, att.id);
+        let connection = (id.wrapping_mul(0x9e37_79b9_7f4a_7c15) >> 32) as u32;
+        let thread = id % u64::from(self.cfg.max_threads.max(1)) + 1;
+        let endpoint = self.cfg.endpoints[att.request.endpoint as usize]
+            .name
+            .clone();
+        let message = format!(
+            "Connection leak detection triggered for org.postgresql.jdbc.PgConnection@{connection:08x} \
+             on thread http-nio-8080-exec-{thread}, stack trace follows \
+             (java.lang.Exception: Apparent connection leak detected, in {endpoint})"
+        );
+        self.log(Level::Warn, LogSource::Instance, Some(i), message);
+    }
+
+    /// PostgreSQL's `log_min_duration_statement`: a query of `endpoint` that ran `duration`.
+    fn log_slow_query(&mut self, endpoint: Option<usize>, duration: SimDuration) {
+        let Some(min) = self.cfg.log_min_duration_statement else {
+            return;
+        };
+        if duration <= min {
+            return;
+        }
+        let tag = match endpoint {
+            Some(e) => format!("/* {} */", self.cfg.endpoints[e].name),
+            None => "/* cache refresh */".into(),
+        };
+        let ms = duration.as_micros() as f64 / 1000.0;
+        let message = format!("LOG:  duration: {ms:.3} ms  statement: {tag} SELECT …");
+        self.log(Level::Warn, LogSource::Database, None, message);
+    }
+
+    /// HikariCP's housekeeper (every [`crate::settings::POOL_HOUSEKEEPING_S`] seconds): each
+    /// pool's stats, logged while requests wait for a connection (HikariCP logs them at DEBUG
+    /// every time; the lab shows them when they matter).
+    pub(super) fn log_pool_stats(&mut self) {
+        let max = self.cfg.pool_max_size;
+        for i in 0..self.instances.len() {
+            let pool = &self.instances[i].pool;
+            let (active, waiting) = (pool.active(), pool.waiting());
+            if waiting == 0 || self.instances[i].down {
+                continue;
+            }
+            let total = active.max(max);
+            let message = format!(
+                "HikariPool-1 - Pool stats (total={total}, active={active}, idle={}, waiting={waiting})",
+                total - active
+            );
+            self.log(Level::Warn, LogSource::Instance, Some(i as u16), message);
+        }
     }
 
     pub(super) fn reschedule_db(&mut self) {
@@ -59,6 +118,7 @@ impl Simulation {
                 QueryOwner::Attempt(a) => a,
                 QueryOwner::Refresh(key, started) => {
                     self.refreshes_running -= 1;
+                    self.log_slow_query(None, self.now.since(started));
                     let labels = [
                         Stream::Work as u64,
                         u64::MAX,
@@ -76,9 +136,12 @@ impl Simulation {
                 att.request.key,
                 att.request.endpoint as usize,
             );
-            let Phase::Step { step, .. } = att.phase else {
+            let Phase::Step { step, part } = att.phase else {
                 unreachable!("query without a step")
             };
+            if let StepPart::Query { since, .. } = part {
+                self.log_slow_query(Some(endpoint), self.now.since(since));
+            }
             self.release_connection(i);
             if matches!(
                 self.cfg.endpoints[endpoint].steps[step as usize],

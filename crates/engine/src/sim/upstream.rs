@@ -87,7 +87,12 @@ impl Simulation {
     pub(super) fn breaker_opened(&mut self, instance: usize) {
         self.recorder.breaker_opened();
         let message = "CircuitBreaker 'payment' changed state to OPEN".to_string();
-        self.log(Level::Warn, Some(instance as u16), message);
+        self.log(
+            Level::Warn,
+            LogSource::Instance,
+            Some(instance as u16),
+            message,
+        );
         let b = &self.breakers[instance];
         if b.config().automatic_half_open {
             if let Some(until) = b.open_until() {
