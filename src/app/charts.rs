@@ -710,7 +710,8 @@ fn short(v: f64) -> String {
 }
 
 /// A number with at most two decimals, trailing zeros dropped: 0.25, 2.5, 3.
-fn trim(v: f64) -> String {
+/// A number with at most two decimals and no trailing zeros ("0.25", "3", "6000").
+pub fn trim(v: f64) -> String {
     let s = format!("{v:.2}");
     let s = s.trim_end_matches('0').trim_end_matches('.');
     if s == "-0" {

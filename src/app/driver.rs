@@ -234,6 +234,16 @@ impl Driver {
         }
     }
 
+    /// Pauses and fast-forwards to `t` (a preset's start): the following frames carry it out
+    /// within their budget, as a step.
+    pub fn skip_to(&mut self, t: SimTime) {
+        self.playing = false;
+        self.lagging = false;
+        if t > self.sim.now() {
+            self.step_target = Some(t.min(self.sim.end()));
+        }
+    }
+
     /// Runs to `t` at once, if it is no more than a millisecond ahead (an operator action
     /// taken while paused acts a microsecond from now, and the screen should show it).
     pub fn step_to(&mut self, t: SimTime) {

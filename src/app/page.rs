@@ -21,7 +21,7 @@ use super::knobs::knob;
 use super::link::{decode, encode, LinkState};
 use super::operator::OPERATOR_BUTTONS;
 use super::pacing::Speed;
-use super::presets::{preset, Preset, PRESETS};
+use super::presets::{preset, Preset, FIRST_VISIT_PRESET, PRESETS};
 
 /// Wall time the simulation may use per frame, in milliseconds: the rest of a 16.7 ms frame
 /// is left for drawing (measured: charts, view and layout take 4 to 8 ms).
@@ -116,6 +116,8 @@ pub enum Action {
     OperatorInstance(String),
     /// The query age "kill long queries" cancels above, as typed (seconds).
     QueryAge(String),
+    /// Open (`true`) or close the settings drawer.
+    ShowSettings(bool),
     /// Start again from time zero with the settings as they are now, playing.
     ReplayFromZero,
     /// A/B from time zero: side A with the settings before they changed during the run, side B
@@ -144,6 +146,18 @@ pub enum Action {
     /// A file could not be read: its name and the problem.
     ImportFailed(String, String),
 }
+
+/// A caption at a key moment of the run: when, and what happened, in words.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Caption {
+    /// When, in virtual seconds.
+    pub t_s: f64,
+    /// What happened.
+    pub text: String,
+}
+
+/// How many captions the page keeps (the newest).
+pub const CAPTIONS_KEPT: usize = 4;
 
 /// What the browser layer must do after an action.
 #[derive(Clone, Debug, PartialEq)]
@@ -243,6 +257,13 @@ pub struct Page {
     pub operator: super::operator::OperatorForm,
     /// What the live region says (screen readers).
     pub announcement: String,
+    /// Whether the settings drawer is open (closed on the main page at first, so the run fills
+    /// the first screen; open in an embed that shows settings).
+    pub settings_open: bool,
+    /// The captions of the run's key moments so far, oldest first (at most [`CAPTIONS_KEPT`]).
+    pub captions: Rc<Vec<Caption>>,
+    /// Side A's clock when the captions last looked at it (for the preset's moments).
+    captions_clock: SimTime,
     /// The finished run's summary, as JSON.
     pub summary_json: Option<Rc<String>>,
     /// The address of this state, to share.
@@ -270,7 +291,13 @@ impl Page {
     /// hands over) with the embedding options of `options_query` (the address's own query).
     /// A broken link opens the default scenario and says why.
     pub fn new(link_query: &str, options_query: &str, env: Box<dyn Env>) -> Page {
-        let (state, notice) = match decode(link_query) {
+        let first_visit = link_query.trim_start_matches('?').is_empty();
+        let decoded = if first_visit {
+            Ok(LinkState::from_preset(FIRST_VISIT_PRESET).unwrap_or_else(LinkState::default_state))
+        } else {
+            decode(link_query)
+        };
+        let (state, notice) = match decoded {
             Ok(state) => (state, None),
             Err(e) => (
                 LinkState::default_state(),
@@ -297,6 +324,9 @@ impl Page {
         let preset_scenario = LinkState::from_preset(page.preset.id).map(|s| s.scenario);
         if preset_scenario.is_some_and(|p| p.name != page.scenario.name) {
             page.imported = Some(page.scenario.name.clone());
+        }
+        if first_visit && !page.options.embed {
+            page.intro();
         }
         let write = page.notice.is_none();
         page.sync_state(write);
@@ -336,6 +366,9 @@ impl Page {
             faults: super::faults::FaultForm::default(),
             operator: super::operator::OperatorForm::default(),
             announcement: String::new(),
+            settings_open: options.embed,
+            captions: Rc::default(),
+            captions_clock: SimTime::ZERO,
             summary_json: None,
             link_text: String::new(),
             copied: false,
@@ -393,6 +426,7 @@ impl Page {
             | Action::ReplayFromZero
             | Action::CompareBeforeAfter => self.finish_fix(action),
             Action::LogFilter(f) => self.log_filter = f,
+            Action::ShowSettings(open) => self.settings_open = open,
             Action::SelectLog(seq) => self.selected_log = Some(seq),
             Action::CopyLink => {
                 self.effects.push(Effect::Copy(self.link_text.clone()));
@@ -449,6 +483,7 @@ impl Page {
         self.pair.frame(dt, SIM_BUDGET_MS, &|| env.now_ms());
         self.last_sim_ms = self.env.now_ms() - started;
         self.announce_changes();
+        self.caption_moments();
         self.note_stopped();
         let a_now = self.pair.a.sim().now();
         let playing = self.pair.a.is_busy();
@@ -621,6 +656,7 @@ impl Page {
     fn compare_before_after(&mut self) {
         match self.pair.compare_before_after() {
             Ok(true) => {
+                self.settings_open = true;
                 self.restarted();
                 self.problems = Rc::new(Vec::new());
                 self.effects.push(Effect::RedrawCharts);
@@ -638,6 +674,7 @@ impl Page {
 
     fn compare(&mut self, on: bool) {
         self.pair.compare(on);
+        self.settings_open |= on;
         self.problems = Rc::new(Vec::new());
         self.effects.push(Effect::RedrawCharts);
         self.announcement = if on {
@@ -735,6 +772,25 @@ impl Page {
         let state = LinkState::from_preset(p.id).expect("bundled presets are valid");
         self.preset = p;
         self.open(state.scenario, SideB::CopyOfA, None);
+        self.intro();
+        self.state_changed();
+    }
+
+    /// A preset opened from the picker (or on a first visit) plays at its speed and is
+    /// fast-forwarded to a few seconds before its trigger, saying so.
+    fn intro(&mut self) {
+        let p = self.preset;
+        self.pair.a.speed = p.speed;
+        if p.start_s > 0.0 {
+            let start = SimTime::from_micros((p.start_s * 1e6) as u64);
+            self.pair.a.skip_to(start);
+            self.effects.push(Effect::RequestFrame);
+            let text = format!(
+                "Fast-forwarded to {} s, shortly before the lesson's moment; the charts keep the quiet start. Press Play (Reset watches it from 0 s).",
+                p.start_s
+            );
+            self.caption(start, text);
+        }
     }
 
     /// Opens `scenario` (validated already) at time zero, paused; `imported` names the file it
@@ -791,6 +847,8 @@ impl Page {
     }
 
     fn restarted(&mut self) {
+        self.captions = Rc::default();
+        self.captions_clock = SimTime::ZERO;
         self.generation += 1;
         self.run += 1;
         self.summary_json = None;
@@ -834,6 +892,9 @@ impl Page {
             b.drain_notices();
         }
         let mut said = Vec::new();
+        for notice in &notices {
+            self.caption_notice(notice);
+        }
         for notice in notices {
             match notice {
                 EngineNotice::BreakerChanged {
@@ -870,6 +931,69 @@ impl Page {
         }
         if !said.is_empty() {
             self.announcement = said.join(" ");
+        }
+    }
+
+    /// Adds a caption, unless the newest one says the same.
+    fn caption(&mut self, at: SimTime, text: String) {
+        if self.captions.last().is_some_and(|c| c.text == text) {
+            return;
+        }
+        let captions = Rc::make_mut(&mut self.captions);
+        captions.push(Caption {
+            t_s: at.as_secs_f64(),
+            text,
+        });
+        if captions.len() > CAPTIONS_KEPT {
+            captions.remove(0);
+        }
+    }
+
+    /// The caption an engine notice deserves, if any: faults starting and ending, breakers
+    /// opening, alerts firing, operator actions.
+    fn caption_notice(&mut self, notice: &EngineNotice) {
+        let config = self.pair.a.sim().config();
+        let (at, text) = match notice {
+            EngineNotice::FaultStarted { index, at, .. } => {
+                (*at, super::words::fault_caption(&config.faults()[*index]))
+            }
+            EngineNotice::FaultEnded { kind, at, .. } => {
+                (*at, format!("{} is over", super::words::fault_name(*kind)))
+            }
+            EngineNotice::BreakerChanged {
+                to: BreakerState::Open,
+                at,
+                ..
+            } => (
+                *at,
+                "A circuit breaker opens: its instance answers checkouts with 503 at once".into(),
+            ),
+            EngineNotice::AlertFired { rule, severity, at } => {
+                let what = match severity {
+                    outage_lab_engine::observe::Severity::Page => "Paging",
+                    outage_lab_engine::observe::Severity::Warn => "Warning",
+                };
+                (*at, format!("{what}: {}", super::words::rule_text(*rule)))
+            }
+            EngineNotice::ActionTaken { summary, at, .. } => (*at, format!("Operator: {summary}")),
+            _ => return,
+        };
+        self.caption(at, text);
+    }
+
+    /// Captions the preset's moments the clock has passed since the last look.
+    fn caption_moments(&mut self) {
+        let now = self.pair.a.sim().now();
+        let since = self.captions_clock;
+        self.captions_clock = now;
+        if self.imported.is_some() {
+            return;
+        }
+        for &(t_s, text) in self.preset.moments {
+            let t = SimTime::from_micros((t_s * 1e6) as u64);
+            if since < t && t <= now {
+                self.caption(t, text.to_string());
+            }
         }
     }
 

@@ -1,5 +1,7 @@
 //! The presets: the bundled scenarios, each with a short text of what to watch and which
-//! setting fixes it.
+//! setting fixes it, where it starts when picked, and its key moments.
+
+use super::pacing::Speed;
 
 /// A ready-made scenario and its lesson.
 #[derive(Debug)]
@@ -18,10 +20,21 @@ pub struct Preset {
     pub fix_knobs: &'static [&'static str],
     /// The preset showing the other side of the lesson, if any (broken and fixed).
     pub counterpart: Option<&'static str>,
+    /// Opened from the picker (or on a first visit), the run is fast-forwarded to this time,
+    /// a few seconds before the lesson's trigger, with the charts of the quiet start kept.
+    pub start_s: f64,
+    /// The speed it plays at when opened from the picker.
+    pub speed: Speed,
+    /// Captions at the lesson's key moments that no fault or breaker announces (a spike in
+    /// the rate profile, "the spike is over"), by time in seconds.
+    pub moments: &'static [(f64, &'static str)],
 }
 
 /// The preset a page without a link opens.
 pub const DEFAULT_PRESET: &str = "baseline";
+
+/// The preset a first visit (an address without a query) opens: an incident within seconds.
+pub const FIRST_VISIT_PRESET: &str = "seed-incident";
 
 /// Every preset, in the picker's order.
 pub static PRESETS: &[Preset] = &[
@@ -33,6 +46,9 @@ pub static PRESETS: &[Preset] = &[
         fix: "Nothing to fix. Try the fault buttons: a missing index, a hung gateway, a cache flush.",
         fix_knobs: &[],
         counterpart: None,
+        start_s: 0.0,
+        speed: Speed::Times(2.0),
+        moments: &[],
     },
     Preset {
         id: "seed-incident",
@@ -47,6 +63,9 @@ pub static PRESETS: &[Preset] = &[
             "load_balancer.health_check",
         ],
         counterpart: Some("seed-incident-fixed"),
+        start_s: 50.0,
+        speed: Speed::Times(2.0),
+        moments: &[],
     },
     Preset {
         id: "seed-incident-fixed",
@@ -61,6 +80,9 @@ pub static PRESETS: &[Preset] = &[
             "load_balancer.health_check.kind",
         ],
         counterpart: Some("seed-incident"),
+        start_s: 50.0,
+        speed: Speed::Times(2.0),
+        moments: &[],
     },
     Preset {
         id: "upstream-hang",
@@ -70,6 +92,9 @@ pub static PRESETS: &[Preset] = &[
         fix: "A read timeout (2 000 ms) and a circuit breaker: checkouts fail fast with 503 and the rest of the service lives.",
         fix_knobs: &["upstream.read_timeout_ms", "upstream.breaker"],
         counterpart: Some("upstream-hang-fixed"),
+        start_s: 50.0,
+        speed: Speed::Times(2.0),
+        moments: &[(180.0, "The gateway answers again, but calls already hung stay hung: nothing ends them.")],
     },
     Preset {
         id: "upstream-hang-fixed",
@@ -79,6 +104,9 @@ pub static PRESETS: &[Preset] = &[
         fix: "Turn the read timeout to none to see the cascade come back.",
         fix_knobs: &["upstream.read_timeout_ms", "upstream.breaker"],
         counterpart: Some("upstream-hang"),
+        start_s: 50.0,
+        speed: Speed::Times(2.0),
+        moments: &[(180.0, "The gateway answers again: half-open trial calls test it.")],
     },
     Preset {
         id: "cache-stampede",
@@ -88,6 +116,9 @@ pub static PRESETS: &[Preset] = &[
         fix: "Stampede protection: coalescing or stale-while-revalidate cut each expiry to one load; probabilistic early refresh to a few.",
         fix_knobs: &["cache.stampede_protection"],
         counterpart: None,
+        start_s: 0.0,
+        speed: Speed::Times(1.0),
+        moments: &[],
     },
     Preset {
         id: "retry-storm",
@@ -97,6 +128,9 @@ pub static PRESETS: &[Preset] = &[
         fix: "A retry budget (or fewer attempts) ends the storm. Backoff with jitter spreads retries out, but with open-loop traffic every retry is still sent.",
         fix_knobs: &["client.retry.budget", "client.retry.max_attempts"],
         counterpart: None,
+        start_s: 20.0,
+        speed: Speed::Times(2.0),
+        moments: &[(30.0, "A traffic spike doubles the load for 30 s; clients time out and retry."), (60.0, "The spike is over. Does the service recover, or do the retries keep it down?")],
     },
     Preset {
         id: "retry-contention",
@@ -106,6 +140,9 @@ pub static PRESETS: &[Preset] = &[
         fix: "Exponential backoff, then jitter (full, equal or decorrelated): far fewer calls, almost everyone succeeds.",
         fix_knobs: &["client.retry.backoff_base_ms", "client.retry.jitter"],
         counterpart: None,
+        start_s: 0.0,
+        speed: Speed::Times(0.25),
+        moments: &[(1.0, "5 000 clients arrive within 20 ms and contend for the lock.")],
     },
     Preset {
         id: "sick-instance",
@@ -115,6 +152,9 @@ pub static PRESETS: &[Preset] = &[
         fix: "Switch the check depth to deep: three failed probes later the instance leaves rotation and the errors stop.",
         fix_knobs: &["load_balancer.health_check.kind"],
         counterpart: None,
+        start_s: 20.0,
+        speed: Speed::Times(2.0),
+        moments: &[],
     },
     Preset {
         id: "lying-200",
@@ -124,6 +164,9 @@ pub static PRESETS: &[Preset] = &[
         fix: "Honest status codes: the 500s appear and the alert pages.",
         fix_knobs: &["error_handling"],
         counterpart: None,
+        start_s: 50.0,
+        speed: Speed::Times(2.0),
+        moments: &[],
     },
     Preset {
         id: "mmc",
@@ -133,6 +176,9 @@ pub static PRESETS: &[Preset] = &[
         fix: "Raise the load towards 800 requests/s and watch the queue grow without bound as utilisation nears 100 %.",
         fix_knobs: &["traffic.rate", "instances.max_threads"],
         counterpart: None,
+        start_s: 0.0,
+        speed: Speed::Times(5.0),
+        moments: &[],
     },
 ];
 

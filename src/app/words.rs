@@ -100,6 +100,41 @@ pub fn threads_text(threads: &ThreadUse, busy: u32, max_threads: u32) -> Option<
     (!parts.is_empty()).then(|| format!("threads: {}", parts.join(" · ")))
 }
 
+/// What a fault does as it starts, for the caption at that moment ("Missing index: every
+/// query now costs 6000 times more").
+pub fn fault_caption(f: &outage_lab_engine::config::FaultConfig) -> String {
+    let m = crate::app::charts::trim(f.multiplier);
+    let i = f.instance;
+    match f.kind {
+        FaultKind::DbSlow => format!(
+            "Missing index: every query now costs {m} times more (5 ms becomes {})",
+            crate::app::readouts::latency_text(5.0 * f.multiplier)
+        ),
+        FaultKind::TrafficSpike => format!("Traffic spike: {m} times the arrivals"),
+        FaultKind::UpstreamDownFast => "The payment gateway is down: it refuses connections".into(),
+        FaultKind::UpstreamHang => {
+            "The payment gateway hangs: it accepts connections and never answers".into()
+        }
+        FaultKind::UpstreamUnreachable => {
+            "The payment gateway is unreachable: packets are dropped".into()
+        }
+        FaultKind::UpstreamSlow => format!("The payment gateway slows down: {m} times its latency"),
+        FaultKind::UpstreamErrors => format!(
+            "The payment gateway fails {} % of calls",
+            crate::app::charts::trim(100.0 * f.error_rate)
+        ),
+        FaultKind::CacheFlush => "The cache is flushed: every entry is gone".into(),
+        FaultKind::CacheDown => "The cache is down: every lookup misses".into(),
+        FaultKind::InstanceCrash => {
+            format!("Instance {i} crashes: its requests in progress are lost")
+        }
+        FaultKind::InstanceDbUnreachable => format!("Instance {i} loses its database connection"),
+        FaultKind::BadDeploy => {
+            format!("Instance {i} gets a bad deploy: its configuration is missing")
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

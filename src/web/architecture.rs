@@ -83,7 +83,7 @@ fn flow_line(x1: f64, y1: f64, x2: f64, y2: f64, rate: f64, failing: bool) -> Ht
     }
 }
 
-fn boxed(x: f64, y: f64, w: f64, h: f64, title: &str, class: &str, lines: Vec<String>) -> Html {
+fn boxed((x, y, w, h): Rect, title: &str, class: &str, lines: Vec<String>) -> Html {
     html! {
         <g class={format!("node {class}")}>
             <rect x={x.to_string()} y={y.to_string()} width={w.to_string()} height={h.to_string()} rx="6" />
@@ -95,33 +95,113 @@ fn boxed(x: f64, y: f64, w: f64, h: f64, title: &str, class: &str, lines: Vec<St
     }
 }
 
-/// Where the instances sit: one row each, shrinking (and dropping words) when there are many.
+/// Where everything sits. Wide: clients, balancer, instances and dependencies left to right,
+/// one row per instance (shrinking, and dropping words, when there are many). Narrow (a
+/// phone): the same top to bottom, in a drawing 400 units wide.
 #[derive(Clone, Copy)]
 struct Layout {
+    width: f64,
     height: f64,
     inst_h: f64,
     compact: bool,
+    vertical: bool,
+    /// The instances' column: left edge, width, and the top of the first row.
+    inst_x: f64,
+    inst_w: f64,
+    inst_top: f64,
 }
 
-const LB_X: f64 = 120.0;
-const INST_X: f64 = 250.0;
-const INST_W: f64 = 400.0;
-const RIGHT_X: f64 = 760.0;
+/// A box: left, top, width, height.
+type Rect = (f64, f64, f64, f64);
 
 impl Layout {
-    fn of(n: usize) -> Layout {
+    fn of(n: usize, vertical: bool) -> Layout {
+        if vertical {
+            let inst_h = if n <= 8 { 70.0 } else { 44.0 };
+            let inst_top = 70.0;
+            let height = inst_top + n as f64 * (inst_h + 6.0) + 190.0;
+            return Layout {
+                width: 400.0,
+                height,
+                inst_h,
+                compact: inst_h < 56.0,
+                vertical,
+                inst_x: 6.0,
+                inst_w: 388.0,
+                inst_top,
+            };
+        }
         let height = 380.0_f64.max(24.0 + n as f64 * 14.0);
         let inst_h = ((height - 20.0) / n as f64 - 6.0).min(84.0);
         Layout {
+            width: 880.0,
             height,
             inst_h,
             compact: inst_h < 56.0,
+            vertical,
+            inst_x: 226.0,
+            inst_w: 390.0,
+            inst_top: 10.0,
         }
     }
 
     fn row_y(&self, i: usize) -> f64 {
-        10.0 + i as f64 * (self.inst_h + 6.0)
+        self.inst_top + i as f64 * (self.inst_h + 6.0)
     }
+
+    /// The bottom of the last instance row.
+    fn instances_bottom(&self, n: usize) -> f64 {
+        self.row_y(n) - 6.0
+    }
+
+    fn clients(&self) -> Rect {
+        if self.vertical {
+            (6.0, 6.0, 150.0, 48.0)
+        } else {
+            (4.0, self.height / 2.0 - 30.0, 84.0, 60.0)
+        }
+    }
+
+    fn balancer(&self) -> Rect {
+        if self.vertical {
+            (206.0, 6.0, 188.0, 48.0)
+        } else {
+            (104.0, self.height / 2.0 - 30.0, 102.0, 60.0)
+        }
+    }
+
+    /// The cache, the database and the gateway, for `n` instances.
+    fn dependencies(&self, n: usize) -> [Rect; 3] {
+        if self.vertical {
+            let top = self.instances_bottom(n) + 30.0;
+            [
+                (6.0, top, 190.0, 60.0),
+                (6.0, top + 70.0, 388.0, 80.0),
+                (204.0, top, 190.0, 60.0),
+            ]
+        } else {
+            let (x, h) = (650.0, self.height);
+            [
+                (x, 20.0, 226.0, 60.0),
+                (x, h / 2.0 - 40.0, 226.0, 80.0),
+                (x, h - 90.0, 226.0, 60.0),
+            ]
+        }
+    }
+}
+
+/// A point on a box's edge: its middle, or the middle of its right, left, top or bottom side.
+fn right(r: Rect) -> (f64, f64) {
+    (r.0 + r.2, r.1 + r.3 / 2.0)
+}
+fn left(r: Rect) -> (f64, f64) {
+    (r.0, r.1 + r.3 / 2.0)
+}
+fn top(r: Rect) -> (f64, f64) {
+    (r.0 + r.2 / 2.0, r.1)
+}
+fn bottom(r: Rect) -> (f64, f64) {
+    (r.0 + r.2 / 2.0, r.1 + r.3)
 }
 
 /// The payment gateway's state in words, from the faults active.
@@ -173,16 +253,18 @@ fn instance(snap: &Snapshot, flow: &Flow, layout: Layout, i: usize) -> Html {
         format!("5xx {:.0} %", 100.0 * e)
     });
     let failing = errors.is_some_and(|e| e > 0.05);
-    let gx = INST_X + 92.0;
+    let (inst_x, inst_w) = (layout.inst_x, layout.inst_w);
+    let gx = inst_x + 92.0;
+    let threads_x = if layout.vertical { inst_x + 8.0 } else { gx };
     let gw = 150.0;
     html! {
         <g class={class} data-testid={format!("instance-{i}")} data-breaker={light_words}>
             <title>{ format!("instance {i}: {state}, {light_words}, {errors_text} over the last second") }</title>
-            <rect x={INST_X.to_string()} y={y.to_string()} width={INST_W.to_string()} height={inst_h.to_string()} rx="6" class="instance-box" />
-            <text x={(INST_X + 8.0).to_string()} y={(y + 14.0).to_string()} class="node-title">{ format!("instance {i}") }</text>
+            <rect x={inst_x.to_string()} y={y.to_string()} width={inst_w.to_string()} height={inst_h.to_string()} rx="6" class="instance-box" />
+            <text x={(inst_x + 8.0).to_string()} y={(y + 14.0).to_string()} class="node-title">{ format!("instance {i}") }</text>
             if !compact {
-                <text x={(INST_X + 8.0).to_string()} y={(y + 28.0).to_string()} class="node-line">{ state }</text>
-                <text x={(INST_X + 8.0).to_string()} y={(y + 42.0).to_string()}
+                <text x={(inst_x + 8.0).to_string()} y={(y + 28.0).to_string()} class="node-line">{ state }</text>
+                <text x={(inst_x + 8.0).to_string()} y={(y + 42.0).to_string()}
                       class={classes!("node-line", failing.then_some("failing"))} data-testid={format!("errors-of-instance-{i}")}>{ &errors_text }</text>
             }
             { gauge(gx, y + 3.0, gw, row, g.accept_queue, snap.accept_queue, "queue") }
@@ -190,15 +272,15 @@ fn instance(snap: &Snapshot, flow: &Flow, layout: Layout, i: usize) -> Html {
             { gauge(gx, y + 3.0 + 2.0 * (row + 3.0), gw, row, g.pool_active, Some(snap.pool_max_size), "pool") }
             if !compact {
                 if let Some(text) = crate::app::words::threads_text(&g.threads, g.threads_busy, snap.max_threads) {
-                    <text x={gx.to_string()} y={(y + 3.0 + 4.0 * (row + 3.0)).to_string()} class="gauge-text waiters" data-testid={format!("threads-of-instance-{i}")}>{ text }</text>
+                    <text x={threads_x.to_string()} y={(y + 3.0 + 4.0 * (row + 3.0)).to_string()} class="gauge-text waiters" data-testid={format!("threads-of-instance-{i}")}>{ text }</text>
                 } else if g.pool_waiters > 0 {
                     <text x={gx.to_string()} y={(y + 3.0 + 4.0 * (row + 3.0)).to_string()} class="gauge-text waiters">{ format!("{} waiting for a connection", g.pool_waiters) }</text>
                 }
             }
             if inst.breaker.is_some() {
                 <g class={light_class}>
-                    <circle cx={(INST_X + INST_W - 16.0).to_string()} cy={(y + inst_h / 2.0).to_string()} r="10" />
-                    <text x={(INST_X + INST_W - 16.0).to_string()} y={(y + inst_h / 2.0 + 4.0).to_string()} text-anchor="middle" class="light-letter">{ light_letter }</text>
+                    <circle cx={(inst_x + inst_w - 16.0).to_string()} cy={(y + inst_h / 2.0).to_string()} r="10" />
+                    <text x={(inst_x + inst_w - 16.0).to_string()} y={(y + inst_h / 2.0 + 4.0).to_string()} text-anchor="middle" class="light-letter">{ light_letter }</text>
                 </g>
             }
         </g>
@@ -209,27 +291,43 @@ fn instance(snap: &Snapshot, flow: &Flow, layout: Layout, i: usize) -> Html {
 /// the database and the gateway (red where they fail).
 fn flows(snap: &Snapshot, flow: &Flow, layout: Layout) -> Html {
     let n = snap.instances.len().max(1);
-    let (height, mid) = (layout.height, layout.height / 2.0);
     let has = |kind: FaultKind| snap.active_faults.contains(&kind);
     let failing = snap.status.total() > 0 && snap.status.rate_5xx() > 0.05;
     let (calls, failures) = (flow.upstream_calls, flow.upstream_failures);
+    let line = |(x1, y1): (f64, f64), (x2, y2): (f64, f64), rate: f64, bad: bool| {
+        flow_line(x1, y1, x2, y2, rate, bad)
+    };
+    let (lb, deps) = (layout.balancer(), layout.dependencies(n));
+    let row = |i: usize| (layout.inst_x, layout.row_y(i), layout.inst_w, layout.inst_h);
+    // Where requests leave the instances for the dependencies, and arrive at each of them.
+    let (out, into): ((f64, f64), [(f64, f64); 3]) = if layout.vertical {
+        (
+            bottom(row(n - 1)),
+            [top(deps[0]), top(deps[1]), top(deps[2])],
+        )
+    } else {
+        let out = (layout.inst_x + layout.inst_w, layout.height / 2.0);
+        (out, [left(deps[0]), left(deps[1]), left(deps[2])])
+    };
+    let per_instance = flow.arrivals_per_s / n as f64;
     html! {
         <>
-            { flow_line(90.0, mid, LB_X, mid, flow.arrivals_per_s, false) }
-            { for (0..n).map(|i| {
-                let y = layout.row_y(i) + layout.inst_h / 2.0;
-                flow_line(LB_X + 100.0, mid, INST_X, y, flow.arrivals_per_s / n as f64, failing)
+            { line(right(layout.clients()), left(lb), flow.arrivals_per_s, false) }
+            { for (0..n).map(|i| if layout.vertical {
+                line(bottom(lb), (bottom(lb).0, row(i).1), per_instance, failing)
+            } else {
+                line(right(lb), left(row(i)), per_instance, failing)
             }) }
-            { flow_line(INST_X + INST_W, mid, RIGHT_X, 50.0, flow.arrivals_per_s, false) }
-            { flow_line(INST_X + INST_W, mid, RIGHT_X, mid, flow.db_queries_per_s, has(FaultKind::DbSlow)) }
-            { flow_line(INST_X + INST_W, mid, RIGHT_X, height - 60.0, calls as f64, failures > 0) }
+            { line(out, into[0], flow.arrivals_per_s, false) }
+            { line(out, into[1], flow.db_queries_per_s, has(FaultKind::DbSlow)) }
+            { line(out, into[2], calls as f64, failures > 0) }
         </>
     }
 }
 
 /// The cache, the database and the payment gateway, with their states in words.
 fn dependencies(snap: &Snapshot, flow: &Flow, layout: Layout) -> Html {
-    let (height, mid) = (layout.height, layout.height / 2.0);
+    let [cache, db, gateway] = layout.dependencies(snap.instances.len().max(1));
     let has = |kind: FaultKind| snap.active_faults.contains(&kind);
     let upstream = upstream_state(has);
     let (calls, failures) = (flow.upstream_calls, flow.upstream_failures);
@@ -251,13 +349,13 @@ fn dependencies(snap: &Snapshot, flow: &Flow, layout: Layout) -> Html {
     };
     html! {
         <>
-            { boxed(RIGHT_X, 20.0, 230.0, 60.0, "Cache", if has(FaultKind::CacheDown) { "bad" } else { "" }, vec![cache_state]) }
+            { boxed(cache, "Cache", if has(FaultKind::CacheDown) { "bad" } else { "" }, vec![cache_state]) }
             <g data-testid="database">
-                { boxed(RIGHT_X, mid - 40.0, 230.0, 80.0, "Database", if has(FaultKind::DbSlow) || db_busy >= 1.0 { "bad" } else { "" },
+                { boxed(db, "Database", if has(FaultKind::DbSlow) || db_busy >= 1.0 { "bad" } else { "" },
                     vec![db_state.to_string(), format!("{:.0} queries/s", flow.db_queries_per_s)]) }
-                { gauge(RIGHT_X + 8.0, mid + 22.0, 90.0, 10.0, snap.db_concurrency, Some(snap.db_cores), "queries/cores") }
+                { gauge(db.0 + 8.0, db.1 + 62.0, 90.0, 10.0, snap.db_concurrency, Some(snap.db_cores), "queries/cores") }
             </g>
-            { boxed(RIGHT_X, height - 90.0, 230.0, 60.0, "Payment gateway", if upstream == "up" { "" } else { "bad" },
+            { boxed(gateway, "Payment gateway", if upstream == "up" { "" } else { "bad" },
                 vec![upstream.to_string(), format!("{calls} calls/s, {failures} failed")]) }
         </>
     }
@@ -272,21 +370,20 @@ fn balancer_lines(snap: &Snapshot, in_rotation: usize) -> Vec<String> {
     lines
 }
 
-/// The architecture view of `snap`.
-pub fn view(snap: &Snapshot, flow: &Flow) -> Html {
-    let layout = Layout::of(snap.instances.len().max(1));
-    let mid = layout.height / 2.0;
+/// The architecture view of `snap`, drawn top to bottom when `vertical` (a phone).
+pub fn view(snap: &Snapshot, flow: &Flow, vertical: bool) -> Html {
+    let layout = Layout::of(snap.instances.len().max(1), vertical);
     let in_rotation = snap
         .instances
         .iter()
         .filter(|i| i.gauges.in_rotation && !i.gauges.down)
         .count();
     html! {
-        <svg class="architecture" viewBox={format!("0 0 1000 {}", layout.height)} role="img"
+        <svg class={classes!("architecture", vertical.then_some("vertical"))} viewBox={format!("0 0 {} {}", layout.width, layout.height)} role="img"
              aria-label="Architecture: clients, load balancer, instances, cache, database and payment gateway">
             { flows(snap, flow, layout) }
-            { boxed(4.0, mid - 30.0, 86.0, 60.0, "Clients", "clients", vec![format!("{:.0} req/s", flow.arrivals_per_s)]) }
-            { boxed(LB_X, mid - 30.0, 100.0, 60.0, "Load balancer", if snap.failing_open { "bad" } else { "lb" }, balancer_lines(snap, in_rotation)) }
+            { boxed(layout.clients(), "Clients", "clients", vec![format!("{:.0} req/s", flow.arrivals_per_s)]) }
+            { boxed(layout.balancer(), "Load balancer", if snap.failing_open { "bad" } else { "lb" }, balancer_lines(snap, in_rotation)) }
             { for (0..snap.instances.len()).map(|i| instance(snap, flow, layout, i)) }
             { dependencies(snap, flow, layout) }
         </svg>

@@ -32,9 +32,45 @@ pub fn view(app: &App, link: &Scope<App>) -> Html {
                 }
             </div>
             if o.shows(Panel::Presets) { { preset_picker(app, link) } }
+            if o.shows(Panel::Controls) { { settings_toggle(app, link, "settings-toggle") } }
             if o.shows(Panel::Transport) { { transport(app, link) } }
             { clock(app) }
         </header>
+    }
+}
+
+/// The button that opens and closes the settings drawer.
+fn settings_toggle(app: &App, link: &Scope<App>, testid: &'static str) -> Html {
+    let open = app.page.settings_open;
+    html! {
+        <button type="button" class="secondary settings-toggle" data-testid={testid}
+                aria-expanded={open.to_string()} aria-controls="settings"
+                onclick={link.callback(move |_| act(Action::ShowSettings(!open)))}>
+            { if open { "Hide settings" } else { "Settings" } }
+        </button>
+    }
+}
+
+/// On a phone: Play, Step and the clock in a bar fixed at the bottom of the screen, within
+/// reach of a thumb, and the settings sheet's button.
+pub fn phone_transport(app: &App, link: &Scope<App>) -> Html {
+    let page = &app.page;
+    let o = &page.options;
+    if !o.shows(Panel::Transport) {
+        return html! {};
+    }
+    let a = &page.pair.a;
+    let (playing, finished) = (a.is_playing(), a.sim().is_finished());
+    html! {
+        <div class="phone-transport" role="group" aria-label="Playback (phone)">
+            <button type="button" class="primary play" data-testid="phone-play" onclick={link.callback(|_| act(Action::PlayPause))}
+                    aria-pressed={playing.to_string()}>
+                { if playing { "❚❚ Pause" } else if finished { "▶ Again" } else { "▶ Play" } }
+            </button>
+            <button type="button" class="secondary" data-testid="phone-step" onclick={link.callback(|_| act(Action::Step))} disabled={finished}>{ "Step" }</button>
+            <span class="phone-clock">{ format!("t = {:.0} s", a.sim().now().as_secs_f64()) }</span>
+            if o.shows(Panel::Controls) { { settings_toggle(app, link, "phone-settings") } }
+        </div>
     }
 }
 
@@ -73,16 +109,16 @@ fn transport(app: &App, link: &Scope<App>) -> Html {
     let seed_problem = page.problems.iter().any(|p| p.path == "seed");
     html! {
         <div class="transport" role="group" aria-label="Playback">
-            <button type="button" data-testid="play" onclick={link.callback(|_| act(Action::PlayPause))}
+            <button type="button" class="primary play" data-testid="play" onclick={link.callback(|_| act(Action::PlayPause))}
                     aria-pressed={playing.to_string()}>
-                { if playing { "Pause" } else if finished { "Play again" } else { "Play" } }
+                { if playing { "❚❚ Pause" } else if finished { "▶ Play again" } else { "▶ Play" } }
             </button>
-            <button type="button" data-testid="step" onclick={link.callback(|_| act(Action::Step))} disabled={finished}>{ "Step 1 s" }</button>
-            <button type="button" data-testid="reset" class={classes!((!page.pending.is_empty()).then_some("attention"))}
+            <button type="button" class="secondary" data-testid="step" onclick={link.callback(|_| act(Action::Step))} disabled={finished}>{ "Step 1 s" }</button>
+            <button type="button" data-testid="reset" class={classes!("secondary", (!page.pending.is_empty()).then_some("attention"))}
                     onclick={link.callback(|_| act(Action::Reset))}>
                 { if page.pending.is_empty() { "Reset" } else { "Reset to apply" } }
             </button>
-            <button type="button" data-testid="run-to-end" data-run={page.generation.to_string()} onclick={link.callback(|_| act(Action::RunToEnd))}>{ "Run to the end" }</button>
+            <button type="button" class="secondary" data-testid="run-to-end" data-run={page.generation.to_string()} onclick={link.callback(|_| act(Action::RunToEnd))}>{ "Run to the end" }</button>
             if !locked {
                 <button type="button" class="secondary" data-testid="compare" aria-pressed={comparing.to_string()}
                         onclick={link.callback(move |_| act(Action::Compare(!comparing)))}>
@@ -114,8 +150,9 @@ fn clock(app: &App) -> Html {
     let (now_s, end_s) = (sim.now().as_secs_f64(), sim.end().as_secs_f64());
     let playing = a.is_playing();
     let achieved = a.achieved_speed();
+    let lag_why = "the simulation needs more CPU than a frame allows, so it runs slower than asked";
     let speed_note = if playing && a.is_lagging() {
-        format!("running at {achieved:.1}x: the simulation needs more CPU than a frame allows, so it runs slower than asked")
+        format!("running at {achieved:.1}x (slower than asked)")
     } else if playing {
         format!("running at {achieved:.1}x")
     } else if sim.is_finished() {
@@ -129,7 +166,7 @@ fn clock(app: &App) -> Html {
              data-sim-ms={format!("{:.3}", page.last_sim_ms)} data-charts-ms={format!("{:.3}", app.charts.last_draw_ms)}>
             <span class="clock-time">{ format!("t = {now_s:.1} s") }</span>
             <span class="quiet">{ format!(" of {end_s:.0} s") }</span>
-            <span class="speed-note" data-testid="speed-note">{ format!(" · asked {} · {speed_note}", a.speed.label()) }</span>
+            <span class="speed-note" data-testid="speed-note" title={(playing && a.is_lagging()).then_some(lag_why)}>{ format!(" · {} · {speed_note}", a.speed.label()) }</span>
         </div>
     }
 }

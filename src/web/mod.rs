@@ -68,6 +68,16 @@ pub struct App {
     /// A file being read, if one is (dropping it cancels the read).
     reading: Option<gloo_file::callbacks::FileReader>,
     _on_resize: Option<EventListener>,
+    /// The window is phone-narrow: the architecture is drawn top to bottom.
+    narrow: bool,
+}
+
+/// Whether the window is narrower than a phone layout's breakpoint (640 CSS pixels).
+fn window_is_narrow() -> bool {
+    web_sys::window()
+        .and_then(|w| w.inner_width().ok())
+        .and_then(|w| w.as_f64())
+        .is_some_and(|w| w <= 640.0)
 }
 
 impl App {
@@ -138,6 +148,7 @@ impl Component for App {
             frame: None,
             reading: None,
             _on_resize: on_resize,
+            narrow: window_is_narrow(),
         };
         app.carry_out(ctx);
         app
@@ -154,6 +165,7 @@ impl Component for App {
                 self.page.reduce(Action::Frame(ts))
             }
             Msg::Resized => {
+                self.narrow = window_is_narrow();
                 self.charts.invalidate();
                 true
             }
@@ -183,17 +195,18 @@ impl Component for App {
                 if !o.embed { <a class="skip" href="#stage">{ "Skip to the simulation" }</a> }
                 { header::view(self, ctx.link()) }
                 { header::banners(self, ctx.link()) }
-                <div class={classes!("layout", (!o.shows(crate::app::embed::Panel::Controls)).then_some("no-settings"))}>
-                    { stage::settings(self) }
+                <div class={classes!("layout", (!o.shows(crate::app::embed::Panel::Controls) || !self.page.settings_open).then_some("no-settings"))}>
+                    { stage::settings(self, ctx.link()) }
                     <main id="stage" class="stage">
                         { stage::view(self, ctx.link()) }
+                        { chart_panel::view(self, ctx.link()) }
                         { fault_panel::view(self, ctx.link()) }
                         { fault_panel::operator(self, ctx.link()) }
-                        { chart_panel::view(self, ctx.link()) }
                         { stage::panels(self) }
                         { share::view(self, ctx.link()) }
                     </main>
                 </div>
+                { header::phone_transport(self, ctx.link()) }
             </div>
         }
     }

@@ -18,8 +18,8 @@ use crate::app::readouts::{difference_text, latency_text, Flow, Readouts, SideFi
 use crate::app::words;
 use outage_lab_engine::scenario::ActionKind;
 
-/// The settings panel, if shown.
-pub fn settings(app: &App) -> Html {
+/// The settings panel, if shown: a drawer beside the stage (a sheet over it on a phone).
+pub fn settings(app: &App, link: &Scope<App>) -> Html {
     let page = &app.page;
     let o = &page.options;
     if !o.shows(Panel::Controls) {
@@ -30,9 +30,14 @@ pub fn settings(app: &App) -> Html {
         .b
         .as_ref()
         .map(|_| if page.pair.editing_b { "B" } else { "A" });
+    let open = page.settings_open;
     html! {
-        <aside class="settings" aria-label="Settings">
-            <h2>{ "Settings" }</h2>
+        <aside id="settings" class={classes!("settings", (!open).then_some("closed"))} aria-label="Settings" hidden={!open}>
+            <div class="settings-head">
+                <h2>{ "Settings" }</h2>
+                <button type="button" class="secondary close" data-testid="settings-close" aria-label="Close the settings"
+                        onclick={link.callback(|_| Msg::Act(Action::ShowSettings(false)))}>{ "Close" }</button>
+            </div>
             if o.locked {
                 <p class="quiet small">{ "These settings are locked by the page that embeds this lab." }</p>
             } else {
@@ -53,6 +58,7 @@ pub fn view(app: &App, link: &Scope<App>) -> Html {
     html! {
         <>
             if o.shows(Panel::Lesson) { { lesson(app, link) } }
+            { captions(app) }
             if o.shows(Panel::Readouts) {
                 if let Some(b) = &page.pair.b {
                     { ab_table(&SideFigures::of(&page.pair.a), &SideFigures::of(b)) }
@@ -63,6 +69,26 @@ pub fn view(app: &App, link: &Scope<App>) -> Html {
             { carried_over(app, link) }
             if o.shows(Panel::Architecture) { { architecture_view(app) } }
         </>
+    }
+}
+
+/// The captions of the run's key moments, newest first (the newest stands out).
+fn captions(app: &App) -> Html {
+    let captions = &app.page.captions;
+    if captions.is_empty() {
+        return html! {};
+    }
+    html! {
+        <section class="captions" aria-label="What just happened" aria-live="polite" data-testid="captions">
+            <ol>
+                { for captions.iter().rev().enumerate().map(|(i, c)| html! {
+                    <li class={classes!("caption", (i == 0).then_some("newest"))} data-testid={(i == 0).then_some("caption")}>
+                        <span class="caption-t">{ format!("t = {:.0} s", c.t_s) }</span>
+                        <span class="caption-text">{ &c.text }</span>
+                    </li>
+                }) }
+            </ol>
+        </section>
     }
 }
 
@@ -124,13 +150,22 @@ fn lesson(app: &App, link: &Scope<App>) -> Html {
                 <p>{ &page.scenario.description }</p>
             } else {
                 <h2 id="lesson-title">{ page.preset.title }</h2>
-                <p><strong>{ "Watch: " }</strong>{ page.preset.watch }</p>
-                <p><strong>{ "Fix: " }</strong>{ page.preset.fix }</p>
-                if let Some(other) = counterpart.filter(|_| !page.options.locked) {
-                    <button type="button" class="secondary" onclick={link.callback(move |_| Msg::Act(Action::Preset(other.id.into())))}>
-                        { format!("Open “{}”", other.title) }
-                    </button>
-                }
+                <p data-testid="lesson-watch"><strong>{ "Watch: " }</strong>{ page.preset.watch }</p>
+                <details class="lesson-fix">
+                    <summary>{ "How to fix it" }</summary>
+                    <p data-testid="lesson-fix">{ page.preset.fix }</p>
+                    <div class="note-actions">
+                        if !page.options.locked && !page.preset.fix_knobs.is_empty() && page.options.shows(Panel::Controls) {
+                            <button type="button" class="secondary" data-testid="show-fix-settings"
+                                    onclick={link.callback(|_| Msg::Act(Action::ShowSettings(true)))}>{ "Show the settings marked “the fix”" }</button>
+                        }
+                        if let Some(other) = counterpart.filter(|_| !page.options.locked) {
+                            <button type="button" class="secondary" onclick={link.callback(move |_| Msg::Act(Action::Preset(other.id.into())))}>
+                                { format!("Open “{}”", other.title) }
+                            </button>
+                        }
+                    </div>
+                </details>
             }
         </section>
     }
@@ -215,7 +250,7 @@ fn architecture_view(app: &App) -> Html {
         let snap = sim.snapshot();
         html! {
             <>
-                <div class="architecture-scroll">{ architecture::view(&snap, &Flow::of(sim.seconds().last())) }</div>
+                <div class="architecture-scroll">{ architecture::view(&snap, &Flow::of(sim.seconds().last()), app.narrow) }</div>
                 if snap.failing_open {
                     <p class="small note" data-testid="failing-open">
                         { "No instance passes its health check, so the load balancer fails open: it sends traffic to every instance anyway (the health check's “when all unhealthy: fail open”). Without it, every request would get a 503." }

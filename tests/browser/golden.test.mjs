@@ -82,8 +82,10 @@ test('a scripted sequence of actions leaves the page in its golden state', async
   parts.push(`summary: ${await page.getByTestId('summary-json').textContent()}\n`);
   await page.getByTestId('compare').click();
   await page.getByTestId('preset').selectOption('upstream-hang');
+  // A preset picked is fast-forwarded to 50 s, 10 s before its hang.
+  await page.waitForFunction(() => document.querySelector('[data-testid=clock]').dataset.nowS === '50.000');
   await step(page, 4);
-  parts.push(await record(page, 'upstream-hang, 4 s'));
+  parts.push(await record(page, 'upstream-hang picked, then 4 s'));
   const actual = parts.join('\n');
   if (process.env.OUTAGE_LAB_WRITE_GOLDEN) await writeFile(GOLDEN, actual);
   const expected = await readFile(GOLDEN, 'utf8');

@@ -69,8 +69,17 @@ export async function openPage(context, url, errors) {
 
 export { ROOT };
 
-/** Opens the settings group holding `testid` if it is closed, and returns the control. */
+/** Opens the settings drawer if it is closed (the main page starts with it closed). */
+export async function openSettings(page) {
+  const toggle = page.locator('[data-testid=settings-toggle]:visible, [data-testid=phone-settings]:visible').first();
+  if ((await toggle.count()) > 0 && (await toggle.getAttribute('aria-expanded')) === 'false') {
+    await toggle.click();
+  }
+}
+
+/** Opens the settings drawer and the group holding `testid` if closed; returns the control. */
 export async function knobControl(page, testid) {
+  await openSettings(page);
   const control = page.getByTestId(testid);
   if (!(await control.isVisible())) {
     await control.evaluate((el) => el.closest('details').querySelector('summary').click());

@@ -24,8 +24,11 @@ test('the page renders its title, presets and controls', async () => {
   await page.getByRole('heading', { name: 'Outage Lab' }).waitFor();
   // Every bundled scenario is offered as a preset.
   assert.equal(await page.getByTestId('preset').locator('option').count(), SCENARIOS.length);
-  assert.equal(await page.getByTestId('preset').inputValue(), 'baseline');
-  assert.equal(await page.getByTestId('clock').getAttribute('data-now-s'), '0.000');
+  // A first visit opens an incident, fast-forwarded to 10 s before its trigger, paused.
+  assert.equal(await page.getByTestId('preset').inputValue(), 'seed-incident');
+  await page.waitForFunction(() => document.querySelector('[data-testid=clock]').dataset.nowS === '50.000');
+  assert.equal(await page.getByTestId('clock').getAttribute('data-playing'), 'false');
+  assert.match(await page.getByTestId('caption').textContent(), /Fast-forwarded to 50 s/);
   assert.deepEqual(errors, []);
   await page.close();
 });

@@ -322,3 +322,89 @@ fn breaker_openings_and_alerts_are_announced_and_posted_from_the_runs_notices() 
     }
     assert_eq!(posted("run_finished").len(), 1);
 }
+
+#[test]
+fn a_first_visit_opens_the_incident_fast_forwarded_and_captions_its_moment() {
+    let mut page = open("");
+    assert_eq!(page.preset.id, "seed-incident");
+    assert!(page.take_effects().contains(&Effect::RequestFrame));
+    run_frames(&mut page, 10_000);
+    assert_eq!(page.pair.a.sim().now().as_secs_f64(), 50.0);
+    assert!(!page.pair.a.is_playing(), "fast-forwarded, paused");
+    assert!(page.captions[0].text.starts_with("Fast-forwarded to 50 s"));
+    page.reduce(Action::PlayPause);
+    while page.pair.a.sim().now().as_secs_f64() < 61.0 {
+        run_frames(&mut page, 100);
+    }
+    let index = (page.captions.iter())
+        .find(|c| c.text.starts_with("Missing index"))
+        .expect("the fault is captioned");
+    assert_eq!(index.t_s, 60.0);
+    // The pool alert that follows a second later is captioned too.
+    assert!(
+        page.captions
+            .iter()
+            .any(|c| c.text.starts_with("Paging: DB pool use")),
+        "{:?}",
+        page.captions
+    );
+    // A link opens at time zero, as shared.
+    let linked = open("?v=2&preset=seed-incident&seed=42&speed=2");
+    assert_eq!(linked.pair.a.sim().now().as_secs_f64(), 0.0);
+}
+
+#[test]
+fn operator_actions_and_compare_from_zero_finish_a_fix_made_during_the_run() {
+    use outage_lab::app::operator::OPERATOR_BUTTONS;
+    use outage_lab_engine::scenario::ActionKind;
+    let mut page = open("?v=2&preset=seed-incident&seed=42&speed=max");
+    page.reduce(Action::PlayPause);
+    while page.pair.a.sim().now().as_secs_f64() < 100.0 {
+        run_frames(&mut page, 1);
+    }
+    page.reduce(Action::PlayPause);
+    page.reduce(Action::Knob("db_pool.max_size", "50".into()));
+    page.reduce(Action::Knob("database.query_timeout_ms", "10000".into()));
+    let carried = page.pair.a.sim().snapshot().carried_over;
+    assert!(carried.queries_without_timeout >= 190, "{carried:?}");
+    // Paused, a kill takes effect at once and is written on the timeline.
+    let kill = OPERATOR_BUTTONS
+        .iter()
+        .position(|b| b.kind == ActionKind::KillQueries)
+        .expect("a kill button");
+    page.reduce(Action::QueryAge("0".into()));
+    page.reduce(Action::Operate(kill));
+    assert_eq!(
+        page.pair
+            .a
+            .sim()
+            .snapshot()
+            .carried_over
+            .queries_without_timeout,
+        0
+    );
+    assert!(
+        page.announcement.contains("cancelled"),
+        "{}",
+        page.announcement
+    );
+    assert_eq!(page.pair.a.scenario().actions.len(), 1);
+    assert!(page.operator.problem.is_none());
+    page.reduce(Action::QueryAge("soon".into()));
+    page.reduce(Action::Operate(kill));
+    assert!(page
+        .operator
+        .problem
+        .as_deref()
+        .unwrap()
+        .starts_with("query age:"));
+    // Compare from 0: A has the settings from before the change, B the change; both at 0 s,
+    // with the same timeline, editing B.
+    page.reduce(Action::CompareBeforeAfter);
+    let b = page.pair.b.as_ref().expect("side B");
+    assert_eq!(page.pair.a.scenario().db_pool.max_size, 10);
+    assert_eq!(b.scenario().db_pool.max_size, 50);
+    assert_eq!(page.pair.a.scenario().actions, b.scenario().actions);
+    assert!(page.pair.editing_b && page.settings_open);
+    assert!(page.pair.a.sim().now().as_secs_f64() < 1.0);
+}

@@ -1,0 +1,93 @@
+// The first screen works for the lesson: at 1280x800 the architecture and the key chart are in
+// view with Play as the one primary action and an incident seconds away; on a 390 px phone,
+// Play stays within reach, the architecture runs top to bottom, settings open as a sheet and
+// every control is a 44 px target.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { openPage, withBrowser } from './harness.mjs';
+
+const env = withBrowser();
+
+async function open(width, height, query = '') {
+  const errors = [];
+  const page = await env.browser.context.newPage();
+  await page.setViewportSize({ width, height });
+  page.on('pageerror', (err) => errors.push(String(err)));
+  page.on('console', (msg) => { if (msg.type() === 'error') errors.push(msg.text()); });
+  await page.goto(`${env.server.url}${query}`);
+  await page.getByTestId('play').waitFor({ state: 'attached' });
+  return { page, errors };
+}
+
+const nowS = (page) => page.evaluate(() => Number(document.querySelector('[data-testid=clock]').dataset.nowS));
+
+test('the first screen at 1280x800 shows the architecture, the status chart and Play, an incident seconds away', async () => {
+  const { page, errors } = await open(1280, 800);
+  await page.waitForFunction(() => document.querySelector('[data-testid=clock]').dataset.nowS === '50.000');
+  for (const selector of ['svg.architecture', '[data-testid=chart-status] canvas', '[data-testid=play]']) {
+    const box = await page.locator(selector).first().boundingBox();
+    assert.ok(box && box.y >= 0 && box.y + Math.min(box.height, 150) <= 800, `${selector} is on the first screen: ${JSON.stringify(box)}`);
+  }
+  // Play is the one primary action.
+  assert.equal(await page.locator('button.primary:visible').count(), 1);
+  assert.match(await page.getByTestId('play').getAttribute('class'), /primary/);
+  assert.ok(await page.getByTestId('settings-toggle').isVisible(), 'the settings are a click away');
+  assert.equal(await page.locator('#settings').isVisible(), false, 'the settings drawer starts closed');
+  // Paused 10 virtual seconds before the index goes missing, at 2x: 5 s of wall time away.
+  const speed = Number(await page.getByTestId('speed').inputValue());
+  assert.ok((60 - (await nowS(page))) / speed <= 10, `speed ${speed}`);
+  await page.getByTestId('play').click();
+  await page.waitForFunction(() => /Missing index/.test(document.querySelector('[data-testid=caption]')?.textContent ?? ''), null, { timeout: 60_000 });
+  assert.match(await page.getByTestId('caption').textContent(), /^t = 60 s\s*Missing index: every query now costs 6000 times more \(5 ms becomes 30\.0 s\)/);
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
+test('a preset picked starts shortly before its trigger, at its speed', async () => {
+  const { page, errors } = await open(1280, 800, '?v=2&preset=baseline');
+  await page.getByTestId('preset').selectOption('sick-instance');
+  await page.waitForFunction(() => document.querySelector('[data-testid=clock]').dataset.nowS === '20.000');
+  assert.equal(await page.getByTestId('speed').inputValue(), '2');
+  assert.match(await page.getByTestId('caption').textContent(), /Fast-forwarded to 20 s/);
+  await page.getByTestId('play').click();
+  await page.waitForFunction(() => /Instance 2 loses its database connection/.test(document.querySelector('[data-testid=captions]')?.textContent ?? ''), null, { timeout: 60_000 });
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
+test('on a 390 px phone: Play in reach at the bottom, a vertical architecture, a settings sheet, 44 px targets', async () => {
+  const { page, errors } = await open(390, 844);
+  const width = await page.evaluate(() => document.documentElement.scrollWidth);
+  assert.ok(width <= 390, `the page is ${width} px wide`);
+  // The transport bar stays at the bottom of the screen wherever the page is scrolled.
+  for (const y of [0, 3000]) {
+    await page.evaluate((y) => window.scrollTo(0, y), y);
+    const bar = await page.getByTestId('phone-play').boundingBox();
+    assert.ok(bar && bar.y + bar.height <= 844 && bar.y + bar.height > 780, `Play at ${JSON.stringify(bar)} after scrolling to ${y}`);
+  }
+  await page.evaluate(() => window.scrollTo(0, 0));
+  // The architecture is drawn top to bottom, fitting the screen.
+  const svg = page.locator('svg.architecture');
+  assert.match(await svg.getAttribute('class'), /vertical/);
+  const svgBox = await svg.boundingBox();
+  assert.ok(svgBox.width <= 390, `architecture ${svgBox.width} px wide`);
+  const y0 = (await page.getByTestId('instance-0').boundingBox()).y;
+  const y1 = (await page.getByTestId('instance-1').boundingBox()).y;
+  assert.ok(y1 > y0 + 20, 'instances are stacked');
+  // Every visible control is at least 44 px tall.
+  const small = await page.evaluate(() => [...document.querySelectorAll('button, select, input[type=text], summary')]
+    .filter((e) => e.offsetParent !== null && !e.closest('.sr-only'))
+    .map((e) => [e.textContent.trim().slice(0, 30) || e.id, e.getBoundingClientRect().height])
+    .filter(([, h]) => h < 44));
+  assert.deepEqual(small, []);
+  // Settings open as a sheet over the whole screen, and close again.
+  await page.getByTestId('phone-settings').click();
+  const sheet = await page.locator('#settings').boundingBox();
+  assert.ok(sheet.x === 0 && sheet.width >= 389 && sheet.height >= 843, `sheet ${JSON.stringify(sheet)}`);
+  await page.getByTestId('settings-close').click();
+  assert.equal(await page.locator('#settings').isVisible(), false);
+  await page.getByTestId('phone-play').click();
+  await page.waitForFunction(() => document.querySelector('[data-testid=clock]').dataset.playing === 'true');
+  assert.deepEqual(errors, []);
+  await page.close();
+});
