@@ -16,4 +16,5 @@ pub mod pacing;
 pub mod page;
 pub mod presets;
 pub mod readouts;
+pub mod strategies;
 pub mod words;

@@ -116,6 +116,8 @@ pub enum Action {
     OperatorInstance(String),
     /// The query age "kill long queries" cancels above, as typed (seconds).
     QueryAge(String),
+    /// Run retry strategy `i` of [`super::strategies::STRATEGIES`] from time zero.
+    TryStrategy(usize),
     /// Open (`true`) or close the settings drawer.
     ShowSettings(bool),
     /// Start again from time zero with the settings as they are now, playing.
@@ -157,7 +159,7 @@ pub struct Caption {
 }
 
 /// How many captions the page keeps (the newest).
-pub const CAPTIONS_KEPT: usize = 4;
+pub const CAPTIONS_KEPT: usize = 6;
 
 /// What the browser layer must do after an action.
 #[derive(Clone, Debug, PartialEq)]
@@ -239,6 +241,8 @@ pub struct Page {
     pub generation: u64,
     /// The newest log lines, for the log panel.
     pub logs: Rc<Vec<LogEvent>>,
+    /// The newest warnings and info lines (kept apart from the errors), for the log panel.
+    pub quiet_logs: Rc<Vec<LogEvent>>,
     /// The first error of each incident, for the log panel.
     pub incidents: Rc<Vec<LogEvent>>,
     /// For each incident, the first warning of the run that led up to it, for the log panel.
@@ -257,6 +261,9 @@ pub struct Page {
     pub operator: super::operator::OperatorForm,
     /// What the live region says (screen readers).
     pub announcement: String,
+    /// The retry strategies side by side, for a lesson that compares them (computed when the
+    /// run starts over): each strategy's figures, or why they could not be computed.
+    pub strategies: Option<Rc<Result<Vec<super::strategies::StrategyResult>, String>>>,
     /// Whether the settings drawer is open (closed on the main page at first, so the run fills
     /// the first screen; open in an embed that shows settings).
     pub settings_open: bool,
@@ -325,6 +332,7 @@ impl Page {
         if preset_scenario.is_some_and(|p| p.name != page.scenario.name) {
             page.imported = Some(page.scenario.name.clone());
         }
+        page.compare_strategies();
         if first_visit && !page.options.embed {
             page.intro();
         }
@@ -357,6 +365,7 @@ impl Page {
             too_fast: None,
             generation: 0,
             logs: Rc::default(),
+            quiet_logs: Rc::default(),
             incidents: Rc::default(),
             incident_warnings: Rc::default(),
             logs_total: 0,
@@ -367,6 +376,7 @@ impl Page {
             operator: super::operator::OperatorForm::default(),
             announcement: String::new(),
             settings_open: options.embed,
+            strategies: None,
             captions: Rc::default(),
             captions_clock: SimTime::ZERO,
             summary_json: None,
@@ -427,6 +437,7 @@ impl Page {
             | Action::CompareBeforeAfter => self.finish_fix(action),
             Action::LogFilter(f) => self.log_filter = f,
             Action::ShowSettings(open) => self.settings_open = open,
+            Action::TryStrategy(i) => self.try_strategy(i),
             Action::SelectLog(seq) => self.selected_log = Some(seq),
             Action::CopyLink => {
                 self.effects.push(Effect::Copy(self.link_text.clone()));
@@ -617,6 +628,30 @@ impl Page {
             Action::CompareBeforeAfter => self.compare_before_after(),
             _ => unreachable!("finish_fix takes only the actions that finish a fix"),
         }
+    }
+
+    /// Runs retry strategy `i` from time zero: its backoff and jitter set, then a replay.
+    fn try_strategy(&mut self, i: usize) {
+        let s = super::strategies::STRATEGIES[i];
+        let jitter = match s.jitter {
+            outage_lab_engine::scenario::Jitter::None => "none",
+            outage_lab_engine::scenario::Jitter::Full => "full",
+            outage_lab_engine::scenario::Jitter::Equal => "equal",
+            outage_lab_engine::scenario::Jitter::Decorrelated => "decorrelated",
+        };
+        let base = super::knobs::fmt_number(s.backoff_base_ms);
+        self.pair.editing_b = false;
+        for (id, text) in [
+            ("client.retry.backoff_base_ms", base.as_str()),
+            ("client.retry.jitter", jitter),
+        ] {
+            if !self.set_knob(id, text) || !self.problems.is_empty() {
+                return;
+            }
+        }
+        self.reset();
+        self.announcement = format!("Running {} from 0 s.", s.label);
+        self.update_play();
     }
 
     /// Operator button `i` pressed: the action from the form, taken on both sides now.
@@ -846,7 +881,14 @@ impl Page {
         self.refresh_panels();
     }
 
+    /// Runs the retry strategies side by side, for a lesson that compares them.
+    fn compare_strategies(&mut self) {
+        self.strategies = (self.preset.compares_strategies && self.imported.is_none())
+            .then(|| Rc::new(super::strategies::compare(self.pair.a.scenario())));
+    }
+
     fn restarted(&mut self) {
+        self.compare_strategies();
         self.captions = Rc::default();
         self.captions_clock = SimTime::ZERO;
         self.generation += 1;
@@ -864,6 +906,9 @@ impl Page {
             let events = sim.logs().events();
             let skip = events.len().saturating_sub(LOG_LINES_KEPT);
             self.logs = Rc::new(events.skip(skip).cloned().collect());
+            let quiet = sim.logs().quiet_events();
+            let skip = quiet.len().saturating_sub(LOG_LINES_KEPT);
+            self.quiet_logs = Rc::new(quiet.skip(skip).cloned().collect());
             self.logs_total = sim.logs().total;
             self.logs_run = self.run;
         }

@@ -25,6 +25,8 @@ pub struct Preset {
     pub start_s: f64,
     /// The speed it plays at when opened from the picker.
     pub speed: Speed,
+    /// Whether the lesson compares retry strategies side by side.
+    pub compares_strategies: bool,
     /// Captions at the lesson's key moments that no fault or breaker announces (a spike in
     /// the rate profile, "the spike is over"), by time in seconds.
     pub moments: &'static [(f64, &'static str)],
@@ -49,6 +51,7 @@ pub static PRESETS: &[Preset] = &[
         start_s: 0.0,
         speed: Speed::Times(2.0),
         moments: &[],
+        compares_strategies: false,
     },
     Preset {
         id: "seed-incident",
@@ -66,12 +69,13 @@ pub static PRESETS: &[Preset] = &[
         start_s: 50.0,
         speed: Speed::Times(2.0),
         moments: &[],
+        compares_strategies: false,
     },
     Preset {
         id: "seed-incident-fixed",
         title: "Black Friday: pool exhaustion, fixed",
         scenario_json: include_str!("../../scenarios/seed-incident-fixed.json"),
-        watch: "The same slow queries. Requests that need the database now fail with 500 within about 15 s (a 5 s connection timeout, then a 10 s statement timeout) instead of waiting forever, so the threads never run out and cache hits keep being served: about 80 % of requests still succeed. The first logged error now names the pool (no connection within 5 s). Caveat: the deep health check watches a database every instance shares, so it fails on all of them at once, and the load balancer keeps serving only because it fails open. A deep check on a shared dependency can take the whole fleet out of rotation.",
+        watch: "The same slow queries. Requests that need the database now fail with 500 within about 15 s (a 5 s connection timeout, then a 10 s statement timeout) instead of waiting forever, so the threads never run out and cache hits keep being served: about 80 % of requests still succeed. The first logged error now names the pool (no connection within 5 s). Caveat: the deep health check watches a database every instance shares, so it fails on all of them: they leave rotation one by one, the last one briefly takes all the traffic (a burst of 502s), and the load balancer keeps serving only because it fails open. A deep check on a shared dependency can take the whole fleet out of rotation.",
         fix: "Set the connection timeout back to none to see the wall of failures return.",
         fix_knobs: &[
             "db_pool.max_size",
@@ -83,18 +87,20 @@ pub static PRESETS: &[Preset] = &[
         start_s: 50.0,
         speed: Speed::Times(2.0),
         moments: &[],
+        compares_strategies: false,
     },
     Preset {
         id: "upstream-hang",
         title: "Upstream hang, no timeout: the cascade",
         scenario_json: include_str!("../../scenarios/upstream-hang.json"),
-        watch: "At 60 s the payment gateway stops answering. Checkouts hold their threads forever; within seconds every thread is stuck and product pages, which never call the gateway, fail too.",
+        watch: "At 60 s the payment gateway stops answering. Checkouts hold their threads forever; within about 15 s every thread is stuck and product pages, which never call the gateway, fail too.",
         fix: "A read timeout (2 000 ms) and a circuit breaker: checkouts fail fast with 503 and the rest of the service lives.",
         fix_knobs: &["upstream.read_timeout_ms", "upstream.breaker"],
         counterpart: Some("upstream-hang-fixed"),
         start_s: 50.0,
         speed: Speed::Times(2.0),
         moments: &[(180.0, "The gateway answers again, but calls already hung stay hung: nothing ends them.")],
+        compares_strategies: false,
     },
     Preset {
         id: "upstream-hang-fixed",
@@ -107,6 +113,7 @@ pub static PRESETS: &[Preset] = &[
         start_s: 50.0,
         speed: Speed::Times(2.0),
         moments: &[(180.0, "The gateway answers again: half-open trial calls test it.")],
+        compares_strategies: false,
     },
     Preset {
         id: "cache-stampede",
@@ -119,6 +126,7 @@ pub static PRESETS: &[Preset] = &[
         start_s: 0.0,
         speed: Speed::Times(1.0),
         moments: &[],
+        compares_strategies: false,
     },
     Preset {
         id: "retry-storm",
@@ -131,18 +139,20 @@ pub static PRESETS: &[Preset] = &[
         start_s: 20.0,
         speed: Speed::Times(2.0),
         moments: &[(30.0, "A traffic spike doubles the load for 30 s; clients time out and retry."), (60.0, "The spike is over. Does the service recover, or do the retries keep it down?")],
+        compares_strategies: false,
     },
     Preset {
         id: "retry-contention",
         title: "Retries in contention: backoff and jitter",
         scenario_json: include_str!("../../scenarios/retry-contention.json"),
-        watch: "Bursts of clients contend for one lock. Without backoff they hammer it and most run out of attempts.",
-        fix: "Exponential backoff, then jitter (full, equal or decorrelated): far fewer calls, almost everyone succeeds.",
+        watch: "About 75 clients hit one row lock within 20 ms; the server takes one write at a time and answers the rest 503. With no backoff they retry at once: thousands of calls hammer the lock and most clients run out of their 100 attempts. The table runs every strategy on this seed side by side: calls sent, clients who gave up, and how long the slowest client took.",
+        fix: "Exponential backoff, then jitter (full, equal or decorrelated): far fewer calls, every client succeeds, and the slowest finishes sooner. Pick a strategy in the table to run it.",
         fix_knobs: &["client.retry.backoff_base_ms", "client.retry.jitter"],
         counterpart: None,
         start_s: 0.0,
         speed: Speed::Times(0.25),
         moments: &[(1.0, "5 000 clients arrive within 20 ms and contend for the lock.")],
+        compares_strategies: true,
     },
     Preset {
         id: "sick-instance",
@@ -155,6 +165,7 @@ pub static PRESETS: &[Preset] = &[
         start_s: 20.0,
         speed: Speed::Times(2.0),
         moments: &[],
+        compares_strategies: false,
     },
     Preset {
         id: "lying-200",
@@ -167,6 +178,7 @@ pub static PRESETS: &[Preset] = &[
         start_s: 50.0,
         speed: Speed::Times(2.0),
         moments: &[],
+        compares_strategies: false,
     },
     Preset {
         id: "mmc",
@@ -179,6 +191,7 @@ pub static PRESETS: &[Preset] = &[
         start_s: 0.0,
         speed: Speed::Times(5.0),
         moments: &[],
+        compares_strategies: false,
     },
 ];
 

@@ -27,6 +27,8 @@ pub struct Readouts {
     pub oldest_in_flight_ms: Option<f64>,
     /// Mean successful user requests per second.
     pub goodput_per_s: f64,
+    /// Each endpoint's outcomes (by true status), in the scenario's order.
+    pub endpoints: Vec<outage_lab_engine::metrics::StatusCounts>,
 }
 
 /// The largest of the values there are, or `None` when there are none.
@@ -47,6 +49,9 @@ impl Readouts {
             p99_failed_ms: worst(recent.iter().map(|r| r.latency_failed_p99_ms)),
             oldest_in_flight_ms: recent.last().and_then(|r| r.oldest_in_flight_ms),
             goodput_per_s: recent.iter().map(|r| r.goodput).sum::<u64>() as f64 / n,
+            endpoints: (0..recent.last().map_or(0, |r| r.endpoints.len()))
+                .map(|e| window.endpoint_status(e))
+                .collect(),
         }
     }
 }

@@ -55,6 +55,8 @@ pub fn alerts_panel(props: &AlertsProps) -> Html {
 pub struct LogsProps {
     /// The ring's events, oldest first.
     pub events: Rc<Vec<LogEvent>>,
+    /// The newest warnings and info lines, oldest first (errors do not evict them).
+    pub quiet: Rc<Vec<LogEvent>>,
     /// The first error of every incident so far (kept after the ring moved on).
     pub incidents: Rc<Vec<LogEvent>>,
     /// For each incident, the first warning of the run of warnings before it.
@@ -98,8 +100,14 @@ pub fn logs_panel(props: &LogsProps) -> Html {
         "info" => e.level != Level::Error,
         class => class_name(e).as_deref() == Some(class),
     };
-    let shown: Vec<&LogEvent> = props
-        .events
+    // Warnings and info come from their own ring, so an error flood leaves them in reach.
+    let quiet_only = matches!(props.filter.as_str(), "warn" | "info");
+    let source = if quiet_only {
+        &props.quiet
+    } else {
+        &props.events
+    };
+    let shown: Vec<&LogEvent> = source
         .iter()
         .rev()
         .filter(|e| matches(e))
@@ -107,7 +115,7 @@ pub fn logs_panel(props: &LogsProps) -> Html {
         .collect();
     let selected = props
         .selected
-        .and_then(|seq| props.events.iter().find(|e| e.seq == seq));
+        .and_then(|seq| (props.events.iter().chain(props.quiet.iter())).find(|e| e.seq == seq));
     html! {
         <section class="panel logs" aria-labelledby="logs-title" data-testid="logs">
             <h2 id="logs-title">{ "Log" }</h2>

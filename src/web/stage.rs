@@ -66,9 +66,59 @@ pub fn view(app: &App, link: &Scope<App>) -> Html {
                     { readouts(app) }
                 }
             }
+            { strategies(app, link) }
             { carried_over(app, link) }
             if o.shows(Panel::Architecture) { { architecture_view(app) } }
         </>
+    }
+}
+
+/// The retry strategies side by side (the contention lesson): what each cost on this seed.
+fn strategies(app: &App, link: &Scope<App>) -> Html {
+    let page = &app.page;
+    let Some(results) = &page.strategies else {
+        return html! {};
+    };
+    let scenario = page.pair.a.scenario();
+    html! {
+        <section class="strategies" aria-labelledby="strategies-title" data-testid="strategies">
+            <h2 id="strategies-title">{ format!("Every strategy on seed {}, side by side", scenario.seed) }</h2>
+            { match results.as_ref() {
+                Err(why) => html! { <p class="small quiet">{ format!("Not compared: {why}.") }</p> },
+                Ok(rows) => html! {
+                    <table>
+                        <thead><tr>
+                            <th scope="col">{ "strategy" }</th><th scope="col">{ "calls sent" }</th>
+                            <th scope="col">{ "clients who gave up" }</th><th scope="col">{ "slowest client took" }</th><th scope="col">{ "" }</th>
+                        </tr></thead>
+                        <tbody>
+                            { for rows.iter().enumerate().map(|(i, r)| {
+                                let current = r.strategy.is_used_by(scenario);
+                                html! {
+                                    <tr class={classes!(current.then_some("current"))} data-testid={format!("strategy-{i}")}
+                                        data-calls={r.calls.to_string()} data-gave-up={r.gave_up.to_string()}
+                                        data-slowest-ms={format!("{:.3}", r.slowest_ms)} data-current={current.to_string()}>
+                                        <th scope="row">{ r.strategy.label }</th>
+                                        <td>{ r.calls.to_string() }</td>
+                                        <td class={classes!((r.gave_up > 0).then_some("bad"))}>{ format!("{} of {}", r.gave_up, r.clients) }</td>
+                                        <td>{ latency_text(r.slowest_ms) }</td>
+                                        <td>
+                                            if current {
+                                                <span class="badge">{ "running now" }</span>
+                                            } else if !page.options.locked {
+                                                <button type="button" class="secondary" data-testid={format!("try-strategy-{i}")}
+                                                        onclick={link.callback(move |_| Msg::Act(Action::TryStrategy(i)))}>{ "Run it" }</button>
+                                            }
+                                        </td>
+                                    </tr>
+                                }
+                            }) }
+                        </tbody>
+                    </table>
+                },
+            } }
+            <p class="small quiet">{ "Each row is the whole run with that strategy, the other settings as at the last reset." }</p>
+        </section>
     }
 }
 
@@ -197,6 +247,9 @@ fn readouts(app: &App) -> Html {
     let threads: u32 = snap.instances.iter().map(|i| i.gauges.threads_busy).sum();
     let ms = |v: Option<f64>| v.map_or("none".to_string(), |v| format!("{v:.3}"));
     let latency = |v: Option<f64>| v.map_or("–".to_string(), latency_text);
+    let endpoint_names: Vec<String> = (app.page.pair.a.scenario().traffic.endpoints.iter())
+        .map(|e| e.name.clone())
+        .collect();
     html! {
         <section class="readouts" aria-label="Last ten seconds">
             <div class="readout-group" role="group" aria-label="What users experienced">
@@ -215,6 +268,22 @@ fn readouts(app: &App) -> Html {
                 { readout("readout-threads", "threads busy", format!("{threads}/{}", snap.max_threads as usize * snap.instances.len()), false, threads.to_string()) }
                 { readout("readout-alerts", "alerts firing", firing.to_string(), firing > 0, firing.to_string()) }
             </div>
+            if r.endpoints.len() > 1 {
+                <div class="readout-group" role="group" aria-label="Each endpoint's successes">
+                    <h3 class="readout-heading">{ "Endpoints" }</h3>
+                    { for r.endpoints.iter().enumerate().map(|(i, c)| {
+                        let name = endpoint_names.get(i).cloned().unwrap_or_default();
+                        let ok = (c.total() > 0).then(|| c.ok_200 as f64 / c.total() as f64);
+                        let shown = ok.map_or("–".to_string(), |ok| format!("{:.1} % ok", 100.0 * ok));
+                        html! {
+                            <div class="readout" data-testid={format!("readout-endpoint-{i}")} data-value={ok.map_or("none".to_string(), |ok| format!("{ok:.6}"))} data-endpoint={name.clone()}>
+                                <span class="label">{ name }</span>
+                                <span class={classes!("value", ok.is_some_and(|ok| ok < 0.99).then_some("bad"))}>{ shown }</span>
+                            </div>
+                        }
+                    }) }
+                </div>
+            }
         </section>
     }
 }
@@ -287,7 +356,7 @@ pub fn panels(app: &App) -> Html {
         <div class="panels">
             if o.shows(Panel::Alerts) { <AlertsPanel history={page.alerts.clone()} /> }
             if o.shows(Panel::Logs) {
-                <LogsPanel events={page.logs.clone()} incidents={page.incidents.clone()} warnings={page.incident_warnings.clone()} total={page.logs_total} filter={page.log_filter.clone()}
+                <LogsPanel events={page.logs.clone()} quiet={page.quiet_logs.clone()} incidents={page.incidents.clone()} warnings={page.incident_warnings.clone()} total={page.logs_total} filter={page.log_filter.clone()}
                            selected={page.selected_log}
                            on_filter={app.callbacks.log_filter.clone()} on_select={app.callbacks.select_log.clone()} />
             }

@@ -500,3 +500,24 @@ fn each_instance_reports_its_own_answers_so_a_sick_one_stands_out() {
         );
     }
 }
+
+#[test]
+fn each_seconds_outcomes_split_exactly_into_its_endpoints() {
+    for name in ["seed-incident", "upstream-hang-fixed", "sick-instance"] {
+        let (sim, summary) = run(bundled(name));
+        let mut totals = vec![StatusCounts::default(); summary.endpoints.len()];
+        for row in sim.seconds() {
+            assert_eq!(row.endpoints.len(), summary.endpoints.len(), "{name}");
+            let mut sum = StatusCounts::default();
+            for (total, c) in totals.iter_mut().zip(&row.endpoints) {
+                sum.merge(c);
+                total.merge(c);
+            }
+            assert_eq!(sum, row.status, "{name} at {} s", row.t_s);
+        }
+        for (total, e) in totals.iter().zip(&summary.endpoints) {
+            assert!(total.total() <= e.status.total(), "{name}: {}", e.name);
+            assert!(e.status.total() - total.total() < 10, "{name}: {}", e.name);
+        }
+    }
+}

@@ -259,6 +259,8 @@ pub struct SecondMetrics {
     pub status_seen: StatusCounts,
     /// The part of `status_seen` from non-critical endpoints (their errors only warn).
     pub status_seen_noncritical: StatusCounts,
+    /// Outcomes by true status of each endpoint, in the scenario's order.
+    pub endpoints: Vec<StatusCounts>,
     /// New user requests (first attempts).
     pub requests: u64,
     /// Retry attempts sent.
@@ -409,6 +411,9 @@ pub struct RequestSummary {
     pub failed: u64,
     /// Successes answered by a fallback (degraded 200).
     pub degraded: u64,
+    /// The longest a user request took from its first attempt to its end (retries and their
+    /// backoff included), in milliseconds; 0 before any ended.
+    pub longest_ms: f64,
 }
 
 /// Outcomes of one endpoint's attempts, by true status.
@@ -603,8 +608,10 @@ impl Recorder {
         self.current.retries += 1;
     }
 
-    /// A user request ended: its last attempt's true status, and whether a fallback answered.
-    pub fn request_done(&mut self, status: Status, degraded: bool) {
+    /// A user request ended after `took` (from its first attempt): its last attempt's true
+    /// status, and whether a fallback answered.
+    pub fn request_done(&mut self, status: Status, degraded: bool, took: SimDuration) {
+        self.requests.longest_ms = self.requests.longest_ms.max(took.as_millis_f64());
         if status == Status::Ok200 {
             self.requests.succeeded += 1;
             self.current.goodput += 1;
@@ -636,6 +643,12 @@ impl Recorder {
         self.status.add(status);
         self.by_endpoint[endpoint].status.add(status);
         self.current.status.add(status);
+        if self.current.endpoints.len() <= endpoint {
+            self.current
+                .endpoints
+                .resize(self.by_endpoint.len(), StatusCounts::default());
+        }
+        self.current.endpoints[endpoint].add(status);
         self.status_seen.add(seen);
         self.current.status_seen.add(seen);
         if !self.critical[endpoint] {
@@ -762,6 +775,8 @@ impl Recorder {
             breakers_half_open,
         } = gauges;
         let mut row = std::mem::take(&mut self.current);
+        row.endpoints
+            .resize(self.by_endpoint.len(), StatusCounts::default());
         row.breakers_open = breakers_open;
         row.breakers_half_open = breakers_half_open;
         row.t_s = t.whole_secs();
@@ -868,6 +883,17 @@ impl<'a> Window<'a> {
     /// Outcomes monitoring saw from non-critical endpoints over the window.
     pub fn status_seen_noncritical(&self) -> StatusCounts {
         self.sum(|r| &r.status_seen_noncritical)
+    }
+
+    /// Outcomes of endpoint `endpoint` (by its index in the scenario) over the window.
+    pub fn endpoint_status(&self, endpoint: usize) -> StatusCounts {
+        let mut sum = StatusCounts::default();
+        for r in self.rows {
+            if let Some(c) = r.endpoints.get(endpoint) {
+                sum.merge(c);
+            }
+        }
+        sum
     }
 
     /// The share of outcomes that were 5xx (true status) over the window; 0 without outcomes.

@@ -10,6 +10,9 @@ use crate::time::{SimDuration, SimTime};
 
 /// How many log events the ring keeps.
 pub const LOG_RING_CAPACITY: usize = 2_000;
+/// How many warnings and info lines are also kept apart from the ring, so a flood of errors
+/// does not push the signs that came before it out of reach.
+pub const QUIET_RING_CAPACITY: usize = 500;
 /// How many incident-opening errors are kept apart from the ring.
 pub const INCIDENT_STARTS_MAX: usize = 100;
 /// Errors within this window count towards opening an incident.
@@ -114,6 +117,8 @@ pub struct RequestTrace {
 #[derive(Clone, Debug, Default)]
 pub struct LogRing {
     events: VecDeque<LogEvent>,
+    /// The newest warnings and info lines, kept apart from the errors.
+    quiet: VecDeque<LogEvent>,
     incident_starts: Vec<LogEvent>,
     /// Recent errors: (time, seq), at most `INCIDENT_ERRORS`, within `INCIDENT_WINDOW`.
     recent_errors: VecDeque<(SimTime, u64)>,
@@ -140,6 +145,12 @@ impl LogRing {
                 Some((_, last)) if now.since(*last) <= WARNING_RUN_GAP => *last = now,
                 run => *run = Some((event.clone(), now)),
             }
+        }
+        if !is_error {
+            if self.quiet.len() == QUIET_RING_CAPACITY {
+                self.quiet.pop_front();
+            }
+            self.quiet.push_back(event.clone());
         }
         if self.events.len() == LOG_RING_CAPACITY {
             self.events.pop_front();
@@ -216,6 +227,12 @@ impl LogRing {
     /// The events in the ring, oldest first.
     pub fn events(&self) -> impl DoubleEndedIterator<Item = &LogEvent> + ExactSizeIterator {
         self.events.iter()
+    }
+
+    /// The newest warnings and info lines (at most [`QUIET_RING_CAPACITY`]), oldest first:
+    /// kept apart from the ring, so errors flooding it do not evict them.
+    pub fn quiet_events(&self) -> impl DoubleEndedIterator<Item = &LogEvent> + ExactSizeIterator {
+        self.quiet.iter()
     }
 
     /// The first error of every incident so far (kept even after the ring has moved on).

@@ -64,7 +64,7 @@ impl Simulation {
                 };
                 self.schedule(now + delay, Event::Retry(next));
             }
-            _ => self.recorder.request_done(status, degraded),
+            _ => (self.recorder).request_done(status, degraded, now.since(request.started)),
         }
     }
 
