@@ -143,7 +143,7 @@ pub static CHARTS: &[ChartSpec] = &[
                 dash: &[],
                 width: 2.0,
                 axis: Axis::Left,
-                value: |r| r.latency_ok_p99_ms.unwrap_or(f64::NAN),
+                value: |r| sampled(r.status.ok_200, r.latency_ok_p99_ms),
             },
             Series {
                 label: "p99 of failures",
@@ -151,7 +151,7 @@ pub static CHARTS: &[ChartSpec] = &[
                 dash: &[6.0, 3.0],
                 width: 2.0,
                 axis: Axis::Left,
-                value: |r| r.latency_failed_p99_ms.unwrap_or(f64::NAN),
+                value: |r| sampled(r.status.failures(), r.latency_failed_p99_ms),
             },
             Series {
                 label: "oldest in flight",
@@ -235,7 +235,10 @@ pub static CHARTS: &[ChartSpec] = &[
                 dash: &[6.0, 3.0],
                 width: 2.0,
                 axis: Axis::Right,
-                value: |r| 100.0 * hit_ratio(r.cache_hits, r.cache_misses).unwrap_or(0.0),
+                value: |r| {
+                    let ratio = hit_ratio(r.cache_hits, r.cache_misses);
+                    100.0 * sampled(r.cache_hits + r.cache_misses, ratio)
+                },
             },
         ],
     },
@@ -379,6 +382,68 @@ fn axis_max(v: f64, whole: bool) -> f64 {
     (v / step).ceil().max(1.0) * step
 }
 
+/// The fewest samples a second needs for its percentile or ratio to be drawn: from fewer, one
+/// request would swing the line (a gap is drawn instead).
+pub const MIN_SAMPLES: u64 = 20;
+
+/// `value` when it rests on at least [`MIN_SAMPLES`] samples, else NaN (a gap).
+fn sampled(samples: u64, value: Option<f64>) -> f64 {
+    match value {
+        Some(v) if samples >= MIN_SAMPLES => v,
+        _ => f64::NAN,
+    }
+}
+
+/// Where the plots sit in every chart's box: the same margins for all, so their time axes
+/// line up one above the other.
+pub const PLOT_LEFT_PX: f64 = 44.0;
+/// The right margin (room for a right axis, kept when there is none).
+pub const PLOT_RIGHT_PX: f64 = 44.0;
+
+/// The second under `x` (CSS pixels from a chart's left edge) of a chart `w` wide over a run
+/// of `duration_s`; `None` outside the plot.
+pub fn second_at(x: f64, w: f64, duration_s: f64) -> Option<u64> {
+    let plot_w = (w - PLOT_LEFT_PX - PLOT_RIGHT_PX).max(10.0);
+    let f = (x - PLOT_LEFT_PX) / plot_w;
+    (0.0..=1.0)
+        .contains(&f)
+        .then(|| (f * duration_s.max(1.0)).round() as u64)
+}
+
+/// Whether every series of `spec` is zero (or has no value) on every row: nothing to show.
+pub fn is_empty(spec: &ChartSpec, rows: &[SecondMetrics]) -> bool {
+    rows.iter().all(|r| {
+        spec.series
+            .iter()
+            .all(|s| (s.value)(r) == 0.0 || (s.value)(r).is_nan())
+    })
+}
+
+/// Each series' value at second `t_s` (the row ending then), for the crosshair: (label, text).
+pub fn values_at(
+    spec: &ChartSpec,
+    rows: &[SecondMetrics],
+    t_s: u64,
+) -> Option<Vec<(&'static str, String)>> {
+    let row = rows.iter().find(|r| r.t_s == t_s)?;
+    Some(
+        spec.series
+            .iter()
+            .map(|s| {
+                let v = (s.value)(row);
+                (
+                    s.label,
+                    if v.is_nan() {
+                        "–".to_string()
+                    } else {
+                        trim(v)
+                    },
+                )
+            })
+            .collect(),
+    )
+}
+
 /// The ticks of a linear axis from 0 to `max`, one nice step apart.
 fn axis_ticks(max: f64, whole: bool) -> Vec<f64> {
     let step = nice_step(max / 4.0, whole);
@@ -486,6 +551,8 @@ pub struct ChartData<'a> {
     pub now_s: f64,
     /// Axis maxima (left, right) to use instead of the data's own: A/B pairs share a scale.
     pub scale: Option<(f64, f64)>,
+    /// The second the crosshair is on, if any: a line is drawn there.
+    pub crosshair_s: Option<u64>,
 }
 
 /// The axis maxima (left, right) that fit every row of `row_sets` (one set, or both sides of
@@ -527,7 +594,7 @@ struct Plot {
 
 impl Plot {
     fn new(spec: &ChartSpec, data: &ChartData, w: f64, h: f64, top0: f64) -> Plot {
-        let (left, right, bottom) = (44.0, if spec.right.is_some() { 44.0 } else { 10.0 }, 20.0);
+        let (left, right, bottom) = (PLOT_LEFT_PX, PLOT_RIGHT_PX, 20.0);
         let (left_max, right_max) = data.scale.unwrap_or_else(|| scale(spec, &[data.rows]));
         Plot {
             left,
@@ -614,7 +681,9 @@ impl Plot {
             }
             p.text(unit, w - 2.0, self.top + 8.0, "#5a6478", true);
         }
-        let step = nice_max(self.duration_s / 6.0);
+        // At least 48 px between time labels, so narrow charts (A/B) do not collide.
+        let labels = (self.plot_w / 48.0).floor().clamp(2.0, 6.0);
+        let step = nice_max(self.duration_s / labels);
         let mut t = 0.0;
         while t <= self.duration_s + 0.001 {
             let y = self.top + self.plot_h + 14.0;
@@ -632,7 +701,10 @@ impl Plot {
     /// Each series as a line over its columns.
     fn series(&self, p: &mut impl Painter, spec: &ChartSpec, data: &ChartData) {
         let px = self.plot_w.round() as usize;
-        for s in spec.series {
+        // Right-axis series (rates, ratios) first, so the counts are drawn over them.
+        let order = (spec.series.iter().filter(|s| s.axis == Axis::Right))
+            .chain(spec.series.iter().filter(|s| s.axis == Axis::Left));
+        for s in order {
             let points = columns(data.rows, s, px, self.duration_s);
             // Runs of seconds with a value, each its own line: no value is a gap.
             for run in points
@@ -661,6 +733,11 @@ pub fn render(p: &mut impl Painter, spec: &ChartSpec, data: &ChartData, w: f64, 
     plot.bands_and_clock(p, data);
     plot.axes(p, spec, w);
     plot.series(p, spec, data);
+    if let Some(t) = data.crosshair_s {
+        let x = plot.x_of(t as f64);
+        let bottom = plot.top + plot.plot_h;
+        p.line(&[(x, plot.top), (x, bottom)], "#1d2330", 1.0, &[3.0, 2.0]);
+    }
 }
 
 /// A title and legend line above an exported chart, `HEADER_PX` high.
@@ -807,6 +884,7 @@ mod tests {
             bands: &bands,
             now_s: 70.0,
             scale: None,
+            crosshair_s: None,
         };
         for spec in CHARTS {
             let svg = to_svg(spec, &data, 480.0, 170.0);
@@ -824,5 +902,33 @@ mod tests {
             // The clock line, the grid, the legend and one line per series.
             assert!(lines > spec.series.len() * 2, "{}: {lines} lines", spec.id);
         }
+    }
+
+    #[test]
+    fn the_crosshair_finds_the_second_under_the_pointer_and_reads_every_series_there() {
+        // A 500 px chart over 240 s: the plot spans 44..456 px.
+        assert_eq!(second_at(44.0, 500.0, 240.0), Some(0));
+        assert_eq!(second_at(456.0, 500.0, 240.0), Some(240));
+        assert_eq!(second_at(250.0, 500.0, 240.0), Some(120));
+        assert_eq!(second_at(20.0, 500.0, 240.0), None, "left of the plot");
+        assert_eq!(second_at(480.0, 500.0, 240.0), None, "right of the plot");
+        let rows = rows_of("seed-incident", 70);
+        let status = &CHARTS[0];
+        let values = values_at(status, &rows, 30).expect("a row at 30 s");
+        assert_eq!(values.len(), status.series.len());
+        let row = rows.iter().find(|r| r.t_s == 30).expect("row");
+        assert_eq!(values[0], ("200", trim(row.status.ok_200 as f64)));
+        assert_eq!(values_at(status, &rows, 500), None);
+    }
+
+    #[test]
+    fn ratios_and_percentiles_of_few_samples_are_gaps_and_idle_charts_are_empty() {
+        assert!(sampled(MIN_SAMPLES - 1, Some(900.0)).is_nan());
+        assert_eq!(sampled(MIN_SAMPLES, Some(900.0)), 900.0);
+        assert!(sampled(1_000, None).is_nan());
+        let rows = rows_of("seed-incident", 30);
+        let breakers = CHARTS.iter().find(|c| c.id == "breaker").expect("chart");
+        assert!(is_empty(breakers, &rows), "no breaker in the seed incident");
+        assert!(!is_empty(&CHARTS[0], &rows), "responses are never empty");
     }
 }

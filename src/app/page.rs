@@ -118,6 +118,10 @@ pub enum Action {
     QueryAge(String),
     /// Run retry strategy `i` of [`super::strategies::STRATEGIES`] from time zero.
     TryStrategy(usize),
+    /// The charts' crosshair moved to this second (`None`: gone).
+    Crosshair(Option<u64>),
+    /// Keep each chart's largest scale across runs (`true`), or fit each run's own.
+    KeepScale(bool),
     /// Open (`true`) or close the settings drawer.
     ShowSettings(bool),
     /// Start again from time zero with the settings as they are now, playing.
@@ -264,6 +268,11 @@ pub struct Page {
     /// The retry strategies side by side, for a lesson that compares them (computed when the
     /// run starts over): each strategy's figures, or why they could not be computed.
     pub strategies: Option<Rc<Result<Vec<super::strategies::StrategyResult>, String>>>,
+    /// The second the charts' crosshair is on, if any.
+    pub crosshair_s: Option<u64>,
+    /// Charts keep the largest scale they have drawn (across runs of this preset), so a fix
+    /// that lowers a spike looks lower.
+    pub keep_scale: bool,
     /// Whether the settings drawer is open (closed on the main page at first, so the run fills
     /// the first screen; open in an embed that shows settings).
     pub settings_open: bool,
@@ -377,6 +386,8 @@ impl Page {
             announcement: String::new(),
             settings_open: options.embed,
             strategies: None,
+            crosshair_s: None,
+            keep_scale: false,
             captions: Rc::default(),
             captions_clock: SimTime::ZERO,
             summary_json: None,
@@ -438,6 +449,8 @@ impl Page {
             Action::LogFilter(f) => self.log_filter = f,
             Action::ShowSettings(open) => self.settings_open = open,
             Action::TryStrategy(i) => self.try_strategy(i),
+            Action::Crosshair(t) => self.crosshair_s = t,
+            Action::KeepScale(on) => self.keep_scale = on,
             Action::SelectLog(seq) => self.selected_log = Some(seq),
             Action::CopyLink => {
                 self.effects.push(Effect::Copy(self.link_text.clone()));

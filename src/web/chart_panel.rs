@@ -17,6 +17,7 @@ fn chart_data<'a>(
     sim: &'a outage_lab_engine::Simulation,
     duration_s: f64,
     bands: &'a [crate::app::charts::FaultBand],
+    crosshair_s: Option<u64>,
 ) -> ChartData<'a> {
     ChartData {
         rows: sim.seconds(),
@@ -24,15 +25,21 @@ fn chart_data<'a>(
         bands,
         now_s: sim.now().as_secs_f64(),
         scale: None,
+        crosshair_s,
     }
 }
+
+/// What the canvases were drawn from: rows of A, rows of B, generation, crosshair, keep scale.
+type Drawn = (usize, Option<usize>, u64, Option<u64>, bool);
 
 /// The chart canvases and what they show now.
 pub struct Charts {
     refs_a: Vec<NodeRef>,
     refs_b: Vec<NodeRef>,
-    /// What the canvases show now: (rows of A, rows of B, generation).
-    drawn: Option<(usize, Option<usize>, u64)>,
+    /// What the canvases show now.
+    drawn: Option<Drawn>,
+    /// With "keep scale": each chart's largest scale so far, and the preset it belongs to.
+    kept: (Vec<Option<(f64, f64)>>, &'static str),
     /// The canvases' CSS size, measured after the first render and after resizes.
     size: Option<(f64, f64)>,
     /// Wall time of the last redraw of all charts, in milliseconds.
@@ -45,6 +52,7 @@ impl Default for Charts {
             refs_a: CHARTS.iter().map(|_| NodeRef::default()).collect(),
             refs_b: CHARTS.iter().map(|_| NodeRef::default()).collect(),
             drawn: None,
+            kept: (vec![None; CHARTS.len()], ""),
             size: None,
             last_draw_ms: 0.0,
         }
@@ -72,6 +80,8 @@ impl Charts {
             rows.len(),
             b.map(|b| b.sim().seconds().len()),
             page.generation,
+            page.crosshair_s,
+            page.keep_scale,
         );
         if self.drawn == Some(key) {
             return;
@@ -86,10 +96,20 @@ impl Charts {
                 .map_or((400.0, 170.0), |c| canvas::css_size(&c))
         });
         let duration_s = sim.end().as_secs_f64();
-        let data_b = b.map(|b| chart_data(b.sim(), duration_s, &bands));
-        let data = chart_data(sim, duration_s, &bands);
+        let cross = page.crosshair_s;
+        let data_b = b.map(|b| chart_data(b.sim(), duration_s, &bands, cross));
+        let data = chart_data(sim, duration_s, &bands, cross);
+        if self.kept.1 != page.preset.id || !page.keep_scale {
+            self.kept = (vec![None; CHARTS.len()], page.preset.id);
+        }
         for (i, spec) in CHARTS.iter().enumerate() {
-            let shared = data_b.as_ref().map(|db| scale(spec, &[data.rows, db.rows]));
+            let mut shared = data_b.as_ref().map(|db| scale(spec, &[data.rows, db.rows]));
+            if page.keep_scale {
+                let now = shared.unwrap_or_else(|| scale(spec, &[data.rows]));
+                let kept = self.kept.0[i].get_or_insert(now);
+                *kept = (kept.0.max(now.0), kept.1.max(now.1));
+                shared = Some(*kept);
+            }
             for (node, side) in [(&self.refs_a[i], Some(data)), (&self.refs_b[i], data_b)] {
                 if let (Some(c), Some(side)) = (node.cast::<HtmlCanvasElement>(), side) {
                     let data = ChartData {
@@ -108,7 +128,10 @@ impl Charts {
     pub fn download(&self, page: &Page, index: usize, svg: bool, name: &str) {
         let sim = page.pair.a.sim();
         let bands = fault_bands(sim.config().faults());
-        let data = chart_data(sim, sim.end().as_secs_f64(), &bands);
+        let mut data = chart_data(sim, sim.end().as_secs_f64(), &bands, None);
+        if page.keep_scale {
+            data.scale = self.kept.0[index];
+        }
         let spec = &CHARTS[index];
         let (w, h) = self.size.unwrap_or((480.0, 170.0));
         let _ = if svg {
@@ -131,16 +154,79 @@ pub fn view(app: &App, link: &Scope<App>) -> Html {
         .iter()
         .enumerate()
         .filter(|(_, spec)| o.shows_chart(spec.id));
+    let keep = app.page.keep_scale;
+    let on_keep = link.callback(|e: Event| {
+        Msg::Act(Action::KeepScale(
+            e.target_unchecked_into::<web_sys::HtmlInputElement>()
+                .checked(),
+        ))
+    });
     html! {
         <section class="charts" aria-label="Charts">
+            <div class="charts-bar small">
+                <label class="off-toggle">
+                    <input type="checkbox" data-testid="keep-scale" checked={keep} onchange={on_keep} />
+                    { "Keep the scale across runs (a fix's lower spikes look lower)" }
+                </label>
+                <span class="quiet">{ "Point at a chart, or focus it and use ← →, to read every chart at one second." }</span>
+            </div>
             { for charts.map(|(i, _)| figure(app, link, i)) }
         </section>
     }
 }
 
+/// The crosshair's second after a key press on a chart, or `None` to leave it as it is.
+fn crosshair_key(key: &str, shift: bool, now: Option<u64>, last: u64) -> Option<Option<u64>> {
+    let step = if shift { 10 } else { 1 };
+    let at = now.unwrap_or(last);
+    Some(match key {
+        "ArrowLeft" => Some(at.saturating_sub(step)),
+        "ArrowRight" => Some((at + step).min(last)),
+        "Home" => Some(0),
+        "End" => Some(last),
+        "Escape" => None,
+        _ => return None,
+    })
+}
+
 fn figure(app: &App, link: &Scope<App>, i: usize) -> Html {
     let spec = &CHARTS[i];
     let refs = &app.charts;
+    let sim = app.page.pair.a.sim();
+    let rows = sim.seconds();
+    let duration_s = sim.end().as_secs_f64();
+    let last = rows.last().map_or(0, |r| r.t_s);
+    // After ten seconds, a chart with nothing to show folds to one line.
+    let empty = rows.len() >= 10
+        && crate::app::charts::is_empty(spec, rows)
+        && app
+            .page
+            .pair
+            .b
+            .as_ref()
+            .is_none_or(|b| crate::app::charts::is_empty(spec, b.sim().seconds()));
+    let cross = app.page.crosshair_s;
+    let on_move = link.callback(move |e: MouseEvent| {
+        let w = e.target_unchecked_into::<web_sys::Element>().client_width() as f64;
+        let t = crate::app::charts::second_at(e.offset_x() as f64, w, duration_s);
+        Msg::Act(Action::Crosshair(t.map(|t| t.min(last))))
+    });
+    let on_leave = link.callback(|_: MouseEvent| Msg::Act(Action::Crosshair(None)));
+    let on_key = link.batch_callback(move |e: KeyboardEvent| {
+        let next = crosshair_key(&e.key(), e.shift_key(), cross, last)?;
+        e.prevent_default();
+        Some(Msg::Act(Action::Crosshair(next)))
+    });
+    let values = cross.and_then(|t| crate::app::charts::values_at(spec, rows, t).map(|v| (t, v)));
+    if empty {
+        return html! {
+            <figure class="chart empty" data-testid={format!("chart-{}", spec.id)} data-empty="true">
+                <p class="small quiet">{ format!("{}: nothing to show in this run so far.", spec.title) }</p>
+                <canvas ref={refs.refs_a[i].clone()} hidden=true></canvas>
+                <canvas ref={refs.refs_b[i].clone()} hidden=true></canvas>
+            </figure>
+        };
+    }
     let units = format!(
         " ({}{})",
         spec.left_unit,
@@ -149,7 +235,9 @@ fn figure(app: &App, link: &Scope<App>, i: usize) -> Html {
             .unwrap_or_default()
     );
     html! {
-        <figure class="chart" data-testid={format!("chart-{}", spec.id)}>
+        <figure class="chart" data-testid={format!("chart-{}", spec.id)} tabindex="0" onkeydown={on_key}
+                onmousemove={on_move} onmouseleave={on_leave}
+                aria-label={format!("{}: arrow keys move the crosshair a second (with Shift, ten)", spec.title)}>
             <figcaption>
                 <span class="chart-title">{ spec.title }</span>
                 <span class="quiet small">{ units }</span>
@@ -175,6 +263,14 @@ fn figure(app: &App, link: &Scope<App>, i: usize) -> Html {
                     }) }
                 </span>
             </figcaption>
+            <p class="crosshair-values small" data-testid={format!("crosshair-{}", spec.id)} aria-live="polite">
+                if let Some((t, values)) = &values {
+                    <strong>{ format!("t = {t} s") }</strong>
+                    { for values.iter().map(|(label, v)| html! { <span>{ format!(" · {label}: {v}") }</span> }) }
+                } else {
+                    { "\u{a0}" }
+                }
+            </p>
             if app.page.pair.b.is_some() {
                 <div class="ab-pair">
                     <div><span class="side-label">{ "A" }</span>

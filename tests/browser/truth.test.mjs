@@ -147,3 +147,66 @@ test('chart axes count in whole steps: no "3.8 instances" or "62.5 requests"', a
   assert.deepEqual(errors, []);
   await page.close();
 });
+
+test('charts read alike: one time axis, a crosshair for every chart at one second, by pointer or keys', async () => {
+  const { page, errors } = await open('?v=2&preset=seed-incident&speed=50');
+  await playTo(page, 90);
+  // The same time labels at the same places, with or without a right axis.
+  const timeLabels = async (chart) => {
+    const { text: svg } = await download(page, `svg-${chart}`);
+    return [...svg.matchAll(/<text x="([\d.]+)" y="[\d.]+" [^>]*>(\d+s)<\/text>/g)].map((m) => `${m[2]}@${m[1]}`);
+  };
+  const status = await timeLabels('status');
+  assert.ok(status.length >= 3, `${status}`);
+  assert.deepEqual(await timeLabels('saturation'), status);
+  assert.deepEqual(await timeLabels('latency'), status);
+  // Pointing at the status chart puts every chart's values at that second.
+  const canvas = page.locator('[data-testid=chart-status] canvas');
+  const box = await canvas.boundingBox();
+  await canvas.hover({ position: { x: 44 + (box.width - 88) * 0.25, y: box.height / 2 } });
+  const at = (await page.getByTestId('crosshair-status').textContent()).match(/t = (\d+) s/)[1];
+  assert.ok(Math.abs(Number(at) - 60) <= 1, `t = ${at} s a quarter along a 240 s axis`);
+  for (const chart of ['latency', 'saturation', 'cache', 'retries']) {
+    assert.match(await page.getByTestId(`crosshair-${chart}`).textContent(), new RegExp(`t = ${at} s`));
+  }
+  assert.match(await page.getByTestId('crosshair-saturation').textContent(), /threads busy: \d+/);
+  await page.mouse.move(0, 0);
+  await page.waitForFunction(() => !/t =/.test(document.querySelector('[data-testid=crosshair-status]').textContent));
+  // The keyboard does the same: focus a chart, arrows move a second (Shift: ten), Esc leaves.
+  await page.getByTestId('chart-status').focus();
+  const last = Math.floor(await page.evaluate(() => Number(document.querySelector('[data-testid=clock]').dataset.nowS)));
+  await page.keyboard.press('ArrowLeft');
+  assert.match(await page.getByTestId('crosshair-latency').textContent(), new RegExp(`t = ${last - 1} s`));
+  await page.keyboard.press('Shift+ArrowLeft');
+  assert.match(await page.getByTestId('crosshair-status').textContent(), new RegExp(`t = ${last - 11} s`));
+  await page.keyboard.press('Escape');
+  assert.doesNotMatch(await page.getByTestId('crosshair-status').textContent(), /t =/);
+  // A chart with nothing to show folds to one line: this run has no circuit breaker.
+  assert.equal(await page.getByTestId('chart-breaker').getAttribute('data-empty'), 'true');
+  assert.match(await page.getByTestId('chart-breaker').textContent(), /nothing to show/);
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
+test('"keep the scale" keeps the stampede spikes on the scale after the fix lowers them', async () => {
+  const { page, errors } = await open('?v=2&preset=cache-stampede&speed=50');
+  const axisTop = async () => {
+    const { text: svg } = await download(page, 'svg-cache');
+    const labels = [...svg.matchAll(/<text x="2\.0" [^>]*>([^<]*)<\/text>/g)].map((m) => m[1]);
+    return labels.at(-1);
+  };
+  await page.getByTestId('keep-scale').check();
+  await playTo(page, 25);
+  const broken = await axisTop();
+  const field = await knobControl(page, 'knob-cache-stampede_protection');
+  await field.selectOption('coalescing');
+  await page.getByTestId('reset').click();
+  await playTo(page, 25);
+  assert.equal(await axisTop(), broken, 'kept: the fixed run is drawn on the broken run\'s scale');
+  await page.getByTestId('keep-scale').uncheck();
+  await page.waitForTimeout(100);
+  const own = await axisTop();
+  assert.ok(Number(own.replace('k', '000')) < Number(broken.replace('k', '000')), `own scale ${own} < kept ${broken}`);
+  assert.deepEqual(errors, []);
+  await page.close();
+});
