@@ -478,6 +478,14 @@ impl Page {
                     .push(Effect::DownloadChart { index, svg, name });
                 return false;
             }
+            Action::ImportFailed(..) | Action::Imported(..) => self.import(action),
+        }
+        true
+    }
+
+    /// A file was read (or could not be): its scenario opens, or its problems are shown.
+    fn import(&mut self, action: Action) {
+        match action {
             Action::ImportFailed(name, problem) => {
                 self.import_problems = Some((name, vec![problem]));
             }
@@ -488,8 +496,8 @@ impl Page {
                         Some((name, problems.iter().map(ToString::to_string).collect()));
                 }
             },
+            _ => unreachable!("import takes only the actions of a file read"),
         }
-        true
     }
 
     /// One animation frame: advance the run within the budget, announce what happened, refresh

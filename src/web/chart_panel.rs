@@ -189,6 +189,50 @@ fn crosshair_key(key: &str, shift: bool, now: Option<u64>, last: u64) -> Option<
     })
 }
 
+/// A chart with nothing to show, folded to one line (its canvases kept, hidden).
+fn empty_figure(app: &App, i: usize) -> Html {
+    let (spec, refs) = (&CHARTS[i], &app.charts);
+    html! {
+        <figure class="chart empty" data-testid={format!("chart-{}", spec.id)} data-empty="true">
+            <p class="small quiet">{ format!("{}: nothing to show in this run so far.", spec.title) }</p>
+            <canvas ref={refs.refs_a[i].clone()} hidden=true></canvas>
+            <canvas ref={refs.refs_b[i].clone()} hidden=true></canvas>
+        </figure>
+    }
+}
+
+/// The values of every series at the crosshair's second, under a chart (a blank line when
+/// there is no crosshair, so charts do not jump).
+fn crosshair_values(id: &str, values: Option<(u64, Vec<(&str, String)>)>) -> Html {
+    html! {
+        <p class="crosshair-values small" data-testid={format!("crosshair-{id}")} aria-live="polite">
+            if let Some((t, values)) = &values {
+                <strong>{ format!("t = {t} s") }</strong>
+                { for values.iter().map(|(label, v)| html! { <span>{ format!(" · {label}: {v}") }</span> }) }
+            } else {
+                { "\u{a0}" }
+            }
+        </p>
+    }
+}
+
+/// A chart's legend: each series' line style and name.
+fn legend(spec: &crate::app::charts::ChartSpec) -> Html {
+    html! {
+        <span class="chart-legend">
+            { for spec.series.iter().map(|s| html! {
+                <span class="key">
+                    <svg width="22" height="8" aria-hidden="true">
+                        <line x1="0" y1="4" x2="22" y2="4" stroke={s.color} stroke-width={s.width.to_string()}
+                              stroke-dasharray={s.dash.iter().map(|d| d.to_string()).collect::<Vec<_>>().join(" ")} />
+                    </svg>
+                    { s.label }
+                </span>
+            }) }
+        </span>
+    }
+}
+
 fn figure(app: &App, link: &Scope<App>, i: usize) -> Html {
     let spec = &CHARTS[i];
     let refs = &app.charts;
@@ -219,13 +263,7 @@ fn figure(app: &App, link: &Scope<App>, i: usize) -> Html {
     });
     let values = cross.and_then(|t| crate::app::charts::values_at(spec, rows, t).map(|v| (t, v)));
     if empty {
-        return html! {
-            <figure class="chart empty" data-testid={format!("chart-{}", spec.id)} data-empty="true">
-                <p class="small quiet">{ format!("{}: nothing to show in this run so far.", spec.title) }</p>
-                <canvas ref={refs.refs_a[i].clone()} hidden=true></canvas>
-                <canvas ref={refs.refs_b[i].clone()} hidden=true></canvas>
-            </figure>
-        };
+        return empty_figure(app, i);
     }
     let units = format!(
         " ({}{})",
@@ -251,26 +289,9 @@ fn figure(app: &App, link: &Scope<App>, i: usize) -> Html {
                                 onclick={link.callback(move |_| Msg::Act(Action::ExportChart(i, true)))}>{ "SVG" }</button>
                     </span>
                 }
-                <span class="chart-legend">
-                    { for spec.series.iter().map(|s| html! {
-                        <span class="key">
-                            <svg width="22" height="8" aria-hidden="true">
-                                <line x1="0" y1="4" x2="22" y2="4" stroke={s.color} stroke-width={s.width.to_string()}
-                                      stroke-dasharray={s.dash.iter().map(|d| d.to_string()).collect::<Vec<_>>().join(" ")} />
-                            </svg>
-                            { s.label }
-                        </span>
-                    }) }
-                </span>
+                { legend(spec) }
             </figcaption>
-            <p class="crosshair-values small" data-testid={format!("crosshair-{}", spec.id)} aria-live="polite">
-                if let Some((t, values)) = &values {
-                    <strong>{ format!("t = {t} s") }</strong>
-                    { for values.iter().map(|(label, v)| html! { <span>{ format!(" · {label}: {v}") }</span> }) }
-                } else {
-                    { "\u{a0}" }
-                }
-            </p>
+            { crosshair_values(spec.id, values) }
             if app.page.pair.b.is_some() {
                 <div class="ab-pair">
                     <div><span class="side-label">{ "A" }</span>
