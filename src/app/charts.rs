@@ -5,7 +5,7 @@
 
 use std::fmt::Write as _;
 
-use outage_lab_engine::config::FaultConfig;
+use outage_lab_engine::config::{Config, FaultConfig};
 use outage_lab_engine::metrics::hit_ratio;
 use outage_lab_engine::SecondMetrics;
 
@@ -60,12 +60,13 @@ const PURPLE: &str = "#CC79A7";
 const GREY: &str = "#555555";
 const BLUE: &str = "#0072B2";
 const YELLOW: &str = "#B8A000";
+const INK: &str = "#1D2330";
 
 /// The charts, top to bottom.
 pub static CHARTS: &[ChartSpec] = &[
     ChartSpec {
         id: "status",
-        title: "Responses by status",
+        title: "Responses by true status",
         left_unit: "responses/s",
         left_log: false,
         right: Some(("% 5xx", Some(100.0))),
@@ -126,6 +127,14 @@ pub static CHARTS: &[ChartSpec] = &[
                 width: 3.0,
                 axis: Axis::Right,
                 value: |r| 100.0 * r.status.rate_5xx(),
+            },
+            Series {
+                label: "5xx as monitoring saw it (%)",
+                color: INK,
+                dash: &[1.5, 2.5],
+                width: 2.0,
+                axis: Axis::Right,
+                value: |r| 100.0 * r.status_seen.rate_5xx(),
             },
         ],
     },
@@ -462,6 +471,23 @@ fn nice_max(v: f64) -> f64 {
         }
     }
     10.0 * magnitude
+}
+
+/// The shaded windows of a run: its faults, and the spikes of its rate profile.
+pub fn run_bands(config: &Config) -> Vec<FaultBand> {
+    let mut bands = fault_bands(config.faults());
+    for c in config.rate() {
+        if let outage_lab_engine::scenario::RateComponent::Spike {
+            start_s,
+            duration_s,
+            multiplier,
+        } = *c
+        {
+            let label = format!("Traffic spike (x{})", trim(multiplier));
+            bands.push((start_s, start_s + duration_s, label));
+        }
+    }
+    bands
 }
 
 /// A fault window on the time axis: (start s, end s, label).

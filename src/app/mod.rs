@@ -17,4 +17,5 @@ pub mod page;
 pub mod presets;
 pub mod readouts;
 pub mod strategies;
+pub mod theory;
 pub mod words;

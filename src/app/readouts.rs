@@ -29,6 +29,9 @@ pub struct Readouts {
     pub goodput_per_s: f64,
     /// Each endpoint's outcomes (by true status), in the scenario's order.
     pub endpoints: Vec<outage_lab_engine::metrics::StatusCounts>,
+    /// Calls sent per new user request (first attempts and retries over first attempts);
+    /// `None` without new requests.
+    pub amplification: Option<f64>,
 }
 
 /// The largest of the values there are, or `None` when there are none.
@@ -49,6 +52,11 @@ impl Readouts {
             p99_failed_ms: worst(recent.iter().map(|r| r.latency_failed_p99_ms)),
             oldest_in_flight_ms: recent.last().and_then(|r| r.oldest_in_flight_ms),
             goodput_per_s: recent.iter().map(|r| r.goodput).sum::<u64>() as f64 / n,
+            amplification: {
+                let requests: u64 = recent.iter().map(|r| r.requests).sum();
+                let retries: u64 = recent.iter().map(|r| r.retries).sum();
+                (requests > 0).then(|| (requests + retries) as f64 / requests as f64)
+            },
             endpoints: (0..recent.last().map_or(0, |r| r.endpoints.len()))
                 .map(|e| window.endpoint_status(e))
                 .collect(),
@@ -233,7 +241,9 @@ pub fn latency_or_dash(ms: f64) -> String {
 
 /// A latency as the readouts write it: milliseconds below a second, else seconds.
 pub fn latency_text(ms: f64) -> String {
-    if ms >= 1000.0 {
+    if ms < 1.0 {
+        "<1 ms".into()
+    } else if ms >= 1000.0 {
         format!("{:.1} s", ms / 1000.0)
     } else {
         format!("{ms:.0} ms")

@@ -254,9 +254,9 @@ fn instance(snap: &Snapshot, flow: &Flow, layout: Layout, i: usize) -> Html {
     });
     let failing = errors.is_some_and(|e| e > 0.05);
     let (inst_x, inst_w) = (layout.inst_x, layout.inst_w);
-    let gx = inst_x + 92.0;
-    let threads_x = if layout.vertical { inst_x + 8.0 } else { gx };
-    let gw = 150.0;
+    let gx = inst_x + 112.0;
+    let threads_x = inst_x + 8.0;
+    let gw = 130.0;
     html! {
         <g class={class} data-testid={format!("instance-{i}")} data-breaker={light_words}>
             <title>{ format!("instance {i}: {state}, {light_words}, {errors_text} over the last second") }</title>
@@ -328,6 +328,11 @@ fn flows(snap: &Snapshot, flow: &Flow, layout: Layout) -> Html {
 /// The cache, the database and the payment gateway, with their states in words.
 fn dependencies(snap: &Snapshot, flow: &Flow, layout: Layout) -> Html {
     let [cache, db, gateway] = layout.dependencies(snap.instances.len().max(1));
+    let waiting: u32 = snap
+        .instances
+        .iter()
+        .map(|i| i.gauges.threads.gateway)
+        .sum();
     let has = |kind: FaultKind| snap.active_faults.contains(&kind);
     let upstream = upstream_state(has);
     let (calls, failures) = (flow.upstream_calls, flow.upstream_failures);
@@ -352,11 +357,11 @@ fn dependencies(snap: &Snapshot, flow: &Flow, layout: Layout) -> Html {
             { boxed(cache, "Cache", if has(FaultKind::CacheDown) { "bad" } else { "" }, vec![cache_state]) }
             <g data-testid="database">
                 { boxed(db, "Database", if has(FaultKind::DbSlow) || db_busy >= 1.0 { "bad" } else { "" },
-                    vec![db_state.to_string(), format!("{:.0} queries/s", flow.db_queries_per_s)]) }
+                    vec![db_state.to_string(), format!("{:.0} queries done/s, {} running", flow.db_queries_per_s, snap.db_concurrency)]) }
                 { gauge(db.0 + 8.0, db.1 + 62.0, 90.0, 10.0, snap.db_concurrency, Some(snap.db_cores), "queries/cores") }
             </g>
             { boxed(gateway, "Payment gateway", if upstream == "up" { "" } else { "bad" },
-                vec![upstream.to_string(), format!("{calls} calls/s, {failures} failed")]) }
+                vec![upstream.to_string(), format!("{calls} calls/s, {failures} failed, {waiting} waiting")]) }
         </>
     }
 }

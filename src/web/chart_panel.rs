@@ -8,7 +8,7 @@ use yew::prelude::*;
 
 use super::canvas;
 use super::{files, App, Msg};
-use crate::app::charts::{fault_bands, scale, ChartData, CHARTS};
+use crate::app::charts::{run_bands, scale, ChartData, CHARTS};
 use crate::app::embed::Panel;
 use crate::app::page::{Action, Page};
 
@@ -87,7 +87,7 @@ impl Charts {
             return;
         }
         let started = now_ms();
-        let bands = fault_bands(sim.config().faults());
+        let bands = run_bands(sim.config());
         let refs_a = &self.refs_a;
         let size = *self.size.get_or_insert_with(|| {
             refs_a
@@ -127,7 +127,7 @@ impl Charts {
     /// Offers chart `index` of side A as an SVG or PNG file named `name`.
     pub fn download(&self, page: &Page, index: usize, svg: bool, name: &str) {
         let sim = page.pair.a.sim();
-        let bands = fault_bands(sim.config().faults());
+        let bands = run_bands(sim.config());
         let mut data = chart_data(sim, sim.end().as_secs_f64(), &bands, None);
         if page.keep_scale {
             data.scale = self.kept.0[index];

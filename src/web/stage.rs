@@ -67,6 +67,7 @@ pub fn view(app: &App, link: &Scope<App>) -> Html {
                 }
             }
             { strategies(app, link) }
+            { theory(app) }
             { carried_over(app, link) }
             if o.shows(Panel::Architecture) { { architecture_view(app) } }
         </>
@@ -89,7 +90,7 @@ fn strategies(app: &App, link: &Scope<App>) -> Html {
                     <table>
                         <thead><tr>
                             <th scope="col">{ "strategy" }</th><th scope="col">{ "calls sent" }</th>
-                            <th scope="col">{ "clients who gave up" }</th><th scope="col">{ "slowest client took" }</th><th scope="col">{ "" }</th>
+                            <th scope="col">{ "clients who gave up" }</th><th scope="col">{ "every client done after" }</th><th scope="col">{ "" }</th>
                         </tr></thead>
                         <tbody>
                             { for rows.iter().enumerate().map(|(i, r)| {
@@ -101,7 +102,7 @@ fn strategies(app: &App, link: &Scope<App>) -> Html {
                                         <th scope="row">{ r.strategy.label }</th>
                                         <td>{ r.calls.to_string() }</td>
                                         <td class={classes!((r.gave_up > 0).then_some("bad"))}>{ format!("{} of {}", r.gave_up, r.clients) }</td>
-                                        <td>{ latency_text(r.slowest_ms) }</td>
+                                        <td>{ if r.gave_up == 0 { latency_text(r.slowest_ms) } else { format!("never: {} gave up", r.gave_up) } }</td>
                                         <td>
                                             if current {
                                                 <span class="badge">{ "running now" }</span>
@@ -120,6 +121,36 @@ fn strategies(app: &App, link: &Scope<App>) -> Html {
             <p class="small quiet">{ "Each row is the whole run with that strategy, the other settings as at the last reset." }</p>
         </section>
     }
+}
+
+/// For a scenario that is exactly an M/M/c queue: the measured mean queue wait beside what
+/// Erlang C predicts.
+fn theory(app: &App) -> Html {
+    let scenario = app.page.pair.a.scenario();
+    let Some(p) = crate::app::theory::mmc(scenario) else {
+        return html! {};
+    };
+    let measured = app.page.pair.a.sim().mean_queue_wait_ms();
+    html! {
+        <section class="theory" data-testid="theory" aria-label="Queueing theory">
+            <p>
+                <strong>{ format!("Queueing theory: an M/M/{} queue at {:.0} % utilisation. ", p.servers, 100.0 * p.utilisation) }</strong>
+                { format!("Erlang C predicts that {:.1} % of requests wait, {} on average. ", 100.0 * p.p_wait, format_ms(p.wait_ms)) }
+                <span data-testid="theory-measured" data-value={measured.map_or("none".to_string(), |(ms, _)| format!("{ms:.6}"))}
+                      data-predicted={format!("{:.6}", p.wait_ms)}>
+                    { match measured {
+                        Some((ms, n)) => format!("Measured so far: {} over {n} requests ({:+.1} %).", format_ms(ms), 100.0 * (ms / p.wait_ms - 1.0)),
+                        None => "Measured: nothing yet; press Play.".to_string(),
+                    } }
+                </span>
+            </p>
+        </section>
+    }
+}
+
+/// Milliseconds with two decimals (queue waits are fractions of a millisecond to a few).
+fn format_ms(ms: f64) -> String {
+    format!("{ms:.2} ms")
 }
 
 /// The captions of the run's key moments, newest first (the newest stands out).
@@ -202,7 +233,7 @@ fn lesson(app: &App, link: &Scope<App>) -> Html {
                 <h2 id="lesson-title">{ page.preset.title }</h2>
                 <p data-testid="lesson-watch"><strong>{ "Watch: " }</strong>{ page.preset.watch }</p>
                 <details class="lesson-fix">
-                    <summary>{ "How to fix it" }</summary>
+                    <summary>{ if page.preset.fix_knobs.is_empty() { "What to try" } else { "How to fix it" } }</summary>
                     <p data-testid="lesson-fix">{ page.preset.fix }</p>
                     <div class="note-actions">
                         if !page.options.locked && !page.preset.fix_knobs.is_empty() && page.options.shows(Panel::Controls) {
@@ -263,10 +294,14 @@ fn readouts(app: &App) -> Html {
             <div class="readout-group" role="group" aria-label="What the service and its monitoring saw">
                 <h3 class="readout-heading">{ "Service" }</h3>
                 { readout("readout-5xx", "5xx (true)", pct(&r.status), r.status.rate_5xx() > 0.01, format!("{:.6}", r.status.rate_5xx())) }
-                { readout("readout-seen-5xx", "5xx (monitoring)", pct(&r.seen), false, format!("{:.6}", r.seen.rate_5xx())) }
-                { readout("readout-inflight", "requests in flight", snap.in_flight.to_string(), false, snap.in_flight.to_string()) }
+                { readout("readout-seen-5xx", "5xx (monitoring)", pct(&r.seen), r.seen.rate_5xx() > 0.01, format!("{:.6}", r.seen.rate_5xx())) }
+                { readout("readout-inflight", "users waiting for an answer", snap.in_flight.to_string(), false, snap.in_flight.to_string()) }
                 { readout("readout-threads", "threads busy", format!("{threads}/{}", snap.max_threads as usize * snap.instances.len()), false, threads.to_string()) }
                 { readout("readout-alerts", "alerts firing", firing.to_string(), firing > 0, firing.to_string()) }
+                if app.page.pair.a.scenario().client.retry.is_some() {
+                    { readout("readout-amplification", "calls per request", r.amplification.map_or("–".into(), |x| format!("{x:.1}x")),
+                              r.amplification.is_some_and(|x| x > 2.0), r.amplification.map_or("none".into(), |x| format!("{x:.4}"))) }
+                }
             </div>
             if r.endpoints.len() > 1 {
                 <div class="readout-group" role="group" aria-label="Each endpoint's successes">

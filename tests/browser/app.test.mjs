@@ -367,7 +367,7 @@ test('exports: metrics, log, scenario and charts download, and the scenario impo
   assert.ok(logs.some((e) => e.error_class === 'db_unreachable'));
   const svg = await download(page, 'svg-status');
   assert.match(svg.text, /^<svg xmlns="http:\/\/www.w3.org\/2000\/svg"/);
-  assert.match(svg.text, /Responses by status/);
+  assert.match(svg.text, /Responses by true status/);
   const png = await download(page, 'png-latency');
   assert.equal(png.name, 'outage-lab-sick-instance-seed5-latency.png');
 

@@ -182,6 +182,7 @@ const CLAIMS = {
     ['After the spike ends the retries keep the queue full: goodput stays at zero, amplification above 3.', async (page) => {
       await playTo(page, 120);
       assert.equal(await value(page, 'readout-goodput'), 0);
+      assert.ok(await value(page, 'readout-amplification') > 3, 'the readout says it too');
       const after = (await rows(page)).filter((r) => r.t_s > 70);
       for (const r of after) {
         assert.ok((r.requests + r.retries) / r.requests > 3, `amplification at ${r.t_s} s`);
@@ -203,10 +204,11 @@ const CLAIMS = {
       assert.ok(Number(await row.getAttribute('data-calls')) > 5000);
       const clients = (await rows(page)).reduce((s, r) => s + r.requests, 0);
       assert.ok(Number(await row.getAttribute('data-gave-up')) > clients / 2);
+      assert.match(await row.textContent(), /never: \d+ gave up/);
     }],
-    ['The table runs every strategy on this seed side by side: calls sent, clients who gave up, and how long the slowest client took.', async (page) => {
+    ['The table runs every strategy on this seed side by side: calls sent, clients who gave up, and when every client was done.', async (page) => {
       assert.equal(await page.locator('[data-testid^=strategy-]').count(), 5);
-      assert.match(await text(page, '[data-testid=strategies]'), /calls sent.*clients who gave up.*slowest client took/s);
+      assert.match(await text(page, '[data-testid=strategies]'), /calls sent.*clients who gave up.*every client done after/s);
       // The table tells the truth: running a row gives the calls it says.
       const calls = Number(await page.getByTestId('strategy-2').getAttribute('data-calls'));
       await page.getByTestId('try-strategy-2').click();
@@ -250,6 +252,11 @@ const CLAIMS = {
       const summary = JSON.parse(await page.getByTestId('summary-json').textContent());
       // Erlang C for c = 8, a = 6 (600 requests/s of 10 ms): P(wait) = 0.357, Wq = 1.785 ms.
       assert.ok(Math.abs(summary.queue_wait_ms.mean - 1.785) / 1.785 < 0.1, `${summary.queue_wait_ms.mean} ms`);
+      // The page says so beside the run: measured and predicted.
+      const theory = page.getByTestId('theory-measured');
+      assert.ok(Math.abs(Number(await theory.getAttribute('data-predicted')) - 1.785) < 0.001);
+      assert.ok(Math.abs(Number(await theory.getAttribute('data-value')) - summary.queue_wait_ms.mean) < 1e-6);
+      assert.match(await text(page, '[data-testid=theory]'), /M\/M\/8 queue at 75 % utilisation/);
     }],
   ],
 };

@@ -385,6 +385,13 @@ impl Simulation {
         crate::snapshot::Progress { events, reached }
     }
 
+    /// The mean wait of requests in the accept queues so far, in milliseconds, over the
+    /// requests a worker has taken (those that waited no time included); `None` before any.
+    pub fn mean_queue_wait_ms(&self) -> Option<(f64, u64)> {
+        let (sum_us, n) = (self.recorder.queue_wait_us, self.recorder.queue_waits);
+        (n > 0).then(|| (sum_us as f64 / n as f64 / 1000.0, n))
+    }
+
     /// Instance `i`'s upstream breaker state; `None` when there is no breaker.
     pub fn breaker_state(&self, i: usize) -> Option<crate::breaker::BreakerState> {
         self.breakers.get(i).map(|b| b.state())
