@@ -139,6 +139,40 @@ pub static CHARTS: &[ChartSpec] = &[
         ],
     },
     ChartSpec {
+        id: "endpoints",
+        title: "Successes by endpoint",
+        left_unit: "% of its answers",
+        left_log: false,
+        right: None,
+        right_whole: false,
+        series: &[
+            Series {
+                label: "endpoint 1",
+                color: OK,
+                dash: &[],
+                width: 2.0,
+                axis: Axis::Left,
+                value: |r| endpoint_ok_pct(r, 0),
+            },
+            Series {
+                label: "endpoint 2",
+                color: RED,
+                dash: &[6.0, 3.0],
+                width: 2.0,
+                axis: Axis::Left,
+                value: |r| endpoint_ok_pct(r, 1),
+            },
+            Series {
+                label: "endpoint 3",
+                color: SKY,
+                dash: &[2.0, 2.0],
+                width: 2.0,
+                axis: Axis::Left,
+                value: |r| endpoint_ok_pct(r, 2),
+            },
+        ],
+    },
+    ChartSpec {
         id: "latency",
         title: "Latency (log scale)",
         left_unit: "ms",
@@ -394,6 +428,21 @@ fn axis_max(v: f64, whole: bool) -> f64 {
 /// The fewest samples a second needs for its percentile or ratio to be drawn: from fewer, one
 /// request would swing the line (a gap is drawn instead).
 pub const MIN_SAMPLES: u64 = 20;
+
+/// Endpoint `e`'s share of successful answers in row `r`, in percent; a gap with fewer than
+/// [`MIN_SAMPLES`] answers (or no such endpoint).
+fn endpoint_ok_pct(r: &SecondMetrics, e: usize) -> f64 {
+    r.endpoints.get(e).map_or(f64::NAN, |c| {
+        let share = (c.total() > 0).then(|| 100.0 * c.ok_200 as f64 / c.total() as f64);
+        sampled(c.total(), share)
+    })
+}
+
+/// The name a series goes by on the page: the "endpoint n" series of the endpoints chart are
+/// named after the scenario's endpoints.
+pub fn series_name<'a>(spec: &ChartSpec, index: usize, endpoints: &'a [String]) -> Option<&'a str> {
+    (spec.id == "endpoints").then(|| endpoints.get(index).map(String::as_str))?
+}
 
 /// `value` when it rests on at least [`MIN_SAMPLES`] samples, else NaN (a gap).
 fn sampled(samples: u64, value: Option<f64>) -> f64 {
@@ -945,6 +994,23 @@ mod tests {
         let row = rows.iter().find(|r| r.t_s == 30).expect("row");
         assert_eq!(values[0], ("200", trim(row.status.ok_200 as f64)));
         assert_eq!(values_at(status, &rows, 500), None);
+    }
+
+    #[test]
+    fn the_endpoints_chart_names_its_series_after_the_scenarios_endpoints() {
+        let spec = CHARTS.iter().find(|c| c.id == "endpoints").expect("chart");
+        let names = vec!["GET /a".to_string(), "POST /b".to_string()];
+        assert_eq!(series_name(spec, 0, &names), Some("GET /a"));
+        assert_eq!(series_name(spec, 2, &names), None, "no third endpoint");
+        assert_eq!(
+            series_name(&CHARTS[0], 0, &names),
+            None,
+            "other charts keep their labels"
+        );
+        let rows = rows_of("seed-incident", 30);
+        let v = endpoint_ok_pct(&rows[20], 0);
+        assert!(v > 99.0 && v <= 100.0, "{v}");
+        assert!(endpoint_ok_pct(&rows[20], 5).is_nan());
     }
 
     #[test]

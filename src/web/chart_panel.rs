@@ -216,17 +216,25 @@ fn crosshair_values(id: &str, values: Option<(u64, Vec<(&str, String)>)>) -> Htm
     }
 }
 
-/// A chart's legend: each series' line style and name.
-fn legend(spec: &crate::app::charts::ChartSpec) -> Html {
+/// A chart's legend: each series' line style and name (endpoints by their names; series of
+/// endpoints the scenario does not have are left out).
+fn legend(spec: &crate::app::charts::ChartSpec, endpoints: &[String]) -> Html {
+    let shown = spec.series.iter().enumerate().filter_map(|(i, s)| {
+        if spec.id == "endpoints" {
+            crate::app::charts::series_name(spec, i, endpoints).map(|name| (s, name))
+        } else {
+            Some((s, s.label))
+        }
+    });
     html! {
         <span class="chart-legend">
-            { for spec.series.iter().map(|s| html! {
+            { for shown.map(|(s, label)| html! {
                 <span class="key">
                     <svg width="22" height="8" aria-hidden="true">
                         <line x1="0" y1="4" x2="22" y2="4" stroke={s.color} stroke-width={s.width.to_string()}
                               stroke-dasharray={s.dash.iter().map(|d| d.to_string()).collect::<Vec<_>>().join(" ")} />
                     </svg>
-                    { s.label }
+                    { label.to_string() }
                 </span>
             }) }
         </span>
@@ -250,6 +258,9 @@ fn figure(app: &App, link: &Scope<App>, i: usize) -> Html {
             .as_ref()
             .is_none_or(|b| crate::app::charts::is_empty(spec, b.sim().seconds()));
     let cross = app.page.crosshair_s;
+    let endpoint_names: Vec<String> = (app.page.pair.a.scenario().traffic.endpoints.iter())
+        .map(|e| e.name.clone())
+        .collect();
     let on_move = link.callback(move |e: MouseEvent| {
         let w = e.target_unchecked_into::<web_sys::Element>().client_width() as f64;
         let t = crate::app::charts::second_at(e.offset_x() as f64, w, duration_s);
@@ -262,6 +273,16 @@ fn figure(app: &App, link: &Scope<App>, i: usize) -> Html {
         Some(Msg::Act(Action::Crosshair(next)))
     });
     let values = cross.and_then(|t| crate::app::charts::values_at(spec, rows, t).map(|v| (t, v)));
+    let values = values.map(|(t, v)| {
+        let named = v.into_iter().enumerate().filter_map(|(i, (label, text))| {
+            if spec.id == "endpoints" {
+                crate::app::charts::series_name(spec, i, &endpoint_names).map(|n| (n, text))
+            } else {
+                Some((label, text))
+            }
+        });
+        (t, named.collect::<Vec<_>>())
+    });
     if empty {
         return empty_figure(app, i);
     }
@@ -289,7 +310,7 @@ fn figure(app: &App, link: &Scope<App>, i: usize) -> Html {
                                 onclick={link.callback(move |_| Msg::Act(Action::ExportChart(i, true)))}>{ "SVG" }</button>
                     </span>
                 }
-                { legend(spec) }
+                { legend(spec, &endpoint_names) }
             </figcaption>
             { crosshair_values(spec.id, values) }
             if app.page.pair.b.is_some() {

@@ -39,7 +39,9 @@ test('play moves the clock, pause stops it, step adds one second', async () => {
   await page.getByTestId('step').click();
   await page.waitForFunction((p) => Number(document.querySelector('[data-testid=clock]').dataset.nowS) === Math.floor(p) + 1, paused);
   // Charts and the architecture view are drawn.
-  assert.equal(await page.locator('canvas').count(), 6);
+  // One canvas per chart (seven), none folded in the first seconds.
+  assert.equal(await page.locator('.chart canvas').count(), 7);
+  assert.equal(await page.locator('.chart.empty').count(), 0);
   assert.ok(await page.getByTestId('instance-0').isVisible());
   assert.deepEqual(errors, []);
   await page.close();
@@ -335,7 +337,7 @@ test('A/B: side B copies the run, differs only where changed, and the link keeps
   // Two canvases per chart with something to show (no breaker here: that chart folds).
   const shown = await page.locator('.chart:not(.empty)').count();
   assert.equal(await page.locator('.ab-pair canvas').count(), 2 * shown);
-  assert.equal(shown, 5);
+  assert.equal(shown, 6);
   // Side A's settings were not touched.
   await page.getByTestId('edit-a').click();
   assert.equal(await page.getByTestId('knob-db_pool-max_size').inputValue(), '10');

@@ -151,6 +151,12 @@ const CLAIMS = {
       }
       assert.ok(await value(page, 'readout-p99-failed') < 200, 'open breakers answer at once');
       assert.ok(await value(page, 'readout-endpoint-0') > 0.99, 'product pages never notice');
+      // The endpoints chart says it second by second, under the endpoints' names.
+      assert.match(await text(page, '[data-testid=chart-endpoints] .chart-legend'), /GET \/product\/\{id\}.*POST \/checkout/);
+      await page.getByTestId('chart-endpoints').focus();
+      await page.keyboard.press('End');
+      assert.match(await page.getByTestId('crosshair-endpoints').textContent(), /GET \/product\/\{id\}: 100 · POST \/checkout: [0-9.]+$/);
+      await page.keyboard.press('Escape');
     }],
     ['After the gateway recovers, half-open trial calls close the breakers.', async (page) => {
       await playTo(page, 200);
