@@ -4,19 +4,20 @@
 import { join } from 'node:path';
 import { serveStatic, launchBrowser, ROOT } from '../tests/browser/harness.mjs';
 
-/** Each preset and the second its lesson is best seen at. */
+/** Each preset, the second its lesson is best seen at, and the speed it plays at when picked
+ * (the run gets there at 50x; the picture shows the preset's own speed). */
 const MOMENTS = {
-  'baseline': 40,
-  'seed-incident': 100,
-  'seed-incident-fixed': 100,
-  'upstream-hang': 100,
-  'upstream-hang-fixed': 100,
-  'cache-stampede': 42,
-  'retry-storm': 100,
-  'retry-contention': 3,
-  'sick-instance': 60,
-  'lying-200': 120,
-  'mmc': 60,
+  'baseline': [40, '2'],
+  'seed-incident': [100, '2'],
+  'seed-incident-fixed': [100, '2'],
+  'upstream-hang': [100, '2'],
+  'upstream-hang-fixed': [100, '2'],
+  'cache-stampede': [42, '1'],
+  'retry-storm': [100, '2'],
+  'retry-contention': [3, '0.25'],
+  'sick-instance': [60, '2'],
+  'lying-200': [120, '2'],
+  'mmc': [60, '5'],
 };
 
 const out = join(ROOT, 'docs', 'screenshots');
@@ -34,7 +35,7 @@ async function firstScreen(width, height, name) {
 
 await firstScreen(1280, 800, 'first-screen-1280.png');
 await firstScreen(390, 844, 'first-screen-390.png');
-for (const [preset, t] of Object.entries(MOMENTS)) {
+for (const [preset, [t, speed]] of Object.entries(MOMENTS)) {
   const page = await browser.context.newPage();
   await page.setViewportSize({ width: 1280, height: 800 });
   await page.goto(`${server.url}?v=2&preset=${preset}&speed=50`);
@@ -42,6 +43,7 @@ for (const [preset, t] of Object.entries(MOMENTS)) {
   await page.waitForFunction((t) => Number(document.querySelector('[data-testid=clock]').dataset.nowS) >= t, t, { timeout: 120_000 });
   await page.getByTestId('play').click();
   await page.waitForFunction(() => document.querySelector('[data-testid=clock]').dataset.playing === 'false');
+  await page.getByTestId('speed').selectOption(speed);
   await page.screenshot({ path: join(out, `${preset}.png`) });
   await page.close();
   console.log(`${preset} at ${t} s`);

@@ -189,6 +189,27 @@ fn crosshair_key(key: &str, shift: bool, now: Option<u64>, last: u64) -> Option<
     })
 }
 
+/// Each series' value at second `t`, under the names the page gives them.
+fn named_values<'a>(
+    spec: &crate::app::charts::ChartSpec,
+    rows: &[outage_lab_engine::SecondMetrics],
+    t: u64,
+    endpoints: &'a [String],
+) -> Option<(u64, Vec<(&'a str, String)>)> {
+    let values = crate::app::charts::values_at(spec, rows, t)?;
+    let named = values
+        .into_iter()
+        .enumerate()
+        .filter_map(|(i, (label, text))| {
+            if spec.id == "endpoints" {
+                crate::app::charts::series_name(spec, i, endpoints).map(|n| (n, text))
+            } else {
+                Some((label, text))
+            }
+        });
+    Some((t, named.collect()))
+}
+
 /// A chart with nothing to show, folded to one line (its canvases kept, hidden).
 fn empty_figure(app: &App, i: usize) -> Html {
     let (spec, refs) = (&CHARTS[i], &app.charts);
@@ -272,17 +293,7 @@ fn figure(app: &App, link: &Scope<App>, i: usize) -> Html {
         e.prevent_default();
         Some(Msg::Act(Action::Crosshair(next)))
     });
-    let values = cross.and_then(|t| crate::app::charts::values_at(spec, rows, t).map(|v| (t, v)));
-    let values = values.map(|(t, v)| {
-        let named = v.into_iter().enumerate().filter_map(|(i, (label, text))| {
-            if spec.id == "endpoints" {
-                crate::app::charts::series_name(spec, i, &endpoint_names).map(|n| (n, text))
-            } else {
-                Some((label, text))
-            }
-        });
-        (t, named.collect::<Vec<_>>())
-    });
+    let values = cross.and_then(|t| named_values(spec, rows, t, &endpoint_names));
     if empty {
         return empty_figure(app, i);
     }
