@@ -1,4 +1,4 @@
-//! The native command-line runner: `outage-lab run | validate | schema`.
+//! The native command-line runner: `outage-lab run | validate | schema | challenge`.
 
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
@@ -55,6 +55,25 @@ enum Command {
     },
     /// Print the JSON Schema of the scenario format.
     Schema,
+    /// The challenges: list them, or judge a scenario file against one.
+    #[command(subcommand)]
+    Challenge(ChallengeCommand),
+}
+
+#[derive(Subcommand)]
+enum ChallengeCommand {
+    /// List the challenges: id, level, title, goal and the settings that may change.
+    List,
+    /// Judge a scenario against a challenge (exit code 0 pass, 1 fail, 2 invalid).
+    Check {
+        /// The challenge's id (see `challenge list`).
+        id: String,
+        /// The scenario file (JSON): the challenge's scenario with your changes.
+        scenario: PathBuf,
+        /// Print the verdict as one JSON object.
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 /// The `--json` output: the engine's summary plus the wall-clock time of the run.
@@ -94,6 +113,97 @@ pub fn main() -> i32 {
             json,
             csv,
         } => run(&scenario, seed, duration_s, json, csv.as_deref()),
+        Command::Challenge(ChallengeCommand::List) => {
+            list_challenges();
+            0
+        }
+        Command::Challenge(ChallengeCommand::Check { id, scenario, json }) => {
+            check_challenge(&id, &scenario, json)
+        }
+    }
+}
+
+/// Lists the challenges (a closed pipe, as with `| head`, ends the listing quietly).
+fn list_challenges() {
+    use std::io::Write as _;
+    let mut out = std::io::stdout().lock();
+    for c in outage_lab::app::challenges::CHALLENGES {
+        let written = writeln!(out, "{}  (level {})  {}", c.id, c.level, c.title)
+            .and_then(|_| writeln!(out, "    {}", c.brief))
+            .and_then(|_| writeln!(out, "    goal: {}", c.goal_text()))
+            .and_then(|_| writeln!(out, "    may change: {}", c.allowed.join(", ")));
+        if written.is_err() {
+            return;
+        }
+    }
+}
+
+/// Exit code of a challenge a scenario did not pass.
+const EXIT_FAILED: i32 = 1;
+
+fn check_challenge(id: &str, path: &Path, json: bool) -> i32 {
+    use outage_lab::app::challenges::{challenge, CHALLENGES};
+    let Some(c) = challenge(id) else {
+        let ids: Vec<&str> = CHALLENGES.iter().map(|c| c.id).collect();
+        eprintln!(
+            "challenge: \"{id}\" is not a challenge; one of {}",
+            ids.join(", ")
+        );
+        return EXIT_INVALID;
+    };
+    let bytes = match std::fs::read(path) {
+        Ok(b) => b,
+        Err(e) => {
+            eprintln!("{}: cannot read: {e}", path.display());
+            return EXIT_INVALID;
+        }
+    };
+    let loaded = match scenario_text(&bytes) {
+        Ok(text) => load_scenario(text),
+        Err(p) => Err(vec![p]),
+    };
+    let scenario = match loaded {
+        Ok((s, _)) => s,
+        Err(problems) => {
+            report_problems(path, &problems);
+            return EXIT_INVALID;
+        }
+    };
+    let verdict = match c.check(&scenario) {
+        Ok(v) => v,
+        Err(problems) => {
+            report_problems(path, &problems);
+            return EXIT_INVALID;
+        }
+    };
+    if json {
+        println!("{}", serde_json::to_string(&verdict).unwrap_or_default());
+    } else {
+        println!("{}: {}", c.id, if verdict.passed { "PASS" } else { "FAIL" });
+        for m in &verdict.requirements {
+            let mark = if m.passed { "ok  " } else { "FAIL" };
+            println!(
+                "  {mark} {}: measured {}",
+                m.text,
+                outage_lab::app::charts::trim(m.value)
+            );
+        }
+        for b in &verdict.broken {
+            println!("  FAIL {b}");
+        }
+        println!(
+            "  changed: {}",
+            if verdict.changes.is_empty() {
+                "nothing".to_string()
+            } else {
+                verdict.changes.join(", ")
+            }
+        );
+    }
+    if verdict.passed {
+        0
+    } else {
+        EXIT_FAILED
     }
 }
 

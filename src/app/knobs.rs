@@ -154,6 +154,14 @@ impl Knob {
         (self.get)(scenario)
     }
 
+    /// Sets this setting in `to` to its value in `from` (nothing when it does not apply in
+    /// `from`): how a check puts back the settings it allows to change.
+    pub fn copy_value(&self, from: &Scenario, to: &mut Scenario) {
+        if let Some(v) = (self.get)(from) {
+            (self.set)(to, &v);
+        }
+    }
+
     /// The range the engine accepts, in words, e.g. `1 to 1000` or `0 to 86400000, or none`.
     pub fn range_text(&self) -> String {
         match self.input {

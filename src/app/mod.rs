@@ -4,6 +4,7 @@
 //! natively too; `web` only renders it and carries out its effects.
 
 pub mod ab;
+pub mod challenges;
 pub mod charts;
 pub mod driver;
 pub mod embed;

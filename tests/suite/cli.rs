@@ -187,3 +187,44 @@ fn schema_is_json_and_describes_the_format() {
         .iter()
         .any(|r| r == "traffic"));
 }
+
+#[test]
+fn challenges_are_listed_and_judged_with_exit_codes_for_pass_fail_and_invalid() {
+    use outage_lab::app::challenges::CHALLENGES;
+    let list = outage_lab(&["challenge", "list"]);
+    assert!(list.status.success());
+    let text = String::from_utf8_lossy(&list.stdout);
+    for c in CHALLENGES {
+        assert!(
+            text.contains(c.id) && text.contains(&c.goal_text()),
+            "{}",
+            c.id
+        );
+    }
+    let c = &CHALLENGES[0];
+    let start = temp_file("challenge-start.json", c.scenario_json);
+    let solved = serde_json::to_string(&c.solved()).unwrap();
+    let solved = temp_file("challenge-solved.json", &solved);
+    let check = |file: &std::path::Path, json: bool| {
+        let mut args = vec!["challenge", "check", c.id, file.to_str().unwrap()];
+        if json {
+            args.push("--json");
+        }
+        outage_lab(&args)
+    };
+    let failed = check(&start, false);
+    assert_eq!(failed.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&failed.stdout).contains(": FAIL"));
+    let passed = check(&solved, true);
+    assert_eq!(passed.status.code(), Some(0));
+    let verdict: serde_json::Value = serde_json::from_slice(&passed.stdout).unwrap();
+    assert_eq!(verdict["passed"], true);
+    assert_eq!(verdict["challenge"], c.id);
+    let broken = temp_file("challenge-broken.json", "{ \"version\": 1 }");
+    let invalid = check(&broken, false);
+    assert_eq!(invalid.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&invalid.stderr).contains("problem"));
+    let unknown = outage_lab(&["challenge", "check", "no-such", start.to_str().unwrap()]);
+    assert_eq!(unknown.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&unknown.stderr).contains("is not a challenge"));
+}

@@ -1,6 +1,7 @@
 //! Outage Lab's native test suite: one binary, topical modules.
 
 mod app;
+mod challenges;
 mod cli;
 mod common;
 mod determinism;
