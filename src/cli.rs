@@ -64,6 +64,11 @@ enum Command {
 enum ChallengeCommand {
     /// List the challenges: id, level, title, goal and the settings that may change.
     List,
+    /// Print a challenge's starting scenario (JSON), to change and submit.
+    Start {
+        /// The challenge's id (see `challenge list`).
+        id: String,
+    },
     /// Judge a scenario against a challenge (exit code 0 pass, 1 fail, 2 invalid).
     Check {
         /// The challenge's id (see `challenge list`).
@@ -116,6 +121,18 @@ pub fn main() -> i32 {
         Command::Challenge(ChallengeCommand::List) => {
             list_challenges();
             0
+        }
+        Command::Challenge(ChallengeCommand::Start { id }) => {
+            match outage_lab::app::challenges::challenge(&id) {
+                Some(c) => {
+                    println!("{}", outage_lab::app::export::scenario_json(&c.start()));
+                    0
+                }
+                None => {
+                    eprintln!("challenge: \"{id}\" is not a challenge (see `challenge list`)");
+                    EXIT_INVALID
+                }
+            }
         }
         Command::Challenge(ChallengeCommand::Check { id, scenario, json }) => {
             check_challenge(&id, &scenario, json)

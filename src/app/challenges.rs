@@ -27,6 +27,9 @@ pub enum Metric {
     P99FailedMs,
     /// User requests that succeeded, as a share of those that arrived.
     GoodputShare,
+    /// The p99 of successful answers in a typical second (the median over the window's
+    /// seconds with successes), in milliseconds.
+    P99OkMs,
     /// Calls sent over the whole run (first attempts and retries).
     CallsSent,
     /// Clients (user requests) who ended in failure over the whole run.
@@ -58,8 +61,10 @@ pub struct Challenge {
     pub level: u8,
     /// The situation, in a sentence or two.
     pub brief: &'static str,
-    /// The starting scenario (a bundled one).
+    /// The scenario it starts from (a bundled one)...
     pub scenario_json: &'static str,
+    /// ...changed this way for the challenge.
+    pub setup: fn(&mut Scenario),
     /// What must hold.
     pub goal: &'static [Requirement],
     /// The settings that may change, by knob id; an id also allows the ids under it
@@ -67,6 +72,8 @@ pub struct Challenge {
     pub allowed: &'static [&'static str],
     /// At most this many database connections over all instances (pool size times instances).
     pub db_connections_max: Option<u32>,
+    /// At most this many worker threads over all instances (threads times instances).
+    pub threads_max: Option<u32>,
     /// A known solution, applied to the starting scenario (tests show it passes).
     pub solution: fn(&mut Scenario),
 }
@@ -100,9 +107,11 @@ pub struct Verdict {
 impl Challenge {
     /// The starting scenario.
     pub fn start(&self) -> Scenario {
-        load_scenario(self.scenario_json)
+        let mut s = load_scenario(self.scenario_json)
             .expect("bundled challenge scenarios are valid")
-            .0
+            .0;
+        (self.setup)(&mut s);
+        s
     }
 
     /// The starting scenario with the known solution applied.
@@ -123,6 +132,9 @@ impl Challenge {
         let mut parts: Vec<String> = self.goal.iter().map(requirement_text).collect();
         if let Some(max) = self.db_connections_max {
             parts.push(format!("at most {max} database connections in all"));
+        }
+        if let Some(max) = self.threads_max {
+            parts.push(format!("at most {max} worker threads in all"));
         }
         parts.join("; ")
     }
@@ -150,6 +162,12 @@ impl Challenge {
                     "{used} database connections ({} per instance x {} instances); the budget is {max}",
                     submitted.db_pool.max_size, submitted.instances.count
                 ));
+            }
+        }
+        if let Some(max) = self.threads_max {
+            let used = submitted.instances.max_threads * submitted.instances.count;
+            if used > max {
+                broken.push(format!("{used} worker threads; the budget is {max}"));
             }
         }
         let mut sim = Simulation::new(config);
@@ -185,6 +203,7 @@ fn metric_text(m: Metric) -> String {
         Metric::HiddenErrors => "5xx hidden from monitoring".into(),
         Metric::PeakCacheLoadsPerS => "peak cache loads per second".into(),
         Metric::P99FailedMs => "p99 of failures in a typical second (ms)".into(),
+        Metric::P99OkMs => "p99 of successes in a typical second (ms)".into(),
         Metric::GoodputShare => "user requests that succeeded".into(),
         Metric::CallsSent => "calls sent".into(),
         Metric::ClientsFailed => "clients who failed".into(),
@@ -216,6 +235,13 @@ pub fn requirement_text(r: &Requirement) -> String {
     format!("{} {side} {bound} {window}", metric_text(r.metric))
 }
 
+/// The median of `values` (0 when there are none): the typical second.
+fn typical(values: impl Iterator<Item = f64>) -> f64 {
+    let mut v: Vec<f64> = values.collect();
+    v.sort_by(f64::total_cmp);
+    v.get(v.len() / 2).copied().unwrap_or(0.0)
+}
+
 fn measure(r: &Requirement, rows: &[SecondMetrics], summary: &Summary) -> Measured {
     let w = Window::between(rows, r.from_s, r.to_s);
     let value = match r.metric {
@@ -233,15 +259,8 @@ fn measure(r: &Requirement, rows: &[SecondMetrics], summary: &Summary) -> Measur
         Metric::PeakCacheLoadsPerS => {
             w.rows().iter().map(|r| r.cache_loads).max().unwrap_or(0) as f64
         }
-        Metric::P99FailedMs => {
-            let mut p99s: Vec<f64> = w
-                .rows()
-                .iter()
-                .filter_map(|r| r.latency_failed_p99_ms)
-                .collect();
-            p99s.sort_by(f64::total_cmp);
-            p99s.get(p99s.len() / 2).copied().unwrap_or(0.0)
-        }
+        Metric::P99FailedMs => typical(w.rows().iter().filter_map(|r| r.latency_failed_p99_ms)),
+        Metric::P99OkMs => typical(w.rows().iter().filter_map(|r| r.latency_ok_p99_ms)),
         Metric::GoodputShare => {
             let requests: u64 = w.rows().iter().map(|r| r.requests).sum();
             let goodput: u64 = w.rows().iter().map(|r| r.goodput).sum();
@@ -320,9 +339,11 @@ pub static CHALLENGES: &[Challenge] = &[
         level: 1,
         brief: "A dropped index makes queries take 30 s from 60 s on. Product pages are mostly cache hits: keep them served while the database is slow.",
         scenario_json: SEED_INCIDENT,
+        setup: |_| {},
         goal: &[at_least(Metric::EndpointSuccess(PRODUCT), 120, 240, 0.9)],
         allowed: &["db_pool", "database.query_timeout_ms", "database.cores"],
         db_connections_max: Some(200),
+        threads_max: None,
         solution: |s| {
             s.db_pool.max_size = 50;
             s.db_pool.connection_timeout_ms = ms(5_000.0);
@@ -335,12 +356,14 @@ pub static CHALLENGES: &[Challenge] = &[
         level: 3,
         brief: "The same slow queries, but the database takes at most 100 connections from the whole fleet. Keep product pages up and no more than 22 % of answers failing (a bigger pool would not help a slow database).",
         scenario_json: SEED_INCIDENT,
+        setup: |_| {},
         goal: &[
             at_least(Metric::EndpointSuccess(PRODUCT), 120, 240, 0.9),
             at_most(Metric::UsersFailed, 120, 240, 0.22),
         ],
         allowed: &["db_pool", "database.query_timeout_ms"],
         db_connections_max: Some(100),
+        threads_max: None,
         solution: |s| {
             s.db_pool.max_size = 25;
             s.db_pool.connection_timeout_ms = ms(1_000.0);
@@ -353,9 +376,11 @@ pub static CHALLENGES: &[Challenge] = &[
         level: 1,
         brief: "From 60 s the gateway accepts connections and never answers. Product pages never call it: keep them up.",
         scenario_json: UPSTREAM_HANG,
+        setup: |_| {},
         goal: &[at_least(Metric::EndpointSuccess(PRODUCT), 90, 180, 0.99)],
         allowed: &["upstream"],
         db_connections_max: None,
+        threads_max: None,
         solution: |s| s.upstream.read_timeout_ms = ms(2_000.0),
     },
     Challenge {
@@ -364,12 +389,14 @@ pub static CHALLENGES: &[Challenge] = &[
         level: 2,
         brief: "Keep product pages up, and make checkouts fail at once (with a 503) instead of after a timeout while the gateway hangs.",
         scenario_json: UPSTREAM_HANG,
+        setup: |_| {},
         goal: &[
             at_least(Metric::EndpointSuccess(PRODUCT), 90, 180, 0.99),
             at_most(Metric::P99FailedMs, 90, 180, 200.0),
         ],
         allowed: &["upstream"],
         db_connections_max: None,
+        threads_max: None,
         solution: |s| {
             s.upstream.read_timeout_ms = ms(2_000.0);
             breaker_on(s);
@@ -381,6 +408,7 @@ pub static CHALLENGES: &[Challenge] = &[
         level: 2,
         brief: "As in fail fast, and once the gateway answers again (180 s), checkouts must succeed again without anyone touching the service.",
         scenario_json: UPSTREAM_HANG,
+        setup: |_| {},
         goal: &[
             at_least(Metric::EndpointSuccess(PRODUCT), 90, 180, 0.99),
             at_most(Metric::P99FailedMs, 90, 180, 200.0),
@@ -388,6 +416,7 @@ pub static CHALLENGES: &[Challenge] = &[
         ],
         allowed: &["upstream"],
         db_connections_max: None,
+        threads_max: None,
         solution: |s| {
             s.upstream.read_timeout_ms = ms(2_000.0);
             breaker_on(s);
@@ -399,9 +428,11 @@ pub static CHALLENGES: &[Challenge] = &[
         level: 1,
         brief: "Every 10 s the hottest key expires and a couple of hundred requests reload it from the database at once. Cut each expiry to a handful of loads.",
         scenario_json: include_str!("../../scenarios/cache-stampede.json"),
+        setup: |_| {},
         goal: &[at_most(Metric::PeakCacheLoadsPerS, 6, 120, 10.0)],
         allowed: &["cache.stampede_protection"],
         db_connections_max: None,
+        threads_max: None,
         solution: |s| s.cache.stampede_protection = StampedeProtection::Coalescing,
     },
     Challenge {
@@ -410,9 +441,11 @@ pub static CHALLENGES: &[Challenge] = &[
         level: 2,
         brief: "A 30 s spike makes clients time out and retry at once; after it the retries alone keep the service down. Let the service recover: nine user requests in ten succeed from 120 s on.",
         scenario_json: include_str!("../../scenarios/retry-storm.json"),
+        setup: |_| {},
         goal: &[at_least(Metric::GoodputShare, 120, 240, 0.9)],
         allowed: &["client.retry"],
         db_connections_max: None,
+        threads_max: None,
         solution: |s| {
             retry(s).budget = Some(outage_lab_engine::scenario::RetryBudget {
                 ratio: 0.1,
@@ -426,12 +459,14 @@ pub static CHALLENGES: &[Challenge] = &[
         level: 1,
         brief: "About 75 clients hit one row lock at once and retry with no backoff: most run out of attempts. Every client must succeed, with at most 600 calls in all.",
         scenario_json: include_str!("../../scenarios/retry-contention.json"),
+        setup: |_| {},
         goal: &[
             at_most(Metric::ClientsFailed, 0, 60, 0.0),
             at_most(Metric::CallsSent, 0, 60, 600.0),
         ],
         allowed: &["client.retry.backoff_base_ms", "client.retry.jitter"],
         db_connections_max: None,
+        threads_max: None,
         solution: |s| {
             let r = retry(s);
             r.backoff_base_ms = 5.0;
@@ -444,9 +479,11 @@ pub static CHALLENGES: &[Challenge] = &[
         level: 1,
         brief: "From 30 s one instance cannot reach the database; its process is fine, so the health check keeps passing. Take it out of rotation: under 1 % of answers fail from 90 s on.",
         scenario_json: include_str!("../../scenarios/sick-instance.json"),
+        setup: |_| {},
         goal: &[at_most(Metric::UsersFailed, 90, 180, 0.01)],
         allowed: &["load_balancer.health_check"],
         db_connections_max: None,
+        threads_max: None,
         solution: |s| {
             if let Some(h) = s.load_balancer.health_check.as_mut() {
                 h.kind = outage_lab_engine::scenario::HealthCheckKind::Deep;
@@ -459,9 +496,48 @@ pub static CHALLENGES: &[Challenge] = &[
         level: 1,
         brief: "From 60 s the gateway fails 30 % of payments, and the application answers them with 200. Make the monitoring see every error.",
         scenario_json: include_str!("../../scenarios/lying-200.json"),
+        setup: |_| {},
         goal: &[at_most(Metric::HiddenErrors, 60, 240, 0.0)],
         allowed: &["error_handling"],
         db_connections_max: None,
+        threads_max: None,
         solution: |s| s.error_handling = outage_lab_engine::scenario::ErrorHandling::Honest,
+    },
+    Challenge {
+        id: "capacity",
+        title: "Enough threads, and no more",
+        level: 2,
+        brief: "An M/M/c service: 760 requests/s of 10 ms each (exponential) on 8 threads, 95 % busy, so requests queue. Keep the typical second's p99 under 55 ms with at most 9 threads.",
+        scenario_json: include_str!("../../scenarios/mmc.json"),
+        setup: |s| {
+            s.traffic.rate = vec![outage_lab_engine::scenario::RateComponent::Constant { rps: 760.0 }];
+            s.duration_s = 300.0;
+        },
+        goal: &[at_most(Metric::P99OkMs, 60, 300, 55.0)],
+        allowed: &["instances.max_threads"],
+        db_connections_max: None,
+        threads_max: Some(9),
+        solution: |s| s.instances.max_threads = 9,
+    },
+    Challenge {
+        id: "shared-deep-check",
+        title: "A deep health check on a shared database",
+        level: 3,
+        brief: "The Black Friday fix with a deep health check that fails above 80 % pool use, and a balancer that answers 503 when no instance is healthy. The database is shared, so the check fails everywhere at once. Keep product pages up.",
+        scenario_json: include_str!("../../scenarios/seed-incident-fixed.json"),
+        setup: |s| {
+            if let Some(h) = s.load_balancer.health_check.as_mut() {
+                h.when_all_unhealthy = outage_lab_engine::scenario::WhenAllUnhealthy::Reject503;
+            }
+        },
+        goal: &[at_least(Metric::EndpointSuccess(PRODUCT), 120, 240, 0.9)],
+        allowed: &["load_balancer.health_check"],
+        db_connections_max: None,
+        threads_max: None,
+        solution: |s| {
+            if let Some(h) = s.load_balancer.health_check.as_mut() {
+                h.kind = outage_lab_engine::scenario::HealthCheckKind::Shallow;
+            }
+        },
     },
 ];

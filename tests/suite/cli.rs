@@ -201,8 +201,19 @@ fn challenges_are_listed_and_judged_with_exit_codes_for_pass_fail_and_invalid() 
             c.id
         );
     }
-    let c = &CHALLENGES[0];
-    let start = temp_file("challenge-start.json", c.scenario_json);
+    let c = CHALLENGES
+        .iter()
+        .find(|c| c.id == "capacity")
+        .expect("a challenge");
+    // `challenge start` prints the starting scenario, set up for the challenge.
+    let printed = outage_lab(&["challenge", "start", c.id]);
+    assert!(printed.status.success());
+    let printed = String::from_utf8_lossy(&printed.stdout).to_string();
+    assert!(
+        printed.contains("760"),
+        "the capacity challenge starts at 760 requests/s"
+    );
+    let start = temp_file("challenge-start.json", &printed);
     let solved = serde_json::to_string(&c.solved()).unwrap();
     let solved = temp_file("challenge-solved.json", &solved);
     let check = |file: &std::path::Path, json: bool| {
