@@ -41,6 +41,9 @@ pub struct LinkState {
     pub speed: Speed,
     /// In A/B mode, side B's scenario (side A's is `scenario`); same seed, same arrivals.
     pub compare: Option<Scenario>,
+    /// The challenge being attempted, if any: its starting scenario is the base the changes
+    /// are written from (`challenge=<id>`).
+    pub challenge: Option<&'static str>,
 }
 
 impl LinkState {
@@ -52,7 +55,33 @@ impl LinkState {
             scenario: parse_scenario(p.scenario_json).ok()?,
             speed: Speed::Times(1.0),
             compare: None,
+            challenge: None,
         })
+    }
+
+    /// A challenge at its start: its scenario set up, on the preset it is built from.
+    pub fn from_challenge(id: &str) -> Option<LinkState> {
+        let c = super::challenges::challenge(id)?;
+        let preset = super::presets::PRESETS
+            .iter()
+            .find(|p| p.scenario_json == c.scenario_json)
+            .map_or(DEFAULT_PRESET, |p| p.id);
+        Some(LinkState {
+            preset: preset.into(),
+            scenario: c.start(),
+            speed: Speed::Times(10.0),
+            compare: None,
+            challenge: Some(c.id),
+        })
+    }
+
+    /// The scenario the changes of a link are written from: the challenge's start, or the
+    /// preset as it ships.
+    fn base(&self) -> Option<Scenario> {
+        match self.challenge {
+            Some(id) => LinkState::from_challenge(id).map(|s| s.scenario),
+            None => LinkState::from_preset(&self.preset).map(|s| s.scenario),
+        }
     }
 
     /// The default page: the default preset.
@@ -91,12 +120,16 @@ pub fn encode(state: &LinkState) -> String {
         state.scenario.seed,
         state.speed.as_param()
     );
-    if let Some(base) = LinkState::from_preset(&state.preset) {
+    if let Some(id) = state.challenge {
+        query.push_str("&challenge=");
+        query.push_str(id);
+    }
+    if let Some(base) = state.base() {
         let mut scenario = state.scenario.clone();
-        scenario.seed = base.scenario.seed;
-        if scenario != base.scenario {
+        scenario.seed = base.seed;
+        if scenario != base {
             query.push_str("&z=");
-            query.push_str(&encode_changes(&base.scenario, &scenario));
+            query.push_str(&encode_changes(&base, &scenario));
         }
     }
     if let Some(b) = &state.compare {
@@ -135,10 +168,9 @@ pub fn decode(query: &str) -> Result<LinkState, LinkError> {
             .find(|(k, _)| k == name)
             .map(|(_, v)| v.as_str())
     };
-    if params
-        .iter()
-        .all(|(k, _)| !["v", "preset", "seed", "speed", "d", "z"].contains(&k.as_str()))
-    {
+    if params.iter().all(|(k, _)| {
+        !["v", "preset", "seed", "speed", "d", "z", "challenge"].contains(&k.as_str())
+    }) {
         return Ok(LinkState::default_state());
     }
     let version = link_version(get("v"))?;
@@ -151,12 +183,20 @@ pub fn decode(query: &str) -> Result<LinkState, LinkError> {
         ));
     }
     let preset_id = get("preset").unwrap_or(DEFAULT_PRESET);
-    let mut state = LinkState::from_preset(preset_id).ok_or_else(|| {
-        error(
-            "preset",
-            format!("\"{preset_id}\" is not a preset of this version"),
-        )
-    })?;
+    let mut state = match get("challenge") {
+        Some(id) => LinkState::from_challenge(id).ok_or_else(|| {
+            error(
+                "challenge",
+                format!("\"{id}\" is not a challenge of this version"),
+            )
+        })?,
+        None => LinkState::from_preset(preset_id).ok_or_else(|| {
+            error(
+                "preset",
+                format!("\"{preset_id}\" is not a preset of this version"),
+            )
+        })?,
+    };
     if let Some(speed) = get("speed") {
         state.speed = Speed::from_param(speed).ok_or_else(|| {
             error(

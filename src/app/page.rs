@@ -268,6 +268,12 @@ pub struct Page {
     /// The retry strategies side by side, for a lesson that compares them (computed when the
     /// run starts over): each strategy's figures, or why they could not be computed.
     pub strategies: Option<Rc<Result<Vec<super::strategies::StrategyResult>, String>>>,
+    /// The challenge being attempted, if any (the lesson's place shows it).
+    pub challenge: Option<&'static super::challenges::Challenge>,
+    /// When the challenge was opened, wall-clock milliseconds (for the time taken).
+    challenge_opened_ms: f64,
+    /// The judge's verdict once the run has finished, and the wall seconds taken by then.
+    pub verdict: Option<Rc<(super::challenges::Verdict, f64)>>,
     /// The second the charts' crosshair is on, if any.
     pub crosshair_s: Option<u64>,
     /// Charts keep the largest scale they have drawn (across runs of this preset), so a fix
@@ -332,7 +338,10 @@ impl Page {
             (!option_problems.is_empty()).then_some(Notice::IgnoredOptions(option_problems))
         });
         let preset = preset(&state.preset).unwrap_or(&PRESETS[0]);
+        let challenge = state.challenge.and_then(super::challenges::challenge);
         let mut page = Page::blank(env, Pair::new(a, b), preset, state.scenario, options);
+        page.challenge = challenge;
+        page.challenge_opened_ms = page.env.now_ms();
         page.notice = notice;
         if let Some(stop) = page.options.stop_s {
             page.pair.a.pause_at = Some(SimTime::from_micros((stop * 1e6) as u64));
@@ -387,6 +396,9 @@ impl Page {
             settings_open: options.embed,
             strategies: None,
             crosshair_s: None,
+            challenge: None,
+            challenge_opened_ms: 0.0,
+            verdict: None,
             keep_scale: false,
             captions: Rc::default(),
             captions_clock: SimTime::ZERO,
@@ -432,11 +444,15 @@ impl Page {
                 }
             }
             Action::Seed(text) => self.set_seed(&text),
-            Action::Preset(id) => {
-                if let Some(p) = preset(&id) {
-                    self.load_preset(p);
+            Action::Preset(id) => match id.strip_prefix("challenge:") {
+                Some(c) => self.open_challenge(c),
+                None => {
+                    if let Some(p) = preset(&id) {
+                        self.challenge = None;
+                        self.load_preset(p);
+                    }
                 }
-            }
+            },
             Action::Knob(id, text) => return self.set_knob(id, &text),
             Action::Fault(i) => self.inject(i),
             Action::FaultDuration(text) => self.faults.duration_text = text,
@@ -490,7 +506,10 @@ impl Page {
                 self.import_problems = Some((name, vec![problem]));
             }
             Action::Imported(name, text) => match load_scenario(&text) {
-                Ok((scenario, _)) => self.open(scenario, SideB::CopyOfA, Some(name)),
+                Ok((scenario, _)) => {
+                    self.challenge = None;
+                    self.open(scenario, SideB::CopyOfA, Some(name))
+                }
                 Err(problems) => {
                     self.import_problems =
                         Some((name, problems.iter().map(ToString::to_string).collect()));
@@ -801,6 +820,7 @@ impl Page {
                     self.preset = preset(&state.preset).unwrap_or(&PRESETS[0]);
                     self.pair.a.speed = state.speed;
                     self.pair.editing_b = state.compare.is_some();
+                    self.challenge = state.challenge.and_then(super::challenges::challenge);
                     let b = SideB::From(state.compare.map(Box::new));
                     self.open(state.scenario, b, None);
                 }
@@ -822,6 +842,20 @@ impl Page {
             }
         }
         true
+    }
+
+    /// Opens challenge `id` at its start, paused.
+    fn open_challenge(&mut self, id: &str) {
+        let Some(state) = LinkState::from_challenge(id) else {
+            return;
+        };
+        self.challenge = super::challenges::challenge(id);
+        self.preset = preset(&state.preset).unwrap_or(&PRESETS[0]);
+        self.open(state.scenario, SideB::CopyOfA, None);
+        self.pair.a.speed = state.speed;
+        self.challenge_opened_ms = self.env.now_ms();
+        self.announcement = format!("Challenge: {}.", self.challenge.map_or("", |c| c.title));
+        self.state_changed();
     }
 
     fn load_preset(&mut self, p: &'static Preset) {
@@ -873,6 +907,7 @@ impl Page {
             scenario: self.pair.a.scenario().clone(),
             speed: self.pair.a.speed,
             compare: self.pair.b.as_ref().map(|b| b.scenario().clone()),
+            challenge: self.challenge.map(|c| c.id),
         }
     }
 
@@ -902,6 +937,29 @@ impl Page {
         self.refresh_panels();
     }
 
+    /// The judge's verdict on the scenario as it stands (a finished run's settings, from 0 s),
+    /// with the wall time taken since the challenge was opened; posted to the host.
+    fn judge(&mut self) {
+        let Some(c) = self.challenge else { return };
+        let Ok(verdict) = c.check(self.pair.a.scenario()) else {
+            return;
+        };
+        let taken_s = (self.env.now_ms() - self.challenge_opened_ms) / 1000.0;
+        if verdict.passed {
+            self.post(json!({ "event": "challenge_passed", "challenge": c.id, "taken_s": taken_s, "changes": verdict.changes }));
+        }
+        self.announcement = format!(
+            "Challenge {}: {}.",
+            c.id,
+            if verdict.passed {
+                "passed"
+            } else {
+                "not passed"
+            }
+        );
+        self.verdict = Some(Rc::new((verdict, taken_s)));
+    }
+
     /// Runs the retry strategies side by side, for a lesson that compares them.
     fn compare_strategies(&mut self) {
         self.strategies = (self.preset.compares_strategies && self.imported.is_none())
@@ -909,6 +967,7 @@ impl Page {
     }
 
     fn restarted(&mut self) {
+        self.verdict = None;
         self.compare_strategies();
         self.captions = Rc::default();
         self.captions_clock = SimTime::ZERO;
@@ -946,6 +1005,7 @@ impl Page {
             let json = export::to_json(&summary, false);
             self.post(json!({ "event": "run_finished", "t_s": summary.sim_seconds, "rate_5xx": summary.status.rate_5xx() }));
             self.summary_json = Some(Rc::new(json));
+            self.judge();
         }
     }
 

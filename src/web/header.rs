@@ -85,9 +85,18 @@ fn preset_picker(app: &App, link: &Scope<App>) -> Html {
         <div class="preset-picker">
             <label for="preset">{ "Scenario" }</label>
             <select id="preset" data-testid="preset" onchange={on_preset} disabled={page.options.locked}>
-                { for PRESETS.iter().map(|p| html! {
-                    <option value={p.id} selected={p.id == page.preset.id && page.imported.is_none()}>{ p.title }</option>
-                }) }
+                <optgroup label="Lessons">
+                    { for PRESETS.iter().map(|p| html! {
+                        <option value={p.id} selected={p.id == page.preset.id && page.imported.is_none() && page.challenge.is_none()}>{ p.title }</option>
+                    }) }
+                </optgroup>
+                <optgroup label="Challenges">
+                    { for crate::app::challenges::CHALLENGES.iter().map(|c| html! {
+                        <option value={format!("challenge:{}", c.id)} selected={page.challenge.is_some_and(|x| x.id == c.id)}>
+                            { format!("Challenge (level {}): {}", c.level, c.title) }
+                        </option>
+                    }) }
+                </optgroup>
                 if page.imported.is_some() {
                     <option value="" selected=true disabled=true>{ format!("{} (imported)", page.title()) }</option>
                 }

@@ -223,6 +223,9 @@ fn carried_over(app: &App, link: &Scope<App>) -> Html {
 
 fn lesson(app: &App, link: &Scope<App>) -> Html {
     let page = &app.page;
+    if let Some(c) = page.challenge {
+        return challenge(app, c);
+    }
     let counterpart = page.preset.counterpart.and_then(preset);
     html! {
         <section class="lesson" aria-labelledby="lesson-title" data-testid="lesson">
@@ -249,6 +252,42 @@ fn lesson(app: &App, link: &Scope<App>) -> Html {
                 </details>
             }
         </section>
+    }
+}
+
+/// A challenge in the lesson's place: the situation, the goal, what may change; once the run
+/// has finished, the judge's verdict with every figure, the time taken and a link to share.
+fn challenge(app: &App, c: &crate::app::challenges::Challenge) -> Html {
+    let page = &app.page;
+    html! {
+        <section class="lesson challenge" aria-labelledby="lesson-title" data-testid="challenge">
+            <h2 id="lesson-title">{ format!("Challenge (level {}): {}", c.level, c.title) }</h2>
+            <p>{ c.brief }</p>
+            <p><strong>{ "Goal: " }</strong>{ c.goal_text() }{ "." }</p>
+            <p class="small quiet">{ format!("You may change: {}. Change the settings, then run to the end: the judge replays your settings from 0 s.", c.allowed.join(", ")) }</p>
+            if let Some(v) = &page.verdict {
+                { verdict_view(&v.0, v.1, &page.link_text) }
+            }
+        </section>
+    }
+}
+
+fn verdict_view(v: &crate::app::challenges::Verdict, taken_s: f64, link: &str) -> Html {
+    html! {
+        <div class={classes!("verdict", if v.passed { "pass" } else { "fail" })} data-testid="verdict" data-passed={v.passed.to_string()} role="status">
+            <p class="verdict-head">{ if v.passed { "Passed" } else { "Not passed" } }
+                <span class="quiet small">{ format!(" · {:.0} s since you opened it · changed: {}", taken_s,
+                    if v.changes.is_empty() { "nothing".to_string() } else { v.changes.join(", ") }) }</span></p>
+            <ul>
+                { for v.requirements.iter().map(|m| html! {
+                    <li class={classes!(if m.passed { "ok" } else { "bad" })}>
+                        { format!("{} {}: measured {}", if m.passed { "✓" } else { "✗" }, m.text, crate::app::charts::trim(m.value)) }
+                    </li>
+                }) }
+                { for v.broken.iter().map(|b| html! { <li class="bad">{ format!("✗ {b}") }</li> }) }
+            </ul>
+            <p class="small">{ "Share your result (anyone can replay it): " }<a href={link.to_string()} data-testid="share-result">{ "link" }</a></p>
+        </div>
     }
 }
 

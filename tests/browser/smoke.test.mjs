@@ -23,7 +23,9 @@ test('the page renders its title, presets and controls', async () => {
   const page = await openPage(env.browser.context, env.server.url, errors);
   await page.getByRole('heading', { name: 'Outage Lab' }).waitFor();
   // Every bundled scenario is offered as a preset.
-  assert.equal(await page.getByTestId('preset').locator('option').count(), SCENARIOS.length);
+  assert.equal(await page.getByTestId('preset').locator('optgroup[label=Lessons] option').count(), SCENARIOS.length);
+  // And every challenge after them.
+  assert.equal(await page.getByTestId('preset').locator('optgroup[label=Challenges] option').count(), 12);
   // A first visit opens an incident, fast-forwarded to 10 s before its trigger, paused.
   assert.equal(await page.getByTestId('preset').inputValue(), 'seed-incident');
   await page.waitForFunction(() => document.querySelector('[data-testid=clock]').dataset.nowS === '50.000');

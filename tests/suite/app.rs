@@ -355,6 +355,7 @@ fn a_whole_imported_scenario_fits_in_a_short_link() {
             scenario: preset_scenario(p.id),
             speed: Speed::Times(1.0),
             compare: None,
+            challenge: None,
         };
         let query = encode(&state);
         assert!(query.len() < 2_000, "{}: {} characters", p.id, query.len());
@@ -496,6 +497,7 @@ fn a_link_copied_after_injecting_a_fault_replays_the_same_run() {
         scenario: driver.scenario().clone(),
         speed: driver.speed,
         compare: None,
+        challenge: None,
     };
     let reopened = decode(&encode(&state)).unwrap();
     assert_eq!(reopened, state);

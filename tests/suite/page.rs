@@ -408,3 +408,46 @@ fn operator_actions_and_compare_from_zero_finish_a_fix_made_during_the_run() {
     assert!(page.pair.editing_b && page.settings_open);
     assert!(page.pair.a.sim().now().as_secs_f64() < 1.0);
 }
+
+#[test]
+fn a_challenge_link_opens_its_start_and_finishing_the_run_gives_the_judges_verdict() {
+    let mut page = open("?v=2&challenge=stampede&speed=max");
+    let c = page.challenge.expect("a challenge");
+    assert_eq!(c.id, "stampede");
+    page.take_effects();
+    page.reduce(Action::Knob(
+        "cache.stampede_protection",
+        "coalescing".into(),
+    ));
+    assert!(
+        page.link_text.contains("challenge=stampede"),
+        "{}",
+        page.link_text
+    );
+    assert!(
+        page.link_text.contains("&z="),
+        "the change travels in the link"
+    );
+    page.reduce(Action::PlayPause);
+    let effects = run_frames(&mut page, 100_000);
+    let verdict = page.verdict.as_ref().expect("judged at the end");
+    assert!(verdict.0.passed, "{:?}", verdict.0);
+    assert_eq!(verdict.0.changes, ["cache.stampede_protection"]);
+    let passed = effects.iter().any(|e| {
+        matches!(e, Effect::Post { message, .. } if message.to_string().contains("challenge_passed"))
+    });
+    assert!(passed, "the host hears the challenge passed");
+    // The shared result reopens the same challenge with the same change.
+    let query = page
+        .link_text
+        .split_once('?')
+        .expect("a query")
+        .1
+        .to_string();
+    let again = open(&format!("?{query}"));
+    assert_eq!(again.challenge.map(|c| c.id), Some("stampede"));
+    assert_eq!(again.pair.a.scenario(), page.pair.a.scenario());
+    // A challenge that does not exist is named.
+    let broken = open("?v=2&challenge=nope");
+    assert!(matches!(&broken.notice, Some(Notice::BrokenLink(e)) if e.contains("challenge")));
+}
