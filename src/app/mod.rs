@@ -17,6 +17,7 @@ pub mod pacing;
 pub mod page;
 pub mod presets;
 pub mod readouts;
+pub mod report;
 pub mod strategies;
 pub mod theory;
 pub mod words;

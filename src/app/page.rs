@@ -79,6 +79,10 @@ pub enum ExportKind {
     MetricsJson,
     /// The log ring, JSON lines.
     LogsJsonl,
+    /// The run report, Markdown.
+    ReportMarkdown,
+    /// The run report, HTML.
+    ReportHtml,
     /// The scenario, JSON.
     Scenario,
 }
@@ -274,6 +278,10 @@ pub struct Page {
     challenge_opened_ms: f64,
     /// The judge's verdict once the run has finished, and the wall seconds taken by then.
     pub verdict: Option<Rc<(super::challenges::Verdict, f64)>>,
+    /// The settings changed during this run (since it last started over), for the report.
+    pub setting_changes: Vec<super::report::SettingChange>,
+    /// The finished run's report.
+    pub report: Option<Rc<super::report::Report>>,
     /// The second the charts' crosshair is on, if any.
     pub crosshair_s: Option<u64>,
     /// Charts keep the largest scale they have drawn (across runs of this preset), so a fix
@@ -396,6 +404,8 @@ impl Page {
             settings_open: options.embed,
             strategies: None,
             crosshair_s: None,
+            setting_changes: Vec::new(),
+            report: None,
             challenge: None,
             challenge_opened_ms: 0.0,
             verdict: None,
@@ -617,6 +627,11 @@ impl Page {
         match self.pair.set_knob(k, text) {
             Ok(applied) => {
                 self.problems = Rc::new(Vec::new());
+                self.setting_changes.push(super::report::SettingChange {
+                    t_s: self.pair.a.sim().now().as_secs_f64(),
+                    setting: k.label,
+                    value: text.trim().to_string(),
+                });
                 if applied == Applied::OnReset {
                     self.announcement = format!("{} applies when the run is reset.", k.label);
                 }
@@ -779,6 +794,18 @@ impl Page {
                 "application/x-ndjson",
                 export::logs_jsonl(sim.logs().events()),
             ),
+            ExportKind::ReportMarkdown | ExportKind::ReportHtml => {
+                let Some(report) = &self.report else { return };
+                if kind == ExportKind::ReportHtml {
+                    (format!("{stem}-report.html"), "text/html", report.to_html())
+                } else {
+                    (
+                        format!("{stem}-report.md"),
+                        "text/markdown",
+                        report.to_markdown(),
+                    )
+                }
+            }
             ExportKind::Scenario => (
                 format!("{stem}.json"),
                 "application/json",
@@ -968,6 +995,8 @@ impl Page {
 
     fn restarted(&mut self) {
         self.verdict = None;
+        self.report = None;
+        self.setting_changes.clear();
         self.compare_strategies();
         self.captions = Rc::default();
         self.captions_clock = SimTime::ZERO;
@@ -1005,6 +1034,12 @@ impl Page {
             let json = export::to_json(&summary, false);
             self.post(json!({ "event": "run_finished", "t_s": summary.sim_seconds, "rate_5xx": summary.status.rate_5xx() }));
             self.summary_json = Some(Rc::new(json));
+            self.report = Some(Rc::new(super::report::Report::of(
+                self.title(),
+                self.pair.a.scenario(),
+                self.pair.a.sim(),
+                &self.setting_changes,
+            )));
             self.judge();
         }
     }

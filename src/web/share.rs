@@ -15,6 +15,9 @@ pub fn view(app: &App, link: &Scope<App>) -> Html {
     let o = &page.options;
     html! {
         <>
+            if let Some(report) = page.report.as_ref().filter(|_| !o.embed) {
+                { report_view(report, link) }
+            }
             if o.shows(Panel::Share) { { share(app, link) } }
             if let Some(json) = page.summary_json.as_ref().filter(|_| !o.embed) {
                 <details class="summary" data-testid="result" data-preset={page.preset.id} data-run={page.generation.to_string()}>
@@ -23,6 +26,42 @@ pub fn view(app: &App, link: &Scope<App>) -> Html {
                 </details>
             }
         </>
+    }
+}
+
+/// The finished run's report: the objective, what failed first, the top errors, what changed
+/// when, each endpoint; downloadable as Markdown or HTML.
+fn report_view(r: &crate::app::report::Report, link: &Scope<App>) -> Html {
+    let export = |kind: ExportKind| link.callback(move |_| Msg::Act(Action::Export(kind)));
+    html! {
+        <section class={classes!("report", if r.slo_met { "met" } else { "missed" })} aria-labelledby="report-title" data-testid="report">
+            <h2 id="report-title">{ format!("Run report: {}", r.title) }</h2>
+            <p data-testid="report-verdict"><strong>{ r.verdict_word() }</strong>{ " " }{ r.verdict_text() }</p>
+            <h3>{ "What failed first" }</h3>
+            <ul>{ for r.first_lines().into_iter().map(|l| html! { <li>{ l }</li> }) }</ul>
+            <h3>{ "Top error classes" }</h3>
+            <ul>
+                { for r.top_errors.iter().map(|(c, n)| html! { <li>{ format!("{c}: {n}") }</li> }) }
+                if r.top_errors.is_empty() { <li>{ "none" }</li> }
+            </ul>
+            <h3>{ "What changed when" }</h3>
+            <ul data-testid="report-timeline">{ for r.timeline.iter().map(|(t, w)| html! { <li>{ format!("{t:.1} s: {w}") }</li> }) }</ul>
+            <h3>{ "Endpoints" }</h3>
+            <table>
+                <thead><tr><th scope="col">{ "endpoint" }</th><th scope="col">{ "answers" }</th><th scope="col">{ "ok" }</th>
+                    <th scope="col">{ "500" }</th><th scope="col">{ "502" }</th><th scope="col">{ "503" }</th><th scope="col">{ "504" }</th><th scope="col">{ "client timeouts" }</th></tr></thead>
+                <tbody>
+                    { for r.endpoints.iter().map(|e| html! {
+                        <tr><th scope="row">{ &e.name }</th><td>{ e.answers }</td><td>{ format!("{:.1} %", 100.0 * e.ok_share) }</td>
+                            { for e.failures.iter().map(|n| html! { <td>{ n }</td> }) }</tr>
+                    }) }
+                </tbody>
+            </table>
+            <div class="share-row">
+                <button type="button" class="secondary" data-testid="export-report-md" onclick={export(ExportKind::ReportMarkdown)}>{ "report (Markdown)" }</button>
+                <button type="button" class="secondary" data-testid="export-report-html" onclick={export(ExportKind::ReportHtml)}>{ "report (HTML)" }</button>
+            </div>
+        </section>
     }
 }
 
