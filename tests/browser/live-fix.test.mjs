@@ -54,8 +54,10 @@ test('a pool fix applied mid-incident names the work left without timeouts, and 
   await page.getByTestId('replay-from-0').waitFor();
   await page.getByTestId('compare-before-after').waitFor();
 
-  // Twelve seconds later every query without a timeout is older than 10 s: kill them.
-  await playTo(page, 112);
+  // Twelve seconds after the change every query without a timeout is older than 10 s: kill
+  // them. (The clock is read, not assumed: a pause lands a little after it is asked for.)
+  const changedAt = await nowS(page);
+  await playTo(page, changedAt + 12);
   await page.getByTestId('carried-kill').click();
   await page.waitForFunction(() => !/queries started without/.test(document.querySelector('[data-testid=carried-over]')?.textContent ?? ''));
   assert.match(await page.getByTestId('announcer').textContent(), /cancelled \d+ queries running longer than 10 s/);
@@ -63,7 +65,7 @@ test('a pool fix applied mid-incident names the work left without timeouts, and 
   assert.match(await page.locator('.log-lines').textContent(), /canceling statement due to user request/);
   // The freed connections serve the old waiters under the statement timeout; then the note
   // goes and product pages come back.
-  await playTo(page, 170);
+  await playTo(page, changedAt + 70);
   assert.equal(await page.getByTestId('carried-over').count(), 0, 'nothing is left under the old settings');
   const failed = await value(page, 'readout-failed');
   assert.ok(failed < 0.4, `users failing after the fix: ${failed}`);
