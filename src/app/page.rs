@@ -37,7 +37,14 @@ pub trait Env {
     fn now_ms(&self) -> f64;
     /// The page's address without its query (`origin` and `path`), if it has one.
     fn page_url(&self) -> Option<String>;
+    /// What was kept under `key` by an earlier [`Effect::Store`], if storage is there.
+    fn stored(&self, _key: &str) -> Option<String> {
+        None
+    }
 }
+
+/// Where progress is kept: `{"challenges_passed": [ids]}`.
+pub const PROGRESS_KEY: &str = "outage-lab.progress";
 
 /// A banner over the page.
 #[derive(Clone, Debug, PartialEq)]
@@ -214,6 +221,13 @@ pub enum Effect {
     },
     /// The charts changed shape (A/B on or off): measure and redraw them.
     RedrawCharts,
+    /// Keep `value` under `key` in local storage, when the browser has it.
+    Store {
+        /// The key.
+        key: String,
+        /// The value.
+        value: String,
+    },
 }
 
 /// What side B becomes when a scenario is opened.
@@ -272,6 +286,8 @@ pub struct Page {
     /// The retry strategies side by side, for a lesson that compares them (computed when the
     /// run starts over): each strategy's figures, or why they could not be computed.
     pub strategies: Option<Rc<Result<Vec<super::strategies::StrategyResult>, String>>>,
+    /// The challenges passed on this browser, by id (from local storage when it is there).
+    pub challenges_passed: Rc<Vec<String>>,
     /// The challenge being attempted, if any (the lesson's place shows it).
     pub challenge: Option<&'static super::challenges::Challenge>,
     /// When the challenge was opened, wall-clock milliseconds (for the time taken).
@@ -350,6 +366,12 @@ impl Page {
         let mut page = Page::blank(env, Pair::new(a, b), preset, state.scenario, options);
         page.challenge = challenge;
         page.challenge_opened_ms = page.env.now_ms();
+        page.challenges_passed = Rc::new(
+            (page.env.stored(PROGRESS_KEY))
+                .and_then(|text| serde_json::from_str::<Json>(&text).ok())
+                .and_then(|j| serde_json::from_value(j["challenges_passed"].clone()).ok())
+                .unwrap_or_default(),
+        );
         page.notice = notice;
         if let Some(stop) = page.options.stop_s {
             page.pair.a.pause_at = Some(SimTime::from_micros((stop * 1e6) as u64));
@@ -406,6 +428,7 @@ impl Page {
             crosshair_s: None,
             setting_changes: Vec::new(),
             report: None,
+            challenges_passed: Rc::default(),
             challenge: None,
             challenge_opened_ms: 0.0,
             verdict: None,
@@ -974,6 +997,14 @@ impl Page {
         let taken_s = (self.env.now_ms() - self.challenge_opened_ms) / 1000.0;
         if verdict.passed {
             self.post(json!({ "event": "challenge_passed", "challenge": c.id, "taken_s": taken_s, "changes": verdict.changes }));
+            if !self.challenges_passed.iter().any(|id| id == c.id) {
+                Rc::make_mut(&mut self.challenges_passed).push(c.id.to_string());
+                let value = json!({ "challenges_passed": *self.challenges_passed }).to_string();
+                self.effects.push(Effect::Store {
+                    key: PROGRESS_KEY.into(),
+                    value,
+                });
+            }
         }
         self.announcement = format!(
             "Challenge {}: {}.",

@@ -27,6 +27,23 @@ impl Env for BrowserEnv {
         let l = web_sys::window()?.location();
         Some(format!("{}{}", l.origin().ok()?, l.pathname().ok()?))
     }
+
+    fn stored(&self, key: &str) -> Option<String> {
+        local_storage()?.get_item(key).ok()?
+    }
+}
+
+/// The page's local storage, unless the browser refuses it (a sandboxed frame, private mode).
+fn local_storage() -> Option<web_sys::Storage> {
+    web_sys::window()?.local_storage().ok()?
+}
+
+/// Keeps `value` under `key` in local storage when there is one; without it, nothing is kept
+/// and nothing fails.
+pub fn store(key: &str, value: &str) {
+    if let Some(s) = local_storage() {
+        let _ = s.set_item(key, value);
+    }
 }
 
 /// Installs the panic hook: it stops this instance's frame loop and hands the message and the

@@ -93,7 +93,9 @@ fn preset_picker(app: &App, link: &Scope<App>) -> Html {
                 <optgroup label="Challenges">
                     { for crate::app::challenges::CHALLENGES.iter().map(|c| html! {
                         <option value={format!("challenge:{}", c.id)} selected={page.challenge.is_some_and(|x| x.id == c.id)}>
-                            { format!("Challenge (level {}): {}", c.level, c.title) }
+                            { format!("{}Challenge (level {}): {}",
+                                if page.challenges_passed.iter().any(|id| id == c.id) { "✓ passed · " } else { "" },
+                                c.level, c.title) }
                         </option>
                     }) }
                 </optgroup>

@@ -101,6 +101,7 @@ impl App {
                     self.charts.download(&self.page, index, svg, &name);
                 }
                 Effect::RedrawCharts => self.charts.invalidate(),
+                Effect::Store { key, value } => browser::store(&key, &value),
             }
         }
     }

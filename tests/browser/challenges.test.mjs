@@ -66,6 +66,10 @@ test('a challenge fails as it starts, passes once fixed, and the page agrees wit
   await again.getByTestId('challenge').waitFor();
   await runToEnd(again);
   assert.equal(await again.getByTestId('verdict').getAttribute('data-passed'), 'true');
+  // Progress is kept in local storage: the picker marks the challenge passed on a new visit.
+  await again.reload();
+  await again.getByTestId('challenge').waitFor();
+  assert.match(await again.locator('option[value="challenge:contention"]').textContent(), /^✓ passed/);
   assert.deepEqual(errors, []);
   await again.close();
   await page.close();

@@ -437,6 +437,16 @@ fn a_challenge_link_opens_its_start_and_finishing_the_run_gives_the_judges_verdi
         matches!(e, Effect::Post { message, .. } if message.to_string().contains("challenge_passed"))
     });
     assert!(passed, "the host hears the challenge passed");
+    // Progress is kept for the next visit (where storage exists).
+    let stored = effects.iter().find_map(|e| match e {
+        Effect::Store { key, value } if key == "outage-lab.progress" => Some(value.clone()),
+        _ => None,
+    });
+    assert_eq!(
+        stored.as_deref(),
+        Some(r#"{"challenges_passed":["stampede"]}"#)
+    );
+    assert_eq!(page.challenges_passed.as_slice(), ["stampede"]);
     // The shared result reopens the same challenge with the same change.
     let query = page
         .link_text
