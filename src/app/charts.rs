@@ -815,8 +815,9 @@ pub fn render(p: &mut impl Painter, spec: &ChartSpec, data: &ChartData, w: f64, 
     }
 }
 
-/// A title and legend line above an exported chart, `HEADER_PX` high.
-pub fn header(p: &mut impl Painter, spec: &ChartSpec, w: f64) {
+/// A title and legend line above an exported chart, `HEADER_PX` high; the endpoints chart's
+/// series are named after `endpoints` (and those past the last endpoint left out).
+pub fn header(p: &mut impl Painter, spec: &ChartSpec, w: f64, endpoints: &[String]) {
     p.rect(0.0, 0.0, w, HEADER_PX, "#ffffff");
     p.text(
         &format!("{} ({})", spec.title, spec.left_unit),
@@ -826,10 +827,15 @@ pub fn header(p: &mut impl Painter, spec: &ChartSpec, w: f64) {
         false,
     );
     let mut x = 4.0;
-    for s in spec.series {
+    for (i, s) in spec.series.iter().enumerate() {
+        let label = match series_name(spec, i, endpoints) {
+            Some(name) => name,
+            None if spec.id == "endpoints" => continue,
+            None => s.label,
+        };
         p.line(&[(x, 27.0), (x + 18.0, 27.0)], s.color, s.width, s.dash);
-        p.text(s.label, x + 22.0, 30.0, "#1d2330", false);
-        x += 30.0 + 6.0 * s.label.len() as f64;
+        p.text(label, x + 22.0, 30.0, "#1d2330", false);
+        x += 30.0 + 6.0 * label.len() as f64;
     }
 }
 
@@ -837,13 +843,13 @@ pub fn header(p: &mut impl Painter, spec: &ChartSpec, w: f64) {
 pub const HEADER_PX: f64 = 36.0;
 
 /// The chart as a standalone SVG document, with its title and legend.
-pub fn to_svg(spec: &ChartSpec, data: &ChartData, w: f64, h: f64) -> String {
+pub fn to_svg(spec: &ChartSpec, data: &ChartData, w: f64, h: f64, endpoints: &[String]) -> String {
     let total_h = h + HEADER_PX;
     let mut p = SvgPainter(format!(
         r#"<svg xmlns="http://www.w3.org/2000/svg" width="{w}" height="{total_h}" viewBox="0 0 {w} {total_h}">"#
     ));
     p.rect(0.0, 0.0, w, total_h, "#ffffff");
-    header(&mut p, spec, w);
+    header(&mut p, spec, w, endpoints);
     render(&mut p, spec, data, w, h, HEADER_PX);
     p.0.push_str("</svg>");
     p.0
@@ -962,7 +968,14 @@ mod tests {
             crosshair_s: None,
         };
         for spec in CHARTS {
-            let svg = to_svg(spec, &data, 480.0, 170.0);
+            let names = [
+                "GET /product/{id}".to_string(),
+                "POST /checkout".to_string(),
+            ];
+            let svg = to_svg(spec, &data, 480.0, 170.0, &names);
+            if spec.id == "endpoints" {
+                assert!(svg.contains(">GET /product/{id}</text>") && !svg.contains("endpoint 3"));
+            }
             assert!(
                 svg.starts_with("<svg") && svg.ends_with("</svg>"),
                 "{}",

@@ -80,7 +80,13 @@ pub fn draw(
 }
 
 /// The chart as a PNG data URL (drawn at twice `w` x `h` on a detached canvas).
-pub fn to_png(spec: &ChartSpec, data: &ChartData, w: f64, h: f64) -> Result<String, JsValue> {
+pub fn to_png(
+    spec: &ChartSpec,
+    data: &ChartData,
+    w: f64,
+    h: f64,
+    endpoints: &[String],
+) -> Result<String, JsValue> {
     let document = web_sys::window()
         .and_then(|w| w.document())
         .ok_or_else(|| JsValue::from_str("no document"))?;
@@ -95,7 +101,7 @@ pub fn to_png(spec: &ChartSpec, data: &ChartData, w: f64, h: f64) -> Result<Stri
     ctx.set_transform(2.0, 0.0, 0.0, 2.0, 0.0, 0.0)?;
     let mut p = CanvasPainter(ctx);
     p.rect(0.0, 0.0, w, total_h, "#ffffff");
-    header(&mut p, spec, w);
+    header(&mut p, spec, w, endpoints);
     render(&mut p, spec, data, w, h, HEADER_PX);
     canvas.to_data_url_with_type("image/png")
 }

@@ -134,11 +134,14 @@ impl Charts {
         }
         let spec = &CHARTS[index];
         let (w, h) = self.size.unwrap_or((480.0, 170.0));
+        let endpoints: Vec<String> = (page.pair.a.scenario().traffic.endpoints.iter())
+            .map(|e| e.name.clone())
+            .collect();
         let _ = if svg {
-            let text = crate::app::charts::to_svg(spec, &data, w, h);
+            let text = crate::app::charts::to_svg(spec, &data, w, h, &endpoints);
             files::download_text(&format!("{name}.svg"), "image/svg+xml", &text)
         } else {
-            canvas::to_png(spec, &data, w, h)
+            canvas::to_png(spec, &data, w, h, &endpoints)
                 .and_then(|url| files::download_url(&format!("{name}.png"), &url))
         };
     }
