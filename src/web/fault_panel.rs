@@ -21,7 +21,7 @@ pub fn view(app: &App, link: &Scope<App>) -> Html {
         return html! {};
     }
     let sim = page.pair.a.sim();
-    let snap = sim.snapshot();
+    let active = sim.active_faults();
     let form = &page.faults;
     let on_instance = link.callback(|e: Event| {
         Msg::Act(Action::FaultInstance(
@@ -40,7 +40,7 @@ pub fn view(app: &App, link: &Scope<App>) -> Html {
                 <span class="unit">{ "s" }</span>
                 <label for="fault-instance">{ "instance" }</label>
                 <select id="fault-instance" onchange={on_instance}>
-                    { for (0..snap.instances.len()).map(|i| html! {
+                    { for (0..sim.config().instance_count()).map(|i| html! {
                         <option value={i.to_string()} selected={i as u32 == form.instance}>{ i }</option>
                     }) }
                 </select>
@@ -58,8 +58,8 @@ pub fn view(app: &App, link: &Scope<App>) -> Html {
             if let Some(p) = &form.problem {
                 <p class="error" role="alert" data-testid="fault-error">{ p }</p>
             }
-            if !snap.active_faults.is_empty() {
-                <p class="small" data-testid="active-faults">{ format!("Active now: {}", snap.active_faults.iter().map(|k| fault_name(*k)).collect::<Vec<_>>().join(", ")) }</p>
+            if !active.is_empty() {
+                <p class="small" data-testid="active-faults">{ format!("Active now: {}", active.iter().map(|k| fault_name(*k)).collect::<Vec<_>>().join(", ")) }</p>
             }
         </section>
     }

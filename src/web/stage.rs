@@ -4,6 +4,7 @@
 use std::rc::Rc;
 
 use outage_lab_engine::metrics::StatusCounts;
+use outage_lab_engine::snapshot::Snapshot;
 use yew::html::Scope;
 use yew::prelude::*;
 
@@ -55,6 +56,8 @@ pub fn settings(app: &App, link: &Scope<App>) -> Html {
 pub fn view(app: &App, link: &Scope<App>) -> Html {
     let page = &app.page;
     let o = &page.options;
+    // One snapshot of side A per render: each costs a pass over the attempts alive.
+    let snap = page.pair.a.sim().snapshot();
     html! {
         <>
             if o.shows(Panel::Lesson) { { lesson(app, link) } }
@@ -63,13 +66,13 @@ pub fn view(app: &App, link: &Scope<App>) -> Html {
                 if let Some(b) = &page.pair.b {
                     { ab_table(&SideFigures::of(&page.pair.a), &SideFigures::of(b)) }
                 } else {
-                    { readouts(app) }
+                    { readouts(app, &snap) }
                 }
             }
             { strategies(app, link) }
             { theory(app) }
-            { carried_over(app, link) }
-            if o.shows(Panel::Architecture) { { architecture_view(app) } }
+            { carried_over(app, link, &snap) }
+            if o.shows(Panel::Architecture) { { architecture_view(app, &snap) } }
         </>
     }
 }
@@ -175,9 +178,8 @@ fn captions(app: &App) -> Html {
 
 /// When a live change left work running under the old settings: what, in counts, and the ways
 /// to finish the fix (kill the long queries, restart, replay or compare from 0).
-fn carried_over(app: &App, link: &Scope<App>) -> Html {
+fn carried_over(app: &App, link: &Scope<App>, snap: &Snapshot) -> Html {
     let page = &app.page;
-    let snap = page.pair.a.sim().snapshot();
     let Some(text) = words::carried_over_text(&snap.carried_over) else {
         return html! {};
     };
@@ -307,9 +309,8 @@ fn readout(
     }
 }
 
-fn readouts(app: &App) -> Html {
+fn readouts(app: &App, snap: &Snapshot) -> Html {
     let sim = app.page.pair.a.sim();
-    let snap = sim.snapshot();
     let r = Readouts::of(sim.seconds());
     let pct = |c: &StatusCounts| format!("{:.1} %", 100.0 * c.rate_5xx());
     let firing = snap.alerts_firing.len();
@@ -386,14 +387,13 @@ fn ab_table(a: &SideFigures, b: &SideFigures) -> Html {
     }
 }
 
-fn architecture_view(app: &App) -> Html {
+fn architecture_view(app: &App, snap_a: &Snapshot) -> Html {
     let pair = &app.page.pair;
-    let side = |d: &crate::app::driver::Driver| {
+    let side = |d: &crate::app::driver::Driver, snap: &Snapshot| {
         let sim = d.sim();
-        let snap = sim.snapshot();
         html! {
             <>
-                <div class="architecture-scroll">{ architecture::view(&snap, &Flow::of(sim.seconds().last()), app.narrow) }</div>
+                <div class="architecture-scroll">{ architecture::view(snap, &Flow::of(sim.seconds().last()), app.narrow) }</div>
                 if snap.failing_open {
                     <p class="small note" data-testid="failing-open">
                         { "No instance passes its health check, so the load balancer fails open: it sends traffic to every instance anyway (the health check's “when all unhealthy: fail open”). Without it, every request would get a 503." }
@@ -406,11 +406,11 @@ fn architecture_view(app: &App) -> Html {
         <section class="architecture-view" aria-label="Architecture">
             if let Some(b) = &pair.b {
                 <h3>{ "A" }</h3>
-                { side(&pair.a) }
+                { side(&pair.a, snap_a) }
                 <h3>{ "B" }</h3>
-                { side(b) }
+                { side(b, &b.sim().snapshot()) }
             } else {
-                { side(&pair.a) }
+                { side(&pair.a, snap_a) }
             }
             <p class="legend small">
                 { "Bars fill as queues, threads and pool connections are used (green < 80 %, amber ≥ 80 %, red ≥ 95 %). Breaker light: C closed, O open, H half-open." }

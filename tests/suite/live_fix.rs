@@ -36,6 +36,16 @@ fn fixed_one_setting_at_a_time() -> Simulation {
     sim
 }
 
+/// More than 70 % of answers succeed from `from_s` to the end (product pages, 85 % of the
+/// traffic, are served again).
+fn assert_pages_back(sim: &Simulation, from_s: u64, when: &str) {
+    let late = outcomes(sim.seconds(), from_s, 240);
+    assert!(
+        late.ok_200 as f64 > 0.7 * late.total() as f64,
+        "{when}: {late:?}"
+    );
+}
+
 fn action(kind: ActionKind, longer_than_s: Option<f64>) -> OperatorAction {
     OperatorAction {
         kind,
@@ -68,11 +78,7 @@ fn the_whole_fix_applied_at_once_mid_incident_brings_product_pages_back() {
     assert_eq!(carried.pool_waiters_without_timeout, 0, "{carried:?}");
     assert!(carried.queries_without_timeout > 30, "{carried:?}");
     sim.run_to_end();
-    let late = outcomes(sim.seconds(), 180, 240);
-    assert!(
-        late.ok_200 as f64 > 0.7 * late.total() as f64,
-        "product pages (85 %) come back: {late:?}"
-    );
+    assert_pages_back(&sim, 180, "product pages (85 %) come back");
 }
 
 #[test]
@@ -121,11 +127,7 @@ fn killing_the_long_queries_finishes_the_fix_live() {
     sim.run_to_end();
     // The freed connections serve the old waiters with the statement timeout (10 s each),
     // then new requests under both timeouts: product pages come back.
-    let late = outcomes(sim.seconds(), 200, 240);
-    assert!(
-        late.ok_200 as f64 > 0.7 * late.total() as f64,
-        "after the kill: {late:?}"
-    );
+    assert_pages_back(&sim, 200, "after the kill");
     assert!(sim.snapshot().carried_over.is_empty());
 }
 
@@ -163,11 +165,7 @@ fn a_rolling_restart_finishes_the_fix_one_instance_at_a_time() {
         "{log:?}"
     );
     sim.run_to_end();
-    let late = outcomes(sim.seconds(), 200, 240);
-    assert!(
-        late.ok_200 as f64 > 0.7 * late.total() as f64,
-        "after the restarts: {late:?}"
-    );
+    assert_pages_back(&sim, 200, "after the restarts");
 }
 
 #[test]

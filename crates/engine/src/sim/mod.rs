@@ -385,6 +385,15 @@ impl Simulation {
         crate::snapshot::Progress { events, reached }
     }
 
+    /// The kinds of the faults active now (without a snapshot's pass over the attempts).
+    pub fn active_faults(&self) -> Vec<FaultKind> {
+        (self.cfg.faults.iter())
+            .zip(&self.active_faults)
+            .filter(|(_, on)| **on)
+            .map(|(f, _)| f.kind)
+            .collect()
+    }
+
     /// The mean wait of requests in the accept queues so far, in milliseconds, over the
     /// requests a worker has taken (those that waited no time included); `None` before any.
     pub fn mean_queue_wait_ms(&self) -> Option<(f64, u64)> {
@@ -426,14 +435,7 @@ impl Simulation {
                 .into_iter()
                 .filter(|r| self.alerts.is_firing(*r))
                 .collect(),
-            active_faults: self
-                .cfg
-                .faults
-                .iter()
-                .zip(&self.active_faults)
-                .filter(|(_, on)| **on)
-                .map(|(f, _)| f.kind)
-                .collect(),
+            active_faults: self.active_faults(),
             carried_over: census.carried_over,
         }
     }
