@@ -94,6 +94,14 @@ pub static FAULT_BUTTONS: &[FaultButton] = &[
             "the chosen instance runs without its configuration and answers 500 until rolled back",
         )
     },
+    FaultButton {
+        error_rate: Some(0.2),
+        ..FaultButton::new(
+            FaultKind::CodeBug,
+            "Code bug",
+            "20 % of requests throw an exception nothing catches (500)",
+        )
+    },
 ];
 
 /// The form beside the buttons.

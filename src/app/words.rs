@@ -33,6 +33,7 @@ pub fn fault_name(kind: FaultKind) -> &'static str {
         FaultKind::InstanceCrash => "Instance crash",
         FaultKind::InstanceDbUnreachable => "Instance cut off from the DB",
         FaultKind::BadDeploy => "Bad deploy",
+        FaultKind::CodeBug => "Code bug",
     }
 }
 
@@ -132,6 +133,10 @@ pub fn fault_caption(f: &outage_lab_engine::config::FaultConfig) -> String {
         FaultKind::BadDeploy => {
             format!("Instance {i} gets a bad deploy: its configuration is missing")
         }
+        FaultKind::CodeBug => format!(
+            "A code bug: {} % of requests throw an exception nothing catches",
+            crate::app::charts::trim(100.0 * f.error_rate)
+        ),
     }
 }
 

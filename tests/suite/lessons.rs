@@ -521,3 +521,23 @@ fn each_seconds_outcomes_split_exactly_into_its_endpoints() {
         }
     }
 }
+
+#[test]
+fn a_code_bug_throws_on_its_share_of_requests_on_every_instance() {
+    use outage_lab_engine::scenario::FaultKind;
+    let config = bundled_with("sick-instance", |s| {
+        let fault = &mut s.faults[0];
+        fault.kind = FaultKind::CodeBug;
+        fault.instance = None;
+        fault.fail_fast = None;
+        fault.error_rate = Some(0.2);
+    });
+    let (sim, s) = run(config);
+    // A fifth of the requests fail with a 500 while the bug is live, on every instance alike,
+    // and nothing else does: the balancer and health checks see healthy instances.
+    let rate = rate_5xx(sim.seconds(), 40, 170);
+    assert!((0.17..0.23).contains(&rate), "5xx {rate:.3}");
+    assert!(s.errors.unhandled_exception > 1_000);
+    assert!(rate_5xx(sim.seconds(), 0, 29) < 0.01);
+    assert!(sim.seconds().iter().all(|r| r.instances_in_rotation == 4));
+}

@@ -88,6 +88,8 @@ pub enum ErrorClass {
     BreakerOpen,
     /// The instance runs without its configuration (a bad deploy).
     MissingConfig,
+    /// The code threw an exception nothing caught (a bug).
+    UnhandledException,
     /// The instance cannot reach the database.
     DbUnreachable,
     /// The instance crashed while the request was in progress, or while loading a key others
@@ -97,7 +99,7 @@ pub enum ErrorClass {
 
 impl ErrorClass {
     /// Every class, in report order.
-    pub const ALL: [ErrorClass; 11] = [
+    pub const ALL: [ErrorClass; 12] = [
         ErrorClass::PoolAcquireTimeout,
         ErrorClass::QueryTimeout,
         ErrorClass::QueryCanceled,
@@ -107,6 +109,7 @@ impl ErrorClass {
         ErrorClass::UpstreamRefused,
         ErrorClass::BreakerOpen,
         ErrorClass::MissingConfig,
+        ErrorClass::UnhandledException,
         ErrorClass::DbUnreachable,
         ErrorClass::InstanceCrashed,
     ];
@@ -470,6 +473,8 @@ pub struct ErrorCounts {
     pub breaker_open: u64,
     /// Requests on an instance without its configuration.
     pub missing_config: u64,
+    /// Requests that ended in an unhandled exception.
+    pub unhandled_exception: u64,
     /// Queries on an instance that cannot reach the database.
     pub db_unreachable: u64,
     /// Requests lost or failed because an instance crashed.
@@ -487,6 +492,7 @@ impl ErrorCounts {
             ErrorClass::UpstreamRefused => self.upstream_refused += 1,
             ErrorClass::BreakerOpen => self.breaker_open += 1,
             ErrorClass::MissingConfig => self.missing_config += 1,
+            ErrorClass::UnhandledException => self.unhandled_exception += 1,
             ErrorClass::DbUnreachable => self.db_unreachable += 1,
             ErrorClass::InstanceCrashed => self.instance_crashed += 1,
             ErrorClass::QueryCanceled => self.query_canceled += 1,
@@ -709,6 +715,7 @@ impl Recorder {
             ErrorClass::BreakerOpen
             | ErrorClass::QueryCanceled
             | ErrorClass::MissingConfig
+            | ErrorClass::UnhandledException
             | ErrorClass::DbUnreachable
             | ErrorClass::InstanceCrashed => {}
         }

@@ -264,6 +264,9 @@ pub fn error_message(class: ErrorClass, pool_timeout_ms: Option<f64>) -> String 
         ErrorClass::MissingConfig => {
             "java.lang.IllegalStateException: required property 'payment.api-key' is not set".into()
         }
+        ErrorClass::UnhandledException => {
+            "java.lang.NullPointerException: Cannot invoke \"String.length()\" because \"coupon\" is null (CheckoutService.java:142)".into()
+        }
         ErrorClass::DbUnreachable => {
             "org.postgresql.util.PSQLException: Connection to db:5432 refused. Check that the hostname and port are correct".into()
         }

@@ -571,6 +571,9 @@ pub enum FaultKind {
     /// Instance `instance` runs a deploy missing its configuration until the end (rollback).
     /// With `fail_fast` it refuses to start; without, it serves 500 for everything.
     BadDeploy,
+    /// A code path a release broke: a share `error_rate` of requests, on every instance, end
+    /// in an unhandled exception (500) as soon as they start.
+    CodeBug,
 }
 
 /// What an on-call engineer can do to the running service.
@@ -619,7 +622,7 @@ pub struct Fault {
     /// Factor for `db_slow`, `traffic_spike` and `upstream_slow`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub multiplier: Option<f64>,
-    /// Share of failing calls for `upstream_errors`, from 0 to 1.
+    /// Share of failing calls for `upstream_errors` (or of requests for `code_bug`), from 0 to 1.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error_rate: Option<f64>,
     /// Which instance (from 0) for `instance_crash`, `instance_db_unreachable`, `bad_deploy`.

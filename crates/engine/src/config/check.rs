@@ -274,7 +274,7 @@ impl Checker {
             // Optional for bad deploys; an error for every other kind.
             c.fault_param(p, "fail_fast", f.kind, false, f.fail_fast);
         }
-        let uses_error_rate = f.kind == FaultKind::UpstreamErrors;
+        let uses_error_rate = matches!(f.kind, FaultKind::UpstreamErrors | FaultKind::CodeBug);
         let error_rate = match c.fault_param(p, "error_rate", f.kind, uses_error_rate, f.error_rate)
         {
             Some(r) => c.number_in(&format!("{p}.error_rate"), r, ERROR_RATE),

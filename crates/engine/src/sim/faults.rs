@@ -21,6 +21,8 @@ pub(super) struct FaultEffects {
     pub(super) upstream_latency_multiplier: f64,
     pub(super) upstream_extra_error_rate: f64,
     pub(super) cache_down: bool,
+    /// The share of requests that end in an unhandled exception (a code bug).
+    pub(super) code_bug_rate: f64,
 }
 
 impl Default for FaultEffects {
@@ -32,6 +34,7 @@ impl Default for FaultEffects {
             upstream_latency_multiplier: 1.0,
             upstream_extra_error_rate: 0.0,
             cache_down: false,
+            code_bug_rate: 0.0,
         }
     }
 }
@@ -151,6 +154,9 @@ impl Simulation {
                 FaultKind::BadDeploy if f.fail_fast => down[f.instance] = true,
                 FaultKind::BadDeploy => misconfigured[f.instance] = true,
                 FaultKind::InstanceDbUnreachable => db_unreachable[f.instance] = true,
+                FaultKind::CodeBug => {
+                    e.code_bug_rate = 1.0 - (1.0 - e.code_bug_rate) * (1.0 - f.error_rate)
+                }
                 FaultKind::CacheFlush => {}
             }
         }

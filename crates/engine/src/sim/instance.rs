@@ -60,8 +60,11 @@ impl Simulation {
         let wait = now.since(att.accepted_at);
         att.started_at = Some(now);
         self.recorder.queue_wait(wait);
+        let bug_rate = self.effects.code_bug_rate;
         if self.instances[self.attempt(a).instance as usize].misconfigured {
             self.fail_soon(a, 0, Some(ErrorClass::MissingConfig), FAST_FAILURE);
+        } else if bug_rate > 0.0 && self.attempt_mut(a).work.chance(bug_rate) {
+            self.fail_soon(a, 0, Some(ErrorClass::UnhandledException), FAST_FAILURE);
         } else {
             self.run_step(a, 0);
         }
