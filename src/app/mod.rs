@@ -6,6 +6,7 @@
 pub mod ab;
 pub mod challenges;
 pub mod charts;
+pub mod drills;
 pub mod driver;
 pub mod embed;
 pub mod export;

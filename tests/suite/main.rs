@@ -5,6 +5,7 @@ mod challenges;
 mod cli;
 mod common;
 mod determinism;
+mod drills;
 mod frames;
 mod fuzz;
 mod gen_fixtures;
