@@ -497,3 +497,84 @@ impl DrillSpec {
         }
     }
 }
+
+/// A drill open on the page: what the learner picked, and once they named a cause, the
+/// score and the reveal.
+#[derive(Clone, Debug, PartialEq)]
+pub struct DrillRun {
+    /// The drill.
+    pub spec: DrillSpec,
+    /// Opened from a trainer's answer link: the cause is shown from the start.
+    pub answer_view: bool,
+    /// When it was opened, wall-clock milliseconds.
+    pub opened_ms: f64,
+    /// The cause picked in the list, not yet submitted.
+    pub choice: Option<&'static Cause>,
+    /// The score, once a cause was named.
+    pub score: Option<DrillScore>,
+    /// The reveal's timeline: when, and what (the cause, the first error, the first alert,
+    /// the learner's changes and actions, the diagnosis), in time order.
+    pub timeline: Vec<(f64, String)>,
+}
+
+impl DrillRun {
+    /// Whether the page may show the cause (faults, bands, captions): after the diagnosis,
+    /// or on a trainer's answer link.
+    pub fn revealed(&self) -> bool {
+        self.answer_view || self.score.is_some()
+    }
+}
+
+/// The trainer's form: the causes a drill may hide, when, how much traffic, which seed.
+#[derive(Clone, Debug, PartialEq)]
+pub struct TrainerForm {
+    /// The causes ticked, by id.
+    pub pool: Vec<&'static str>,
+    /// The start time as typed, in seconds.
+    pub at_text: String,
+    /// The load as typed, in percent.
+    pub load_text: String,
+    /// The seed as typed.
+    pub seed_text: String,
+}
+
+impl Default for TrainerForm {
+    fn default() -> TrainerForm {
+        TrainerForm {
+            pool: CAUSES.iter().map(|c| c.id).collect(),
+            at_text: DEFAULT_START_S.to_string(),
+            load_text: "100".into(),
+            seed_text: "1".into(),
+        }
+    }
+}
+
+/// A field of the trainer's form.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TrainerField {
+    /// When the cause starts.
+    At,
+    /// The load.
+    Load,
+    /// The seed.
+    Seed,
+}
+
+impl TrainerForm {
+    /// The drill the form describes, or the first field that is wrong and why.
+    pub fn spec(&self) -> Result<DrillSpec, DrillLinkError> {
+        if self.pool.is_empty() {
+            return Err(DrillLinkError {
+                field: "causes",
+                reason: "tick at least one cause".into(),
+            });
+        }
+        let params = vec![
+            ("drill".to_string(), self.pool.join(",")),
+            ("seed".to_string(), self.seed_text.trim().to_string()),
+            ("at".to_string(), self.at_text.trim().to_string()),
+            ("load".to_string(), self.load_text.trim().to_string()),
+        ];
+        DrillSpec::from_params(&params)
+    }
+}

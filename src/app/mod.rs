@@ -17,6 +17,7 @@ pub mod operator;
 pub mod pacing;
 pub mod page;
 pub mod presets;
+pub mod progress;
 pub mod readouts;
 pub mod report;
 pub mod strategies;

@@ -23,6 +23,8 @@ use super::operator::OPERATOR_BUTTONS;
 use super::pacing::Speed;
 use super::presets::{preset, Preset, FIRST_VISIT_PRESET, PRESETS};
 
+mod drill;
+
 /// Wall time the simulation may use per frame, in milliseconds: the rest of a 16.7 ms frame
 /// is left for drawing (measured: charts, view and layout take 4 to 8 ms).
 pub const SIM_BUDGET_MS: f64 = 6.0;
@@ -43,7 +45,7 @@ pub trait Env {
     }
 }
 
-/// Where progress is kept: `{"challenges_passed": [ids]}`.
+/// Where progress is kept, as [`super::progress::Progress`] in JSON.
 pub const PROGRESS_KEY: &str = "outage-lab.progress";
 
 /// A banner over the page.
@@ -156,6 +158,16 @@ pub enum Action {
     EditSide(bool),
     /// Download something.
     Export(ExportKind),
+    /// A cause picked in the drill's list, by id.
+    DrillChoice(String),
+    /// Name the cause picked as the drill's root cause.
+    Diagnose,
+    /// The trainer ticked (`true`) or unticked a cause, by id.
+    TrainerCause(String, bool),
+    /// The trainer typed in a field of the drill form.
+    TrainerField(super::drills::TrainerField, String),
+    /// Open the trainer's drill on this page.
+    OpenTrainerDrill,
     /// Download chart `index` as PNG (`false`) or SVG (`true`).
     ExportChart(usize, bool),
     /// A file was read: its name and text.
@@ -286,14 +298,19 @@ pub struct Page {
     /// The retry strategies side by side, for a lesson that compares them (computed when the
     /// run starts over): each strategy's figures, or why they could not be computed.
     pub strategies: Option<Rc<Result<Vec<super::strategies::StrategyResult>, String>>>,
-    /// The challenges passed on this browser, by id (from local storage when it is there).
-    pub challenges_passed: Rc<Vec<String>>,
+    /// Lessons completed, challenges passed and drill scores on this browser (from local
+    /// storage when it is there).
+    pub progress: Rc<super::progress::Progress>,
     /// The challenge being attempted, if any (the lesson's place shows it).
     pub challenge: Option<&'static super::challenges::Challenge>,
     /// When the challenge was opened, wall-clock milliseconds (for the time taken).
     challenge_opened_ms: f64,
     /// The judge's verdict once the run has finished, and the wall seconds taken by then.
     pub verdict: Option<Rc<(super::challenges::Verdict, f64)>>,
+    /// The incident drill open, if any (its cause hidden until the learner names it).
+    pub drill: Option<Rc<super::drills::DrillRun>>,
+    /// The trainer's drill form.
+    pub trainer: Rc<super::drills::TrainerForm>,
     /// The settings changed during this run (since it last started over), for the report.
     pub setting_changes: Vec<super::report::SettingChange>,
     /// The finished run's report.
@@ -340,6 +357,9 @@ impl Page {
         let first_visit = link_query.trim_start_matches('?').is_empty();
         let decoded = if first_visit {
             Ok(LinkState::from_preset(FIRST_VISIT_PRESET).unwrap_or_else(LinkState::default_state))
+        } else if Page::drill_in_query(link_query).is_some() {
+            // Opened below, once the page exists.
+            Ok(LinkState::default_state())
         } else {
             decode(link_query)
         };
@@ -366,12 +386,9 @@ impl Page {
         let mut page = Page::blank(env, Pair::new(a, b), preset, state.scenario, options);
         page.challenge = challenge;
         page.challenge_opened_ms = page.env.now_ms();
-        page.challenges_passed = Rc::new(
-            (page.env.stored(PROGRESS_KEY))
-                .and_then(|text| serde_json::from_str::<Json>(&text).ok())
-                .and_then(|j| serde_json::from_value(j["challenges_passed"].clone()).ok())
-                .unwrap_or_default(),
-        );
+        page.progress = Rc::new(super::progress::Progress::read(
+            page.env.stored(PROGRESS_KEY).as_deref(),
+        ));
         page.notice = notice;
         if let Some(stop) = page.options.stop_s {
             page.pair.a.pause_at = Some(SimTime::from_micros((stop * 1e6) as u64));
@@ -383,6 +400,11 @@ impl Page {
         page.compare_strategies();
         if first_visit && !page.options.embed {
             page.intro();
+        }
+        match Page::drill_in_query(link_query) {
+            Some(Ok((spec, answer_view))) => page.open_drill(spec, answer_view),
+            Some(Err(e)) => page.notice = Some(Notice::BrokenLink(e.to_string())),
+            None => {}
         }
         let write = page.notice.is_none();
         page.sync_state(write);
@@ -428,9 +450,11 @@ impl Page {
             crosshair_s: None,
             setting_changes: Vec::new(),
             report: None,
-            challenges_passed: Rc::default(),
+            progress: Rc::default(),
             challenge: None,
             challenge_opened_ms: 0.0,
+            drill: None,
+            trainer: Rc::default(),
             verdict: None,
             keep_scale: false,
             captions: Rc::default(),
@@ -479,13 +503,19 @@ impl Page {
             Action::Seed(text) => self.set_seed(&text),
             Action::Preset(id) => match id.strip_prefix("challenge:") {
                 Some(c) => self.open_challenge(c),
+                None if id == "drill:new" => self.new_drill(),
                 None => {
                     if let Some(p) = preset(&id) {
-                        self.challenge = None;
+                        self.leave_modes();
                         self.load_preset(p);
                     }
                 }
             },
+            Action::DrillChoice(_)
+            | Action::Diagnose
+            | Action::TrainerCause(..)
+            | Action::TrainerField(..)
+            | Action::OpenTrainerDrill => self.drill_action(action),
             Action::Knob(id, text) => return self.set_knob(id, &text),
             Action::Fault(i) => self.inject(i),
             Action::FaultDuration(text) => self.faults.duration_text = text,
@@ -540,7 +570,7 @@ impl Page {
             }
             Action::Imported(name, text) => match load_scenario(&text) {
                 Ok((scenario, _)) => {
-                    self.challenge = None;
+                    self.leave_modes();
                     self.open(scenario, SideB::CopyOfA, Some(name))
                 }
                 Err(problems) => {
@@ -626,6 +656,7 @@ impl Page {
 
     fn set_seed(&mut self, text: &str) {
         match text.trim().parse::<u64>() {
+            Ok(seed) if self.drill.is_some() => self.reseed_drill(seed),
             Ok(seed) => {
                 self.pair.set_seed(seed);
                 self.problems = Rc::new(Vec::new());
@@ -829,6 +860,8 @@ impl Page {
                     )
                 }
             }
+            // The scenario names a drill's cause: it waits for the diagnosis.
+            ExportKind::Scenario if self.hides_cause() => return,
             ExportKind::Scenario => (
                 format!("{stem}.json"),
                 "application/json",
@@ -899,6 +932,7 @@ impl Page {
         let Some(state) = LinkState::from_challenge(id) else {
             return;
         };
+        self.leave_modes();
         self.challenge = super::challenges::challenge(id);
         self.preset = preset(&state.preset).unwrap_or(&PRESETS[0]);
         self.open(state.scenario, SideB::CopyOfA, None);
@@ -973,7 +1007,9 @@ impl Page {
         self.differs = Rc::new(self.pair.differs());
         self.pending = Rc::new(self.pair.pending_restart());
         self.too_fast = super::pacing::too_fast(self.pair.a.sim().config(), self.pair.a.speed);
-        let query = encode(&self.link_state());
+        let query = self
+            .drill_query()
+            .unwrap_or_else(|| encode(&self.link_state()));
         self.effects
             .push(Effect::RememberQuery(format!("?{query}")));
         if write && !self.options.embed {
@@ -997,13 +1033,8 @@ impl Page {
         let taken_s = (self.env.now_ms() - self.challenge_opened_ms) / 1000.0;
         if verdict.passed {
             self.post(json!({ "event": "challenge_passed", "challenge": c.id, "taken_s": taken_s, "changes": verdict.changes }));
-            if !self.challenges_passed.iter().any(|id| id == c.id) {
-                Rc::make_mut(&mut self.challenges_passed).push(c.id.to_string());
-                let value = json!({ "challenges_passed": *self.challenges_passed }).to_string();
-                self.effects.push(Effect::Store {
-                    key: PROGRESS_KEY.into(),
-                    value,
-                });
+            if Rc::make_mut(&mut self.progress).pass_challenge(c.id) {
+                self.store_progress();
             }
         }
         self.announcement = format!(
@@ -1016,6 +1047,14 @@ impl Page {
             }
         );
         self.verdict = Some(Rc::new((verdict, taken_s)));
+    }
+
+    /// Keeps the progress in local storage (when the browser has it).
+    fn store_progress(&mut self) {
+        self.effects.push(Effect::Store {
+            key: PROGRESS_KEY.into(),
+            value: self.progress.to_text(),
+        });
     }
 
     /// Runs the retry strategies side by side, for a lesson that compares them.
@@ -1065,14 +1104,20 @@ impl Page {
             let json = export::to_json(&summary, false);
             self.post(json!({ "event": "run_finished", "t_s": summary.sim_seconds, "rate_5xx": summary.status.rate_5xx() }));
             self.summary_json = Some(Rc::new(json));
-            self.report = Some(Rc::new(super::report::Report::of(
-                self.title(),
-                self.pair.a.scenario(),
-                self.pair.a.sim(),
-                &self.setting_changes,
-            )));
+            self.build_report();
             self.judge();
         }
+    }
+
+    /// The finished run's report (a drill's faults left out until its diagnosis).
+    fn build_report(&mut self) {
+        self.report = Some(Rc::new(super::report::Report::of(
+            self.title(),
+            self.pair.a.scenario(),
+            self.pair.a.sim(),
+            &self.setting_changes,
+            !self.hides_cause(),
+        )));
     }
 
     /// Announces what the run's notices say (breakers opening or closing again, alerts
@@ -1146,6 +1191,11 @@ impl Page {
     fn caption_notice(&mut self, notice: &EngineNotice) {
         let config = self.pair.a.sim().config();
         let (at, text) = match notice {
+            EngineNotice::FaultStarted { .. } | EngineNotice::FaultEnded { .. }
+                if self.hides_cause() =>
+            {
+                return
+            }
             EngineNotice::FaultStarted { index, at, .. } => {
                 (*at, super::words::fault_caption(&config.faults()[*index]))
             }
@@ -1178,7 +1228,7 @@ impl Page {
         let now = self.pair.a.sim().now();
         let since = self.captions_clock;
         self.captions_clock = now;
-        if self.imported.is_some() {
+        if self.imported.is_some() || self.drill.is_some() {
             return;
         }
         for &(t_s, text) in self.preset.moments {
@@ -1203,6 +1253,9 @@ impl Page {
 
     /// The open scenario's title: the preset's, or an imported scenario's name.
     pub fn title(&self) -> &str {
+        if self.drill.is_some() {
+            return "Incident drill";
+        }
         match &self.imported {
             Some(_) if !self.scenario.name.is_empty() => &self.scenario.name,
             _ => self.preset.title,

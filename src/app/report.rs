@@ -68,6 +68,7 @@ impl Report {
         scenario: &Scenario,
         sim: &Simulation,
         changes: &[SettingChange],
+        faults_shown: bool,
     ) -> Report {
         let summary = sim.summary();
         let failed_share = summary.status.rate_failed();
@@ -83,7 +84,7 @@ impl Report {
                 .and_then(|w| w.as_ref().map(event)),
             first_error: logs.incident_starts().first().map(event),
             top_errors: top_errors(&summary),
-            timeline: timeline(sim, changes),
+            timeline: timeline(sim, changes, faults_shown),
             endpoints: endpoints(&summary),
         }
     }
@@ -211,10 +212,10 @@ fn top_errors(s: &Summary) -> Vec<(String, u64)> {
     classes
 }
 
-fn timeline(sim: &Simulation, changes: &[SettingChange]) -> Vec<(f64, String)> {
+fn timeline(sim: &Simulation, changes: &[SettingChange], faults_shown: bool) -> Vec<(f64, String)> {
     let config = sim.config();
     let mut t: Vec<(f64, String)> = Vec::new();
-    for f in config.faults() {
+    for f in config.faults().iter().filter(|_| faults_shown) {
         let name = super::words::fault_name(f.kind);
         t.push((f.start.as_secs_f64(), format!("{name} starts")));
         if f.end > f.start {
@@ -281,7 +282,7 @@ mod tests {
             setting: "Pool size",
             value: "50".into(),
         }];
-        let r = Report::of("Black Friday", &scenario, &sim, &changes);
+        let r = Report::of("Black Friday", &scenario, &sim, &changes, true);
         assert!(!r.slo_met && r.budget_burned_pct > 1_000.0, "{r:?}");
         assert!(r
             .first_warning

@@ -87,7 +87,12 @@ impl Charts {
             return;
         }
         let started = now_ms();
-        let bands = run_bands(sim.config());
+        // A drill's faults stay off the charts until its diagnosis.
+        let bands = if page.hides_cause() {
+            Vec::new()
+        } else {
+            run_bands(sim.config())
+        };
         let refs_a = &self.refs_a;
         let size = *self.size.get_or_insert_with(|| {
             refs_a
@@ -127,7 +132,12 @@ impl Charts {
     /// Offers chart `index` of side A as an SVG or PNG file named `name`.
     pub fn download(&self, page: &Page, index: usize, svg: bool, name: &str) {
         let sim = page.pair.a.sim();
-        let bands = run_bands(sim.config());
+        // A drill's faults stay off the charts until its diagnosis.
+        let bands = if page.hides_cause() {
+            Vec::new()
+        } else {
+            run_bands(sim.config())
+        };
         let mut data = chart_data(sim, sim.end().as_secs_f64(), &bands, None);
         if page.keep_scale {
             data.scale = self.kept.0[index];

@@ -17,7 +17,8 @@ use crate::app::words::fault_name;
 /// The panel, unless hidden or locked.
 pub fn view(app: &App, link: &Scope<App>) -> Html {
     let page = &app.page;
-    if !page.options.shows(Panel::Faults) || page.options.locked {
+    // A drill has its own fault: injecting more would only blur it.
+    if !page.options.shows(Panel::Faults) || page.options.locked || page.drill.is_some() {
         return html! {};
     }
     let sim = page.pair.a.sim();

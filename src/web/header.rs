@@ -87,17 +87,25 @@ fn preset_picker(app: &App, link: &Scope<App>) -> Html {
             <select id="preset" data-testid="preset" onchange={on_preset} disabled={page.options.locked}>
                 <optgroup label="Lessons">
                     { for PRESETS.iter().map(|p| html! {
-                        <option value={p.id} selected={p.id == page.preset.id && page.imported.is_none() && page.challenge.is_none()}>{ p.title }</option>
+                        <option value={p.id} selected={p.id == page.preset.id && page.imported.is_none() && page.challenge.is_none() && page.drill.is_none()}>{ p.title }</option>
                     }) }
                 </optgroup>
                 <optgroup label="Challenges">
                     { for crate::app::challenges::CHALLENGES.iter().map(|c| html! {
                         <option value={format!("challenge:{}", c.id)} selected={page.challenge.is_some_and(|x| x.id == c.id)}>
                             { format!("{}Challenge (level {}): {}",
-                                if page.challenges_passed.iter().any(|id| id == c.id) { "✓ passed · " } else { "" },
+                                if page.progress.challenges_passed.iter().any(|id| id == c.id) { "✓ passed · " } else { "" },
                                 c.level, c.title) }
                         </option>
                     }) }
+                </optgroup>
+                <optgroup label="Drills">
+                    <option value="drill:new" selected={page.drill.is_some()}>
+                        { match page.progress.drill_best.len() {
+                            0 => "Incident drill: find a hidden cause".to_string(),
+                            n => format!("Incident drill: find a hidden cause ({n} of {} causes diagnosed)", crate::app::drills::CAUSES.len()),
+                        } }
+                    </option>
                 </optgroup>
                 if page.imported.is_some() {
                     <option value="" selected=true disabled=true>{ format!("{} (imported)", page.title()) }</option>

@@ -8,6 +8,7 @@ mod browser;
 mod canvas;
 mod chart_panel;
 mod controls;
+mod drill;
 mod embed;
 mod fault_panel;
 mod files;

@@ -78,7 +78,11 @@ fn share(app: &App, link: &Scope<App>) -> Html {
                     { if page.copied { "Copied" } else { "Copy link" } }
                 </button>
             </div>
-            <p class="quiet small">{ format!("The link ({} characters) opens these settings, seed, speed, injected faults and operator actions from time zero.", page.link_text.len()) }</p>
+            if page.drill.is_some() {
+                <p class="quiet small">{ "The link opens this drill from time zero: the same incident for everyone who opens it. It names the causes it may hide, never the one it does." }</p>
+            } else {
+                <p class="quiet small">{ format!("The link ({} characters) opens these settings, seed, speed, injected faults and operator actions from time zero.", page.link_text.len()) }</p>
+            }
             <div class="share-row">
                 <label for="embed-code">{ "Embed" }</label>
                 <textarea id="embed-code" data-testid="embed-code" readonly=true rows="2"
@@ -93,7 +97,10 @@ fn share(app: &App, link: &Scope<App>) -> Html {
                 <button type="button" class="secondary" data-testid="export-csv" onclick={export(ExportKind::MetricsCsv)}>{ "metrics (CSV)" }</button>
                 <button type="button" class="secondary" data-testid="export-json" onclick={export(ExportKind::MetricsJson)}>{ "metrics (JSON)" }</button>
                 <button type="button" class="secondary" data-testid="export-logs" onclick={export(ExportKind::LogsJsonl)}>{ "log (JSON lines)" }</button>
-                <button type="button" class="secondary" data-testid="export-scenario" onclick={export(ExportKind::Scenario)}>{ "scenario (JSON)" }</button>
+                // A drill's scenario names its cause: it waits for the diagnosis.
+                if !page.hides_cause() {
+                    <button type="button" class="secondary" data-testid="export-scenario" onclick={export(ExportKind::Scenario)}>{ "scenario (JSON)" }</button>
+                }
             </div>
             if !page.options.locked { { import(app, link) } }
         </section>

@@ -57,7 +57,11 @@ pub fn view(app: &App, link: &Scope<App>) -> Html {
     let page = &app.page;
     let o = &page.options;
     // One snapshot of side A per render: each costs a pass over the attempts alive.
-    let snap = page.pair.a.sim().snapshot();
+    let mut snap = page.pair.a.sim().snapshot();
+    if page.hides_cause() {
+        // The architecture view names active faults; a drill's wait for the diagnosis.
+        snap.active_faults.clear();
+    }
     html! {
         <>
             if o.shows(Panel::Lesson) { { lesson(app, link) } }
@@ -227,6 +231,9 @@ fn lesson(app: &App, link: &Scope<App>) -> Html {
     let page = &app.page;
     if let Some(c) = page.challenge {
         return challenge(app, c);
+    }
+    if let Some(d) = &page.drill {
+        return super::drill::view(app, link, d);
     }
     let counterpart = page.preset.counterpart.and_then(preset);
     html! {

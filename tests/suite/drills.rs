@@ -303,3 +303,138 @@ fn a_diagnosis_scores_correctness_speed_and_harm_by_the_numbers() {
     assert_eq!(wrong.points, 0);
     assert_eq!(wrong.actual, "gateway_hang");
 }
+
+#[test]
+fn a_drill_on_the_page_hides_its_cause_until_named_then_scores_and_reveals_it() {
+    use crate::page::{open, run_frames};
+    use outage_lab::app::page::{Action, Effect, ExportKind};
+    let spec = DrillSpec {
+        pool: vec![
+            cause("code_bug").expect("cause"),
+            cause("gateway_hang").expect("cause"),
+        ],
+        ..DrillSpec::every_cause(1)
+    };
+    let actual = spec.cause();
+    let mut page = open(&format!("?{}", spec.to_query()));
+    let effects = page.take_effects();
+    let address = effects.iter().rev().find_map(|e| match e {
+        Effect::WriteAddress(q) => Some(q.clone()),
+        _ => None,
+    });
+    assert_eq!(address.as_deref(), Some(spec.to_query().as_str()));
+    assert_eq!(page.title(), "Incident drill");
+    assert!(page.hides_cause());
+    // Play well past the incident: nothing on the page names the fault.
+    page.reduce(Action::Speed("max".into()));
+    page.reduce(Action::PlayPause);
+    run_frames(&mut page, 400);
+    let fault_words = [
+        "hang",
+        "Gateway hangs",
+        "Code bug",
+        "exception nothing catches",
+    ];
+    for c in page.captions.iter() {
+        assert!(
+            !fault_words.iter().any(|w| c.text.contains(w)),
+            "{}",
+            c.text
+        );
+    }
+    assert!(
+        page.link_text.ends_with(&spec.to_query()),
+        "{}",
+        page.link_text
+    );
+    page.reduce(Action::Export(ExportKind::Scenario));
+    assert!(
+        page.take_effects().is_empty(),
+        "the scenario waits for the diagnosis"
+    );
+    if let Some(report) = &page.report {
+        assert!(
+            !report.to_markdown().contains("starts"),
+            "no fault in the report"
+        );
+    }
+    // Name the wrong cause: no points, the right one revealed, the host told.
+    let wrong = spec
+        .pool
+        .iter()
+        .find(|c| c.id != actual.id)
+        .expect("two causes");
+    page.reduce(Action::DrillChoice(wrong.id.into()));
+    page.reduce(Action::Diagnose);
+    let effects = page.take_effects();
+    let drill = page.drill.as_ref().expect("open");
+    let score = drill.score.as_ref().expect("scored");
+    assert!(!score.correct);
+    assert_eq!(score.actual, actual.id);
+    assert!(!page.hides_cause());
+    assert!(drill
+        .timeline
+        .iter()
+        .any(|(_, t)| t.contains(actual.choice)));
+    assert!(drill
+        .timeline
+        .iter()
+        .any(|(_, t)| t.starts_with("you named")));
+    let posted = effects.iter().any(|e| {
+        matches!(e, Effect::Post { message, .. } if message["event"] == "drill_scored" && message["cause"] == actual.id)
+    });
+    assert!(posted, "{effects:?}");
+    assert!(effects
+        .iter()
+        .any(|e| matches!(e, Effect::Store { value, .. } if value.contains("drill_best"))));
+    // A second diagnosis is not taken.
+    page.reduce(Action::DrillChoice(actual.id.into()));
+    page.reduce(Action::Diagnose);
+    assert!(
+        !page
+            .drill
+            .as_ref()
+            .expect("open")
+            .score
+            .as_ref()
+            .expect("kept")
+            .correct
+    );
+    // Picking a preset leaves the drill.
+    page.reduce(Action::Preset("baseline".into()));
+    assert!(page.drill.is_none());
+}
+
+#[test]
+fn a_broken_drill_link_names_its_parameter_and_the_trainer_form_gives_both_links() {
+    use crate::page::open;
+    use outage_lab::app::drills::TrainerField;
+    use outage_lab::app::page::{Action, Notice};
+    let broken = open("?drill=all&at=999");
+    assert!(
+        matches!(&broken.notice, Some(Notice::BrokenLink(e)) if e.starts_with("at: ")),
+        "{:?}",
+        broken.notice
+    );
+    assert!(broken.drill.is_none());
+    let mut page = open("?drill=all&seed=3");
+    page.reduce(Action::TrainerCause("retry_storm".into(), false));
+    page.reduce(Action::TrainerField(TrainerField::Seed, "44".into()));
+    let (class, answer) = page.trainer_links().expect("valid");
+    assert!(
+        class.starts_with("https://lab.example/app/?drill=code_bug,"),
+        "{class}"
+    );
+    assert!(
+        !class.contains("retry_storm") && class.contains("seed=44"),
+        "{class}"
+    );
+    assert_eq!(answer, format!("{class}&answer=1"));
+    page.reduce(Action::TrainerField(TrainerField::Load, "400".into()));
+    let e = page.trainer_links().expect_err("load too high");
+    assert!(e.starts_with("load: "), "{e}");
+    // The answer link shows the cause from the start.
+    let trainer = open(&format!("?{}", answer.split_once('?').expect("query").1));
+    assert!(trainer.drill.as_ref().expect("open").answer_view);
+    assert!(!trainer.hides_cause());
+}

@@ -23,7 +23,7 @@ impl Env for FakeEnv {
     }
 }
 
-fn open(query: &str) -> Page {
+pub(crate) fn open(query: &str) -> Page {
     Page::new(query, query, Box::new(FakeEnv(Rc::new(Cell::new(0.0)))))
 }
 
@@ -35,7 +35,7 @@ fn written(effects: &[Effect]) -> Option<String> {
 }
 
 /// Runs frames 16 ms apart until the page asks for no more (or `frames_max` frames).
-fn run_frames(page: &mut Page, frames_max: usize) -> Vec<Effect> {
+pub(crate) fn run_frames(page: &mut Page, frames_max: usize) -> Vec<Effect> {
     let mut all = Vec::new();
     let mut ts = 1000.0;
     for _ in 0..frames_max {
@@ -444,9 +444,9 @@ fn a_challenge_link_opens_its_start_and_finishing_the_run_gives_the_judges_verdi
     });
     assert_eq!(
         stored.as_deref(),
-        Some(r#"{"challenges_passed":["stampede"]}"#)
+        Some(r#"{"challenges_passed":["stampede"],"lessons_completed":[],"drill_best":{}}"#)
     );
-    assert_eq!(page.challenges_passed.as_slice(), ["stampede"]);
+    assert_eq!(page.progress.challenges_passed.as_slice(), ["stampede"]);
     // The shared result reopens the same challenge with the same change.
     let query = page
         .link_text
