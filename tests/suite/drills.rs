@@ -105,7 +105,7 @@ impl Seen {
 
 /// Cache loads in the incident's first seconds well above those before it.
 fn cache_loads_jump(s: &Seen) -> bool {
-    s.mean(0, 3, |r| r.cache_loads as f64) > 2.5 * s.before(|r| r.cache_loads as f64) + 20.0
+    s.mean(1, 4, |r| r.cache_loads as f64) > 2.5 * s.before(|r| r.cache_loads as f64) + 20.0
 }
 
 /// The signal each cause shows, as a learner would check it on screen.
