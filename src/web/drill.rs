@@ -69,6 +69,9 @@ fn reveal(link: &Scope<App>, d: &DrillRun, score: &crate::app::drills::DrillScor
             <p data-testid="drill-cause"><strong>{ "The cause: " }</strong>{ cause.choice }{ "." }</p>
             <p><strong>{ "What gave it away: " }</strong>{ cause.signal }</p>
             <p><strong>{ "What mitigates it: " }</strong>{ cause.mitigation }</p>
+            if !score.correct {
+                <p class="small quiet">{ "Speed and care count only with the right cause:" }</p>
+            }
             <ul class="drill-parts">
                 { for score.parts.iter().map(|p| html! {
                     <li>{ format!("{} / {} · {}", p.points, p.max, p.label) }</li>

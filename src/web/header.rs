@@ -103,7 +103,7 @@ fn preset_picker(app: &App, link: &Scope<App>) -> Html {
                     <option value="drill:new" selected={page.drill.is_some()}>
                         { match page.progress.drill_best.len() {
                             0 => "Incident drill: find a hidden cause".to_string(),
-                            n => format!("Incident drill: find a hidden cause ({n} of {} causes diagnosed)", crate::app::drills::CAUSES.len()),
+                            n => format!("Incident drill ({n}/{} causes diagnosed)", crate::app::drills::CAUSES.len()),
                         } }
                     </option>
                 </optgroup>
