@@ -18,6 +18,7 @@ pub mod pacing;
 pub mod page;
 pub mod presets;
 pub mod progress;
+pub mod quiz;
 pub mod readouts;
 pub mod report;
 pub mod strategies;

@@ -168,6 +168,10 @@ pub enum Action {
     TrainerField(super::drills::TrainerField, String),
     /// Open the trainer's drill on this page.
     OpenTrainerDrill,
+    /// The status picked as the answer to the quiz's question.
+    QuizAnswer(outage_lab_engine::metrics::Status),
+    /// The quiz's next question.
+    QuizNext,
     /// Download chart `index` as PNG (`false`) or SVG (`true`).
     ExportChart(usize, bool),
     /// A file was read: its name and text.
@@ -311,6 +315,8 @@ pub struct Page {
     pub drill: Option<Rc<super::drills::DrillRun>>,
     /// The trainer's drill form.
     pub trainer: Rc<super::drills::TrainerForm>,
+    /// The status-code quiz, if open (in the lesson's place).
+    pub quiz: Option<Rc<super::quiz::QuizRun>>,
     /// The settings changed during this run (since it last started over), for the report.
     pub setting_changes: Vec<super::report::SettingChange>,
     /// The finished run's report.
@@ -357,7 +363,9 @@ impl Page {
         let first_visit = link_query.trim_start_matches('?').is_empty();
         let decoded = if first_visit {
             Ok(LinkState::from_preset(FIRST_VISIT_PRESET).unwrap_or_else(LinkState::default_state))
-        } else if Page::drill_in_query(link_query).is_some() {
+        } else if Page::drill_in_query(link_query).is_some()
+            || Page::quiz_in_query(link_query).is_some()
+        {
             // Opened below, once the page exists.
             Ok(LinkState::default_state())
         } else {
@@ -404,6 +412,11 @@ impl Page {
         match Page::drill_in_query(link_query) {
             Some(Ok((spec, answer_view))) => page.open_drill(spec, answer_view),
             Some(Err(e)) => page.notice = Some(Notice::BrokenLink(e.to_string())),
+            None => {}
+        }
+        match Page::quiz_in_query(link_query) {
+            Some(Ok(i)) => page.open_quiz(i),
+            Some(Err(e)) => page.notice = Some(Notice::BrokenLink(e)),
             None => {}
         }
         let write = page.notice.is_none();
@@ -455,6 +468,7 @@ impl Page {
             challenge_opened_ms: 0.0,
             drill: None,
             trainer: Rc::default(),
+            quiz: None,
             verdict: None,
             keep_scale: false,
             captions: Rc::default(),
@@ -504,6 +518,7 @@ impl Page {
             Action::Preset(id) => match id.strip_prefix("challenge:") {
                 Some(c) => self.open_challenge(c),
                 None if id == "drill:new" => self.new_drill(),
+                None if id == "quiz" => self.open_quiz(0),
                 None => {
                     if let Some(p) = preset(&id) {
                         self.leave_modes();
@@ -516,6 +531,17 @@ impl Page {
             | Action::TrainerCause(..)
             | Action::TrainerField(..)
             | Action::OpenTrainerDrill => self.drill_action(action),
+            Action::QuizAnswer(status) => {
+                if let Some(q) = self.quiz.as_mut() {
+                    Rc::make_mut(q).pick(status);
+                }
+            }
+            Action::QuizNext => {
+                if let Some(q) = self.quiz.as_mut() {
+                    Rc::make_mut(q).next();
+                }
+                self.state_changed();
+            }
             Action::Knob(id, text) => return self.set_knob(id, &text),
             Action::Fault(i) => self.inject(i),
             Action::FaultDuration(text) => self.faults.duration_text = text,
@@ -1007,8 +1033,8 @@ impl Page {
         self.differs = Rc::new(self.pair.differs());
         self.pending = Rc::new(self.pair.pending_restart());
         self.too_fast = super::pacing::too_fast(self.pair.a.sim().config(), self.pair.a.speed);
-        let query = self
-            .drill_query()
+        let query = (self.drill_query())
+            .or_else(|| self.quiz_query())
             .unwrap_or_else(|| encode(&self.link_state()));
         self.effects
             .push(Effect::RememberQuery(format!("?{query}")));

@@ -87,7 +87,7 @@ fn preset_picker(app: &App, link: &Scope<App>) -> Html {
             <select id="preset" data-testid="preset" onchange={on_preset} disabled={page.options.locked}>
                 <optgroup label="Lessons">
                     { for PRESETS.iter().map(|p| html! {
-                        <option value={p.id} selected={p.id == page.preset.id && page.imported.is_none() && page.challenge.is_none() && page.drill.is_none()}>{ p.title }</option>
+                        <option value={p.id} selected={p.id == page.preset.id && page.imported.is_none() && page.challenge.is_none() && page.drill.is_none() && page.quiz.is_none()}>{ p.title }</option>
                     }) }
                 </optgroup>
                 <optgroup label="Challenges">
@@ -100,6 +100,7 @@ fn preset_picker(app: &App, link: &Scope<App>) -> Html {
                     }) }
                 </optgroup>
                 <optgroup label="Drills">
+                    <option value="quiz" selected={page.quiz.is_some()}>{ "Quick drill: which status code?" }</option>
                     <option value="drill:new" selected={page.drill.is_some()}>
                         { match page.progress.drill_best.len() {
                             0 => "Incident drill: find a hidden cause".to_string(),

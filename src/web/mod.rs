@@ -14,6 +14,7 @@ mod fault_panel;
 mod files;
 mod header;
 mod panels;
+mod quiz;
 mod share;
 mod stage;
 

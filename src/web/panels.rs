@@ -124,7 +124,7 @@ pub fn logs_panel(props: &LogsProps) -> Html {
             <ol class="log-lines" aria-label="Log lines, newest first">
                 { for shown.iter().map(|e| log_line(props, e)) }
             </ol>
-            if let Some(e) = selected { { view_trace(e) } }
+            if let Some(e) = selected { { view_trace(e, false) } }
         </section>
     }
 }
@@ -240,7 +240,8 @@ fn log_line(props: &LogsProps, e: &LogEvent) -> Html {
     }
 }
 
-fn view_trace(e: &LogEvent) -> Html {
+/// A failed request's path and timings; `hide_status` leaves out how it ended (a quiz asks).
+pub(super) fn view_trace(e: &LogEvent, hide_status: bool) -> Html {
     let Some(t) = &e.trace else {
         return html! {
             <div class="trace" data-testid="trace"><p>{ format!("{:.3} s: {}", e.t_ms / 1000.0, e.message) }</p></div>
@@ -270,8 +271,17 @@ fn view_trace(e: &LogEvent) -> Html {
     if let Some(since) = t.doing_since_ms {
         steps.push((format!("began {}", t.doing), since));
     }
+    let ended = if hide_status {
+        "ended: with which status?"
+    } else {
+        e.status.map_or("error", status_text)
+    };
     steps.push((
-        format!("ended: {}", e.status.map_or("error", status_text)),
+        if hide_status {
+            ended.to_string()
+        } else {
+            format!("ended: {ended}")
+        },
         t.ended_ms,
     ));
     let mut prev = t.request_started_ms;

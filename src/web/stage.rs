@@ -235,6 +235,9 @@ fn lesson(app: &App, link: &Scope<App>) -> Html {
     if let Some(d) = &page.drill {
         return super::drill::view(app, link, d);
     }
+    if let Some(q) = &page.quiz {
+        return super::quiz::view(link, q);
+    }
     let counterpart = page.preset.counterpart.and_then(preset);
     html! {
         <section class="lesson" aria-labelledby="lesson-title" data-testid="lesson">

@@ -17,6 +17,7 @@ mod lessons;
 mod live_fix;
 mod page;
 mod queueing;
+mod quiz;
 mod seed_incident;
 mod settings;
 mod validation;

@@ -204,10 +204,44 @@ impl Page {
         self.open_drill(DrillSpec::every_cause(seed), false);
     }
 
-    /// Leaves a drill (a preset, a challenge or a file opened instead).
+    /// Leaves a drill, a challenge or the quiz (a preset or a file opened instead).
     pub(super) fn leave_modes(&mut self) {
         self.drill = None;
         self.challenge = None;
+        self.quiz = None;
+    }
+
+    /// Opens the status-code quiz at case `i` (from 0), in the lesson's place; the run below
+    /// is left as it is.
+    pub(super) fn open_quiz(&mut self, i: usize) {
+        self.leave_modes();
+        let mut quiz = crate::app::quiz::QuizRun::new();
+        if i > 0 {
+            quiz.question = crate::app::quiz::question(i);
+        }
+        self.quiz = Some(Rc::new(quiz));
+        self.announcement = "Quiz: which status should this request return?".into();
+        self.state_changed();
+    }
+
+    /// A quiz link (`quiz=N`, the question from 1), if the query is one: the case index, or
+    /// why `N` is not a question.
+    pub(super) fn quiz_in_query(query: &str) -> Option<Result<usize, String>> {
+        let (_, v) = query_pairs(query.trim_start_matches('?')).find(|(k, _)| *k == "quiz")?;
+        let count = crate::app::quiz::CASES.len();
+        let text = v.unwrap_or_default();
+        Some(match text.parse::<usize>() {
+            Ok(n) if (1..=count).contains(&n) => Ok(n - 1),
+            _ => Err(format!(
+                "quiz: \"{text}\" is not a question number from 1 to {count}"
+            )),
+        })
+    }
+
+    /// The link parameters of the open quiz's question.
+    pub(super) fn quiz_query(&self) -> Option<String> {
+        let q = self.quiz.as_ref()?.question.as_ref()?;
+        Some(format!("quiz={}", q.case + 1))
     }
 
     /// The seed typed during a drill: the same drill's pool, timing and load with that seed.
