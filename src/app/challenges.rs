@@ -242,7 +242,8 @@ fn typical(values: impl Iterator<Item = f64>) -> f64 {
     v.get(v.len() / 2).copied().unwrap_or(0.0)
 }
 
-fn measure(r: &Requirement, rows: &[SecondMetrics], summary: &Summary) -> Measured {
+/// Measures requirement `r` on a run's rows and summary.
+pub fn measure(r: &Requirement, rows: &[SecondMetrics], summary: &Summary) -> Measured {
     let w = Window::between(rows, r.from_s, r.to_s);
     let value = match r.metric {
         Metric::EndpointSuccess(name) => {
@@ -290,7 +291,8 @@ pub fn challenge(id: &str) -> Option<&'static Challenge> {
     CHALLENGES.iter().find(|c| c.id == id)
 }
 
-const fn at_least(metric: Metric, from_s: u64, to_s: u64, bound: f64) -> Requirement {
+/// A requirement that `metric` is at least `bound` over `from_s..=to_s`.
+pub const fn at_least(metric: Metric, from_s: u64, to_s: u64, bound: f64) -> Requirement {
     Requirement {
         metric,
         from_s,
@@ -300,7 +302,8 @@ const fn at_least(metric: Metric, from_s: u64, to_s: u64, bound: f64) -> Require
     }
 }
 
-const fn at_most(metric: Metric, from_s: u64, to_s: u64, bound: f64) -> Requirement {
+/// A requirement that `metric` is at most `bound` over `from_s..=to_s`.
+pub const fn at_most(metric: Metric, from_s: u64, to_s: u64, bound: f64) -> Requirement {
     Requirement {
         metric,
         from_s,
@@ -310,7 +313,8 @@ const fn at_most(metric: Metric, from_s: u64, to_s: u64, bound: f64) -> Requirem
     }
 }
 
-const PRODUCT: &str = "GET /product/{id}";
+/// The product page endpoint of the bundled shops.
+pub const PRODUCT: &str = "GET /product/{id}";
 const CHECKOUT: &str = "POST /checkout";
 
 fn ms(v: f64) -> Timeout {

@@ -11,6 +11,7 @@ pub mod driver;
 pub mod embed;
 pub mod export;
 pub mod faults;
+pub mod guide;
 pub mod knobs;
 pub mod link;
 pub mod operator;

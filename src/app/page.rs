@@ -24,6 +24,7 @@ use super::pacing::Speed;
 use super::presets::{preset, Preset, FIRST_VISIT_PRESET, PRESETS};
 
 mod drill;
+mod guide;
 
 /// Wall time the simulation may use per frame, in milliseconds: the rest of a 16.7 ms frame
 /// is left for drawing (measured: charts, view and layout take 4 to 8 ms).
@@ -172,6 +173,10 @@ pub enum Action {
     QuizAnswer(outage_lab_engine::metrics::Status),
     /// The quiz's next question.
     QuizNext,
+    /// The answer picked (by index) to the guided lesson's prediction.
+    GuideAnswer(usize),
+    /// "Next" in a guided lesson's step.
+    GuideNext,
     /// Download chart `index` as PNG (`false`) or SVG (`true`).
     ExportChart(usize, bool),
     /// A file was read: its name and text.
@@ -317,6 +322,10 @@ pub struct Page {
     pub trainer: Rc<super::drills::TrainerForm>,
     /// The status-code quiz, if open (in the lesson's place).
     pub quiz: Option<Rc<super::quiz::QuizRun>>,
+    /// The guided lesson in progress, if any (in the lesson's place).
+    pub guide: Option<Rc<super::guide::GuideRun>>,
+    /// When the guided lesson was opened, wall-clock milliseconds.
+    guide_opened_ms: f64,
     /// The settings changed during this run (since it last started over), for the report.
     pub setting_changes: Vec<super::report::SettingChange>,
     /// The finished run's report.
@@ -365,6 +374,7 @@ impl Page {
             Ok(LinkState::from_preset(FIRST_VISIT_PRESET).unwrap_or_else(LinkState::default_state))
         } else if Page::drill_in_query(link_query).is_some()
             || Page::quiz_in_query(link_query).is_some()
+            || Page::guide_in_query(link_query).is_some()
         {
             // Opened below, once the page exists.
             Ok(LinkState::default_state())
@@ -419,6 +429,11 @@ impl Page {
             Some(Err(e)) => page.notice = Some(Notice::BrokenLink(e)),
             None => {}
         }
+        match Page::guide_in_query(link_query) {
+            Some(Ok(id)) => page.open_guide(id),
+            Some(Err(e)) => page.notice = Some(Notice::BrokenLink(e)),
+            None => {}
+        }
         let write = page.notice.is_none();
         page.sync_state(write);
         if page.options.autoplay {
@@ -469,6 +484,8 @@ impl Page {
             drill: None,
             trainer: Rc::default(),
             quiz: None,
+            guide: None,
+            guide_opened_ms: 0.0,
             verdict: None,
             keep_scale: false,
             captions: Rc::default(),
@@ -495,6 +512,21 @@ impl Page {
 
     /// Applies one action; true when the page must be drawn again.
     pub fn reduce(&mut self, action: Action) -> bool {
+        let frame = matches!(action, Action::Frame(_));
+        let moves = matches!(action, Action::PlayPause | Action::Step | Action::RunToEnd);
+        if moves && self.guide_holds_run() && !self.pair.a.is_playing() {
+            self.announcement =
+                "Answer the question first: the run goes on once you have predicted.".into();
+            return true;
+        }
+        let redraw = self.apply(action);
+        if !frame {
+            self.check_guide();
+        }
+        redraw
+    }
+
+    fn apply(&mut self, action: Action) -> bool {
         match action {
             Action::Frame(ts) => return self.frame(ts),
             Action::PlayPause => self.play_pause(),
@@ -519,6 +551,7 @@ impl Page {
                 Some(c) => self.open_challenge(c),
                 None if id == "drill:new" => self.new_drill(),
                 None if id == "quiz" => self.open_quiz(0),
+                None if id.starts_with("guide:") => self.open_guide(&id["guide:".len()..]),
                 None => {
                     if let Some(p) = preset(&id) {
                         self.leave_modes();
@@ -536,6 +569,7 @@ impl Page {
                     Rc::make_mut(q).pick(status);
                 }
             }
+            Action::GuideAnswer(_) | Action::GuideNext => self.guide_action(action),
             Action::QuizNext => {
                 if let Some(q) = self.quiz.as_mut() {
                     Rc::make_mut(q).next();
@@ -624,6 +658,7 @@ impl Page {
         self.last_sim_ms = self.env.now_ms() - started;
         self.announce_changes();
         self.caption_moments();
+        self.check_guide();
         self.note_stopped();
         let a_now = self.pair.a.sim().now();
         let playing = self.pair.a.is_busy();
@@ -1035,6 +1070,7 @@ impl Page {
         self.too_fast = super::pacing::too_fast(self.pair.a.sim().config(), self.pair.a.speed);
         let query = (self.drill_query())
             .or_else(|| self.quiz_query())
+            .or_else(|| self.guide_query())
             .unwrap_or_else(|| encode(&self.link_state()));
         self.effects
             .push(Effect::RememberQuery(format!("?{query}")));

@@ -10,6 +10,7 @@ mod frames;
 mod fuzz;
 mod gen_fixtures;
 mod golden;
+mod guides;
 mod hostile;
 mod house;
 mod invariants;

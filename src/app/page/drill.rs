@@ -209,6 +209,7 @@ impl Page {
         self.drill = None;
         self.challenge = None;
         self.quiz = None;
+        self.guide = None;
     }
 
     /// Opens the status-code quiz at case `i` (from 0), in the lesson's place; the run below
