@@ -8,6 +8,7 @@ use outage_lab_engine::scenario::{HealthCheckKind, StampedeProtection, Timeout};
 use outage_lab_engine::{Scenario, SecondMetrics, Simulation};
 
 use super::challenges::{at_least, at_most, Metric, Requirement, PRODUCT};
+use super::pacing::Speed;
 
 /// The part of the page a step points at.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -82,6 +83,8 @@ pub struct Guide {
     pub steps: &'static [Step],
     /// The challenge that ends it in the course.
     pub challenge: &'static str,
+    /// The speed it plays at (fast through the quiet start; the steps pause at the moments).
+    pub speed: Speed,
 }
 
 fn last(sim: &Simulation) -> Option<&SecondMetrics> {
@@ -107,6 +110,7 @@ pub static GUIDES: &[Guide] = &[
         title: "A pool with no timeout",
         preset: "seed-incident",
         challenge: "pool-exhaustion",
+        speed: Speed::Times(5.0),
         steps: &[
             Step {
                 text: "Press Play. It is Black Friday: 400 requests/s on four instances, each with a database pool of 10 connections. Watch the pool bars in the architecture view: mostly empty.",
@@ -173,6 +177,7 @@ pub static GUIDES: &[Guide] = &[
         title: "A hung dependency takes every endpoint down",
         preset: "upstream-hang",
         challenge: "hung-gateway",
+        speed: Speed::Times(5.0),
         steps: &[
             Step {
                 text: "Press Play: 300 requests/s; one in five is a checkout that calls the payment gateway, the rest are product pages that never do.",
@@ -222,6 +227,7 @@ pub static GUIDES: &[Guide] = &[
         title: "A hot key's stampede",
         preset: "cache-stampede",
         challenge: "stampede",
+        speed: Speed::Times(1.0),
         steps: &[
             Step {
                 text: "Press Play: 1 000 requests/s all ask for one hot key, cached for 10 s; reloading it from the database takes 200 ms.",
@@ -271,6 +277,7 @@ pub static GUIDES: &[Guide] = &[
         title: "Retries that outlive their trigger",
         preset: "retry-storm",
         challenge: "retry-storm",
+        speed: Speed::Times(5.0),
         steps: &[
             Step {
                 text: "Press Play: 700 requests/s on a service that can do about 1 000; clients time out after 1 s and retry at once, up to 4 attempts.",
@@ -320,6 +327,7 @@ pub static GUIDES: &[Guide] = &[
         title: "A shallow health check keeps a sick instance",
         preset: "sick-instance",
         challenge: "sick-instance",
+        speed: Speed::Times(5.0),
         steps: &[
             Step {
                 text: "Press Play: four instances; the balancer asks each every 5 s whether its process answers (a shallow check).",
@@ -369,6 +377,7 @@ pub static GUIDES: &[Guide] = &[
         title: "A lying 200 blinds monitoring",
         preset: "lying-200",
         challenge: "lying-200",
+        speed: Speed::Times(5.0),
         steps: &[
             Step {
                 text: "Press Play: a healthy shop. Watch the responses chart: the 5xx rate line and the dotted line, the 5xx rate as monitoring sees it.",

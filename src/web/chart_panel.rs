@@ -318,7 +318,7 @@ fn figure(app: &App, link: &Scope<App>, i: usize) -> Html {
             .unwrap_or_default()
     );
     html! {
-        <figure class="chart" data-testid={format!("chart-{}", spec.id)} tabindex="0" onkeydown={on_key}
+        <figure class={classes!("chart", super::guide::focus(&app.page, crate::app::guide::Region::Chart(spec.id)))} data-testid={format!("chart-{}", spec.id)} tabindex="0" onkeydown={on_key}
                 onmousemove={on_move} onmouseleave={on_leave}
                 aria-label={format!("{}: arrow keys move the crosshair a second (with Shift, ten)", spec.title)}>
             <figcaption>

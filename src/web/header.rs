@@ -87,7 +87,14 @@ fn preset_picker(app: &App, link: &Scope<App>) -> Html {
             <select id="preset" data-testid="preset" onchange={on_preset} disabled={page.options.locked}>
                 <optgroup label="Lessons">
                     { for PRESETS.iter().map(|p| html! {
-                        <option value={p.id} selected={p.id == page.preset.id && page.imported.is_none() && page.challenge.is_none() && page.drill.is_none() && page.quiz.is_none()}>{ p.title }</option>
+                        <option value={p.id} selected={p.id == page.preset.id && page.imported.is_none() && page.challenge.is_none() && page.drill.is_none() && page.quiz.is_none() && page.guide.is_none()}>{ p.title }</option>
+                    }) }
+                </optgroup>
+                <optgroup label="Course: guided lessons">
+                    { for crate::app::guide::GUIDES.iter().enumerate().map(|(i, g)| html! {
+                        <option value={format!("guide:{}", g.id)} selected={page.guide.as_ref().is_some_and(|r| r.id == g.id)}>
+                            { format!("{}{}. {}", if page.progress.lessons_completed.iter().any(|l| l == g.id) { "✓ " } else { "" }, i + 1, g.title) }
+                        </option>
                     }) }
                 </optgroup>
                 <optgroup label="Challenges">
@@ -128,7 +135,7 @@ fn transport(app: &App, link: &Scope<App>) -> Html {
     });
     let seed_problem = page.problems.iter().any(|p| p.path == "seed");
     html! {
-        <div class="transport" role="group" aria-label="Playback">
+        <div class={classes!("transport", super::guide::focus(page, crate::app::guide::Region::Transport))} role="group" aria-label="Playback">
             <button type="button" class="primary play" data-testid="play" onclick={link.callback(|_| act(Action::PlayPause))}
                     aria-pressed={playing.to_string()}>
                 { if playing { "❚❚ Pause" } else if finished { "▶ Play again" } else { "▶ Play" } }

@@ -12,6 +12,7 @@ mod drill;
 mod embed;
 mod fault_panel;
 mod files;
+mod guide;
 mod header;
 mod panels;
 mod quiz;

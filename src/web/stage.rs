@@ -45,7 +45,7 @@ pub fn settings(app: &App, link: &Scope<App>) -> Html {
                 <p class="quiet small">{ "Changes apply to new work at once; requests and queries already waiting keep the settings they started with, as in the real software. Settings marked “applies on reset” wait for a reset." }</p>
             }
             <Controls scenario={page.scenario.clone()} problems={page.problems.clone()} pending={page.pending.clone()}
-                      highlight={page.preset.fix_knobs} on_change={app.callbacks.knob.clone()}
+                      highlight={match page.guide_focus() { Some(crate::app::guide::Region::Settings(k)) => k, _ if page.guide.is_some() => &[], _ => page.preset.fix_knobs }} on_change={app.callbacks.knob.clone()}
                       locked={o.locked} only={o.controls.clone().map(Rc::new)} differs={page.differs.clone()}
                       side={side} />
         </aside>
@@ -238,6 +238,9 @@ fn lesson(app: &App, link: &Scope<App>) -> Html {
     if let Some(q) = &page.quiz {
         return super::quiz::view(link, q);
     }
+    if let Some(g) = &page.guide {
+        return super::guide::view(app, link, g);
+    }
     let counterpart = page.preset.counterpart.and_then(preset);
     html! {
         <section class="lesson" aria-labelledby="lesson-title" data-testid="lesson">
@@ -332,7 +335,7 @@ fn readouts(app: &App, snap: &Snapshot) -> Html {
         .map(|e| e.name.clone())
         .collect();
     html! {
-        <section class="readouts" aria-label="Last ten seconds">
+        <section class={classes!("readouts", super::guide::focus(&app.page, crate::app::guide::Region::Readouts))} aria-label="Last ten seconds">
             <div class="readout-group" role="group" aria-label="What users experienced">
                 <h3 class="readout-heading">{ "Users" }</h3>
                 { readout("readout-failed", "failed", format!("{:.1} %", 100.0 * failed), failed > 0.01, format!("{failed:.6}")) }
@@ -413,7 +416,7 @@ fn architecture_view(app: &App, snap_a: &Snapshot) -> Html {
         }
     };
     html! {
-        <section class="architecture-view" aria-label="Architecture">
+        <section class={classes!("architecture-view", super::guide::focus(&app.page, crate::app::guide::Region::Architecture))} aria-label="Architecture">
             if let Some(b) = &pair.b {
                 <h3>{ "A" }</h3>
                 { side(&pair.a, snap_a) }
@@ -438,11 +441,13 @@ pub fn panels(app: &App) -> Html {
     }
     html! {
         <div class="panels">
-            if o.shows(Panel::Alerts) { <AlertsPanel history={page.alerts.clone()} /> }
+            if o.shows(Panel::Alerts) { <div class={classes!("panel-wrap", super::guide::focus(page, crate::app::guide::Region::Alerts))}><AlertsPanel history={page.alerts.clone()} /></div> }
             if o.shows(Panel::Logs) {
+              <div class={classes!("panel-wrap", super::guide::focus(page, crate::app::guide::Region::Log))}>
                 <LogsPanel events={page.logs.clone()} quiet={page.quiet_logs.clone()} incidents={page.incidents.clone()} warnings={page.incident_warnings.clone()} total={page.logs_total} filter={page.log_filter.clone()}
                            selected={page.selected_log}
                            on_filter={app.callbacks.log_filter.clone()} on_select={app.callbacks.select_log.clone()} />
+              </div>
             }
         </div>
     }

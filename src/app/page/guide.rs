@@ -13,7 +13,7 @@ use crate::app::link::{query_pairs, LinkState};
 use crate::app::presets::preset;
 
 impl Page {
-    /// Opens guided lesson `id` on its preset at 0 s, paused, at the preset's speed.
+    /// Opens guided lesson `id` on its preset at 0 s, paused, at the lesson's speed.
     pub(super) fn open_guide(&mut self, id: &str) {
         let Some(g) = guide(id) else { return };
         let (Some(p), Some(state)) = (preset(g.preset), LinkState::from_preset(g.preset)) else {
@@ -31,7 +31,7 @@ impl Page {
         }));
         self.guide_opened_ms = self.env.now_ms();
         self.open(state.scenario, SideB::From(None), None);
-        self.pair.a.speed = p.speed;
+        self.pair.a.speed = g.speed;
         if let Some(run) = self.guide.as_mut() {
             Rc::make_mut(run).step_run = self.run;
         }
@@ -82,10 +82,8 @@ impl Page {
                     }
                 }
             }
-            Action::GuideNext => {
-                if matches!(step.until, Until::Next) && !run.awaits_answer() {
-                    self.advance_guide();
-                }
+            Action::GuideNext if matches!(step.until, Until::Next) && !run.awaits_answer() => {
+                self.advance_guide();
             }
             _ => {}
         }
