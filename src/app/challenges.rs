@@ -10,6 +10,13 @@ use serde::Serialize;
 
 use super::knobs::KNOBS;
 
+/// Whether setting `id` is among `allowed` (an id also allows the ids under it).
+pub fn allows(allowed: &[&str], id: &str) -> bool {
+    allowed
+        .iter()
+        .any(|a| id == *a || id.strip_prefix(a).is_some_and(|rest| rest.starts_with('.')))
+}
+
 /// What a requirement measures over its window.
 #[derive(Clone, Copy, Debug, PartialEq, Serialize)]
 #[serde(rename_all = "snake_case")]
@@ -121,10 +128,25 @@ impl Challenge {
         s
     }
 
-    fn allows(&self, id: &str) -> bool {
-        self.allowed
-            .iter()
-            .any(|a| id == *a || id.strip_prefix(a).is_some_and(|rest| rest.starts_with('.')))
+    /// Whether setting `id` may change in this challenge.
+    pub fn allows(&self, id: &str) -> bool {
+        allows(self.allowed, id)
+    }
+
+    /// The budget `scenario` breaks, in words, if it breaks one.
+    pub fn over_budget(&self, scenario: &Scenario) -> Option<String> {
+        let (pool, count) = (scenario.db_pool.max_size, scenario.instances.count);
+        if let Some(max) = self.db_connections_max.filter(|m| pool * count > *m) {
+            return Some(format!(
+                "{} database connections ({pool} per instance x {count} instances); the budget is {max}",
+                pool * count
+            ));
+        }
+        let threads = scenario.instances.max_threads * count;
+        if let Some(max) = self.threads_max.filter(|m| threads > *m) {
+            return Some(format!("{threads} worker threads; the budget is {max}"));
+        }
+        None
     }
 
     /// The goal and constraints in words, for `challenge list`.
@@ -155,21 +177,7 @@ impl Challenge {
         if broken.is_empty() && !self.only_allowed_changed(&start, submitted) {
             broken.push("something besides the settings changed (endpoints, faults, actions, seed or run length)".into());
         }
-        if let Some(max) = self.db_connections_max {
-            let used = submitted.db_pool.max_size * submitted.instances.count;
-            if used > max {
-                broken.push(format!(
-                    "{used} database connections ({} per instance x {} instances); the budget is {max}",
-                    submitted.db_pool.max_size, submitted.instances.count
-                ));
-            }
-        }
-        if let Some(max) = self.threads_max {
-            let used = submitted.instances.max_threads * submitted.instances.count;
-            if used > max {
-                broken.push(format!("{used} worker threads; the budget is {max}"));
-            }
-        }
+        broken.extend(self.over_budget(submitted));
         let mut sim = Simulation::new(config);
         let summary = sim.run_to_end();
         let requirements: Vec<Measured> = (self.goal.iter())

@@ -739,6 +739,10 @@ impl Page {
 
     fn set_knob(&mut self, id: &str, text: &str) -> bool {
         let Some(k) = knob(id) else { return false };
+        if let Some(problem) = self.challenge_forbids(k, text) {
+            self.problems = Rc::new(vec![problem]);
+            return true;
+        }
         match self.pair.set_knob(k, text) {
             Ok(applied) => {
                 self.problems = Rc::new(Vec::new());
@@ -756,6 +760,26 @@ impl Page {
             Err(problems) => self.problems = Rc::new(problems),
         }
         true
+    }
+
+    /// Why the open challenge refuses setting `k` to `text`: the setting may not change, or
+    /// the value breaks the challenge's budget. A refusal is a problem on the field, so the
+    /// learner sees it where they typed; nothing is changed.
+    fn challenge_forbids(&self, k: &'static super::knobs::Knob, text: &str) -> Option<Problem> {
+        let c = self.challenge?;
+        let problem = |message: String| Problem {
+            path: k.id.into(),
+            message,
+        };
+        if !c.allows(k.id) {
+            return Some(problem(format!(
+                "may not change in this challenge (you may change: {})",
+                c.allowed.join(", ")
+            )));
+        }
+        let next = k.apply(self.pair.edited().scenario(), text).ok()?;
+        c.over_budget(&next.scenario)
+            .map(|b| problem(format!("is over the challenge's budget: {b}")))
     }
 
     /// Fault button `i` pressed: the fault from the form, injected on both sides now.

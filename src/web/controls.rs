@@ -37,6 +37,10 @@ pub struct ControlsProps {
     /// In A/B mode: the side being edited (`A` or `B`).
     #[prop_or_default]
     pub side: Option<&'static str>,
+    /// In a challenge: the settings that may change (by knob id, with the ids under them);
+    /// the others are shown but fixed.
+    #[prop_or_default]
+    pub allowed: Option<&'static [&'static str]>,
 }
 
 /// The panel.
@@ -275,6 +279,9 @@ impl Controls {
         } else {
             help_id.clone()
         };
+        let fixed = props
+            .allowed
+            .is_some_and(|a| !crate::app::challenges::allows(a, k.id));
         let field = Field {
             knob: k,
             link: ctx.link(),
@@ -283,7 +290,7 @@ impl Controls {
             dom_id: dom_id.clone(),
             described,
             invalid,
-            disabled: props.locked,
+            disabled: props.locked || fixed,
         };
         let input = match k.input {
             Input::Number { off, .. } => field.number(off),
@@ -324,6 +331,9 @@ fn knob_label(props: &ControlsProps, k: &'static Knob, dom_id: &str) -> Html {
             { k.label }
             if props.highlight.contains(&k.id) { <span class="badge lesson-badge">{ "the fix" }</span> }
             if !k.live() { <span class="badge">{ "applies on reset" }</span> }
+            if props.allowed.is_some_and(|a| !crate::app::challenges::allows(a, k.id)) {
+                <span class="badge fixed" data-testid={format!("{dom_id}-fixed")}>{ "fixed in this challenge" }</span>
+            }
             if props.differs.contains(&k.id) { <span class="badge differs">{ "differs between A and B" }</span> }
             if props.pending.contains(&k.id) { <span class="badge pending" role="status">{ "waiting for reset" }</span> }
         </label>

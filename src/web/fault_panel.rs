@@ -17,8 +17,9 @@ use crate::app::words::fault_name;
 /// The panel, unless hidden or locked.
 pub fn view(app: &App, link: &Scope<App>) -> Html {
     let page = &app.page;
-    // A drill has its own fault: injecting more would only blur it.
-    if !page.options.shows(Panel::Faults) || page.options.locked || page.drill.is_some() {
+    // A drill has its own fault (more would only blur it); a challenge judges settings only.
+    let own_run = page.drill.is_some() || page.challenge.is_some();
+    if !page.options.shows(Panel::Faults) || page.options.locked || own_run {
         return html! {};
     }
     let sim = page.pair.a.sim();
@@ -66,10 +67,11 @@ pub fn view(app: &App, link: &Scope<App>) -> Html {
     }
 }
 
-/// The operator panel, unless the fault panel is hidden or the page locked.
+/// The operator panel, unless the fault panel is hidden, the page locked or a challenge open
+/// (a challenge judges settings only).
 pub fn operator(app: &App, link: &Scope<App>) -> Html {
     let page = &app.page;
-    if !page.options.shows(Panel::Faults) || page.options.locked {
+    if !page.options.shows(Panel::Faults) || page.options.locked || page.challenge.is_some() {
         return html! {};
     }
     let sim = page.pair.a.sim();

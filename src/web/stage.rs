@@ -47,7 +47,7 @@ pub fn settings(app: &App, link: &Scope<App>) -> Html {
             <Controls scenario={page.scenario.clone()} problems={page.problems.clone()} pending={page.pending.clone()}
                       highlight={match page.guide_focus() { Some(crate::app::guide::Region::Settings(k)) => k, _ if page.guide.is_some() => &[], _ => page.preset.fix_knobs }} on_change={app.callbacks.knob.clone()}
                       locked={o.locked} only={o.controls.clone().map(Rc::new)} differs={page.differs.clone()}
-                      side={side} />
+                      side={side} allowed={page.challenge.map(|c| c.allowed)} />
         </aside>
     }
 }

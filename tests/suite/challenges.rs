@@ -79,3 +79,44 @@ fn changes_outside_the_allowed_settings_and_over_budget_are_refused_by_name() {
     // The same submission, the same verdict.
     assert_eq!(c.check(&c.solved()), c.check(&c.solved()));
 }
+
+#[test]
+fn the_page_refuses_settings_a_challenge_fixes_and_values_over_its_budget_by_name() {
+    use crate::page::open;
+    use outage_lab::app::page::Action;
+    let mut page = open("?v=2&preset=baseline");
+    page.reduce(Action::Preset("challenge:pool-on-a-budget".into()));
+    let c = page.challenge.expect("open");
+    let max = c.db_connections_max.expect("a budget");
+    // Over the budget: refused, with the budget named, and nothing changed.
+    let before = page.pair.a.scenario().clone();
+    page.reduce(Action::Knob("db_pool.max_size", "200".into()));
+    let p = page.problems.first().expect("refused");
+    assert_eq!(p.path, "db_pool.max_size");
+    assert!(
+        p.message
+            .starts_with("is over the challenge's budget: 800 database connections"),
+        "{}",
+        p.message
+    );
+    assert!(
+        p.message.ends_with(&format!("the budget is {max}")),
+        "{}",
+        p.message
+    );
+    assert_eq!(*page.pair.a.scenario(), before);
+    // A setting the challenge fixes: refused by name.
+    page.reduce(Action::Knob("instances.max_threads", "400".into()));
+    let p = page.problems.first().expect("refused");
+    assert_eq!(p.path, "instances.max_threads");
+    assert!(
+        p.message
+            .starts_with("may not change in this challenge (you may change: db_pool"),
+        "{}",
+        p.message
+    );
+    // Within the budget: taken.
+    page.reduce(Action::Knob("db_pool.max_size", "25".into()));
+    assert!(page.problems.is_empty());
+    assert_eq!(page.pair.a.scenario().db_pool.max_size, 25);
+}
