@@ -547,35 +547,15 @@ impl Page {
                 }
             }
             Action::Seed(text) => self.set_seed(&text),
-            Action::Preset(id) => match id.strip_prefix("challenge:") {
-                Some(c) => self.open_challenge(c),
-                None if id == "drill:new" => self.new_drill(),
-                None if id == "quiz" => self.open_quiz(0),
-                None if id.starts_with("guide:") => self.open_guide(&id["guide:".len()..]),
-                None => {
-                    if let Some(p) = preset(&id) {
-                        self.leave_modes();
-                        self.load_preset(p);
-                    }
-                }
-            },
+            Action::Preset(id) => self.pick(&id),
             Action::DrillChoice(_)
             | Action::Diagnose
             | Action::TrainerCause(..)
             | Action::TrainerField(..)
-            | Action::OpenTrainerDrill => self.drill_action(action),
-            Action::QuizAnswer(status) => {
-                if let Some(q) = self.quiz.as_mut() {
-                    Rc::make_mut(q).pick(status);
-                }
-            }
+            | Action::OpenTrainerDrill
+            | Action::QuizAnswer(_)
+            | Action::QuizNext => self.drill_action(action),
             Action::GuideAnswer(_) | Action::GuideNext => self.guide_action(action),
-            Action::QuizNext => {
-                if let Some(q) = self.quiz.as_mut() {
-                    Rc::make_mut(q).next();
-                }
-                self.state_changed();
-            }
             Action::Knob(id, text) => return self.set_knob(id, &text),
             Action::Fault(i) => self.inject(i),
             Action::FaultDuration(text) => self.faults.duration_text = text,

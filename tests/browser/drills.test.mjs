@@ -3,7 +3,13 @@
 // names it right or wrong, and the reveal shows the cause, the score and the timeline.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { openPage, withBrowser } from './harness.mjs';
+import { execFileSync } from 'node:child_process';
+import { writeFileSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { openPage, withBrowser, download, ROOT } from './harness.mjs';
+
+const BIN = process.env.OUTAGE_LAB_BIN ?? join(ROOT, 'target/debug/outage-lab');
 
 const env = withBrowser();
 
@@ -92,5 +98,23 @@ test('a wrong diagnosis scores nothing and names the real cause', async () => {
   assert.equal(await score.getAttribute('data-points'), '0');
   assert.match(await page.getByTestId('drill-cause').textContent(), sick ? /cannot reach the database/ : /code bug/);
   assert.match(await page.getByTestId('drill-timeline').textContent(), /you named: .+ \(wrong\)/);
+  assert.deepEqual(errors, []);
+});
+
+test('a drill run in wasm matches the native run of its scenario, bit for bit', async () => {
+  const errors = [];
+  const page = await openPage(env.browser.context, `${env.server.url}?drill=all&seed=9&at=50&load=120`, errors);
+  await page.getByTestId('drill').waitFor();
+  await page.getByTestId('run-to-end').click();
+  await page.locator('[data-testid=summary-json]').waitFor({ state: 'attached', timeout: 120_000 });
+  const wasm = JSON.parse(await page.getByTestId('summary-json').textContent());
+  await page.locator('[data-testid=drill-causes] input').first().check();
+  await page.getByTestId('diagnose').click();
+  const { text } = await download(page, 'export-scenario');
+  const file = join(mkdtempSync(join(tmpdir(), 'outage-lab-drill-')), 'drill.json');
+  writeFileSync(file, text);
+  const native = JSON.parse(execFileSync(BIN, ['run', file, '--json'], { encoding: 'utf8' }));
+  assert.deepEqual(wasm, native);
+  assert.ok(wasm.attempts.arrived > 50_000, 'the run simulated the shop at 120 % load');
   assert.deepEqual(errors, []);
 });

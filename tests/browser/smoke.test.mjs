@@ -8,7 +8,11 @@ import { join } from 'node:path';
 import { serveStatic, openPage, ROOT, withBrowser } from './harness.mjs';
 
 const BIN = process.env.OUTAGE_LAB_BIN ?? join(ROOT, 'target/debug/outage-lab');
-const SCENARIOS = readdirSync(join(ROOT, 'scenarios')).filter((f) => f.endsWith('.json')).map((f) => f.slice(0, -5));
+// Every bundled scenario is a preset but the drill shop, which drills open with a hidden cause
+// (drills.test.mjs checks a drill's wasm run against the native one).
+const SCENARIOS = readdirSync(join(ROOT, 'scenarios'))
+  .filter((f) => f.endsWith('.json') && f !== 'drill-shop.json')
+  .map((f) => f.slice(0, -5));
 const env = withBrowser();
 
 function nativeSummary(scenario) {

@@ -304,10 +304,11 @@ fn a_diagnosis_scores_correctness_speed_and_harm_by_the_numbers() {
     assert_eq!(wrong.actual, "gateway_hang");
 }
 
-#[test]
-fn a_drill_on_the_page_hides_its_cause_until_named_then_scores_and_reveals_it() {
+/// A drill of two causes opened on the page from its link, played at full speed past its
+/// incident, and the cause the seed chose.
+fn played_drill() -> (outage_lab::app::page::Page, DrillSpec) {
     use crate::page::{open, run_frames};
-    use outage_lab::app::page::{Action, Effect, ExportKind};
+    use outage_lab::app::page::{Action, Effect};
     let spec = DrillSpec {
         pool: vec![
             cause("code_bug").expect("cause"),
@@ -315,7 +316,6 @@ fn a_drill_on_the_page_hides_its_cause_until_named_then_scores_and_reveals_it() 
         ],
         ..DrillSpec::every_cause(1)
     };
-    let actual = spec.cause();
     let mut page = open(&format!("?{}", spec.to_query()));
     let effects = page.take_effects();
     let address = effects.iter().rev().find_map(|e| match e {
@@ -323,12 +323,18 @@ fn a_drill_on_the_page_hides_its_cause_until_named_then_scores_and_reveals_it() 
         _ => None,
     });
     assert_eq!(address.as_deref(), Some(spec.to_query().as_str()));
-    assert_eq!(page.title(), "Incident drill");
-    assert!(page.hides_cause());
-    // Play well past the incident: nothing on the page names the fault.
     page.reduce(Action::Speed("max".into()));
     page.reduce(Action::PlayPause);
     run_frames(&mut page, 400);
+    (page, spec)
+}
+
+#[test]
+fn a_drill_on_the_page_keeps_its_cause_off_the_screen_until_named() {
+    use outage_lab::app::page::{Action, ExportKind};
+    let (mut page, spec) = played_drill();
+    assert_eq!(page.title(), "Incident drill");
+    assert!(page.hides_cause());
     let fault_words = [
         "hang",
         "Gateway hangs",
@@ -358,7 +364,13 @@ fn a_drill_on_the_page_hides_its_cause_until_named_then_scores_and_reveals_it() 
             "no fault in the report"
         );
     }
-    // Name the wrong cause: no points, the right one revealed, the host told.
+}
+
+#[test]
+fn a_wrong_diagnosis_on_the_page_scores_nothing_reveals_the_cause_and_is_final() {
+    use outage_lab::app::page::{Action, Effect};
+    let (mut page, spec) = played_drill();
+    let actual = spec.cause();
     let wrong = spec
         .pool
         .iter()

@@ -56,7 +56,8 @@ impl Page {
         Some(format!("{}{answer}", d.spec.to_query()))
     }
 
-    /// The drill's actions: a cause picked, the diagnosis, the trainer's form.
+    /// The drill's and the quiz's actions: a cause picked, the diagnosis, the trainer's form;
+    /// an answer, the next question.
     pub(super) fn drill_action(&mut self, action: Action) {
         match action {
             Action::DrillChoice(id) => {
@@ -91,6 +92,17 @@ impl Page {
                 if let Ok(spec) = self.trainer.spec() {
                     self.open_drill(spec, false);
                 }
+            }
+            Action::QuizAnswer(status) => {
+                if let Some(q) = self.quiz.as_mut() {
+                    Rc::make_mut(q).pick(status);
+                }
+            }
+            Action::QuizNext => {
+                if let Some(q) = self.quiz.as_mut() {
+                    Rc::make_mut(q).next();
+                }
+                self.state_changed();
             }
             _ => {}
         }
@@ -196,6 +208,23 @@ impl Page {
         t.push((at_s, format!("you named: {named} ({verdict})")));
         t.sort_by(|a, b| a.0.total_cmp(&b.0));
         t
+    }
+
+    /// What the scenario picker opens: a preset, a challenge (`challenge:ID`), a guided
+    /// lesson (`guide:ID`), a new drill (`drill:new`) or the quiz (`quiz`).
+    pub(super) fn pick(&mut self, id: &str) {
+        if let Some(c) = id.strip_prefix("challenge:") {
+            self.open_challenge(c);
+        } else if let Some(g) = id.strip_prefix("guide:") {
+            self.open_guide(g);
+        } else if id == "drill:new" {
+            self.new_drill();
+        } else if id == "quiz" {
+            self.open_quiz(0);
+        } else if let Some(p) = crate::app::presets::preset(id) {
+            self.leave_modes();
+            self.load_preset(p);
+        }
     }
 
     /// A new drill over every cause, seeded from the wall clock.
