@@ -422,7 +422,78 @@ pub static GUIDES: &[Guide] = &[
             },
         ],
     },
+    Guide {
+        id: "capacity",
+        title: "Overload: queues near full capacity",
+        preset: "mmc",
+        challenge: "capacity",
+        speed: Speed::Times(5.0),
+        steps: &[
+            Step {
+                text: "Press Play: 600 requests/s of 10 ms work each (exponential) on 8 threads, so the threads are 75 % busy and a request waits for one now and then.",
+                points_at: Region::Chart("latency"),
+                predict: None,
+                until: Until::Run(|s| at_s(20.0)(s)),
+                pause_when_met: true,
+                reading: Some(p99_reading),
+            },
+            Step {
+                text: "Open the settings and raise the load to 760 requests/s (95 % busy).",
+                points_at: Region::Settings(&["traffic.rate"]),
+                predict: Some(Prediction {
+                    question: "Raising the load from 600 to 760 requests/s, about a quarter more, what happens to the p99?",
+                    options: &[
+                        "It rises by about a quarter, like the load",
+                        "It grows several times over: near full use, the queue grows much faster than the load",
+                        "Nothing: the threads are not all busy",
+                    ],
+                    right: 1,
+                    why: "Waiting grows like 1 / (1 - utilisation): from 75 % to 95 % busy the queue's term grows five times, and random bursts that a 25 % margin absorbed now queue. Erlang C gives the exact figure for an M/M/c queue.",
+                }),
+                until: Until::Settings(|s| {
+                    s.traffic.rate.iter().any(|c| {
+                        matches!(c, outage_lab_engine::scenario::RateComponent::Constant { rps } if *rps >= 760.0)
+                    })
+                }),
+                pause_when_met: false,
+                reading: None,
+            },
+            Step {
+                text: "Press Reset and Run to the end: the typical second's p99 passes 55 ms, several times the 10 ms of work.",
+                points_at: Region::Chart("latency"),
+                predict: None,
+                until: Until::Verified(&[at_least(Metric::P99OkMs, 30, 120, 55.0)]),
+                pause_when_met: true,
+                reading: Some(p99_reading),
+            },
+            Step {
+                text: "Change one thing: one more thread (9 instead of 8), about 12 % more capacity.",
+                points_at: Region::Settings(&["instances.max_threads"]),
+                predict: None,
+                until: Until::Settings(|s| s.instances.max_threads >= 9),
+                pause_when_met: false,
+                reading: None,
+            },
+            Step {
+                text: "Verify: press Reset and Run to the end. The typical second's p99 must stay under 55 ms.",
+                points_at: Region::Chart("latency"),
+                predict: None,
+                until: Until::Verified(&[at_most(Metric::P99OkMs, 30, 120, 55.0)]),
+                pause_when_met: true,
+                reading: Some(p99_reading),
+            },
+        ],
+    },
 ];
+
+/// The last second's p99 of successes, in words.
+fn p99_reading(s: &Simulation) -> String {
+    last(s)
+        .and_then(|r| r.latency_ok_p99_ms)
+        .map_or(String::new(), |p| {
+            format!("p99 of successes this second: {p:.1} ms")
+        })
+}
 
 /// A guided lesson by id.
 pub fn guide(id: &str) -> Option<&'static Guide> {

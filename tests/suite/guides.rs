@@ -2,7 +2,7 @@
 //! predictions, pauses at its key moments and completes; a verify step needs a run from 0.
 
 /// The change a learner makes at each guided lesson's settings step: (knob, text) in order.
-fn lesson_change(id: &str) -> &'static [(&'static str, &'static str)] {
+fn lesson_change(id: &str, step: usize) -> &'static [(&'static str, &'static str)] {
     match id {
         "pool" => &[("db_pool.connection_timeout_ms", "5000")],
         "hang" => &[("upstream.read_timeout_ms", "2000")],
@@ -13,6 +13,10 @@ fn lesson_change(id: &str) -> &'static [(&'static str, &'static str)] {
         ],
         "health" => &[("load_balancer.health_check.kind", "deep")],
         "honest" => &[("error_handling", "honest")],
+        "capacity" => match step {
+            1 => &[("traffic.rate", "760")],
+            _ => &[("instances.max_threads", "9")],
+        },
         other => panic!("no change written for lesson {other}"),
     }
 }
@@ -51,7 +55,7 @@ fn every_guided_lesson_advances_on_its_conditions_pauses_at_its_moments_and_comp
                     page.reduce(Action::GuideNext);
                 }
                 Until::Settings(_) => {
-                    for (k, v) in lesson_change(g.id) {
+                    for (k, v) in lesson_change(g.id, i) {
                         page.reduce(Action::Knob(knob(k).expect("knob").id, v.to_string()));
                     }
                 }
