@@ -1,5 +1,6 @@
 // Takes the screenshots kept in docs/screenshots/: every preset at its lesson moment at
-// 1280x800, and the first screen at 1280x800 and 390x844. Run after a release build:
+// 1280x800, the first screen at 1280x800 and 390x844, and the learning modes (a drill
+// revealed, a guided lesson's prediction, the quiz on a phone). Run after a release build:
 //   PATH=$PWD/node_modules/.bin:$PATH trunk build --release && node scripts/screenshots.mjs
 import { join } from 'node:path';
 import { serveStatic, launchBrowser, ROOT } from '../tests/browser/harness.mjs';
@@ -48,5 +49,33 @@ for (const [preset, [t, speed]] of Object.entries(MOMENTS)) {
   await page.close();
   console.log(`${preset} at ${t} s`);
 }
+
+/** The learning modes: a drill revealed, a guided lesson at its prediction, the quiz on a phone. */
+async function learning(name, query, width, height, act) {
+  const page = await browser.context.newPage();
+  await page.setViewportSize({ width, height });
+  await page.goto(`${server.url}${query}`);
+  await page.getByTestId('clock').waitFor();
+  await act(page);
+  await page.screenshot({ path: join(out, name) });
+  await page.close();
+  console.log(name);
+}
+const stepIs = (page, n) => page.waitForFunction((n) => document.querySelector('[data-testid=guide]')?.dataset.step === String(n), n, { timeout: 120_000 });
+await learning('drill-revealed-1280.png', '?drill=all&seed=12&at=60&load=100', 1280, 800, async (page) => {
+  await page.getByTestId('speed').selectOption('max');
+  await page.getByTestId('play').click();
+  await page.waitForFunction(() => Number(document.querySelector('[data-testid=clock]').dataset.nowS) >= 100, null, { timeout: 120_000 });
+  await page.getByTestId('play').click();
+  await page.locator('input[value=resource_exhaustion]').check();
+  await page.getByTestId('diagnose').click();
+});
+await learning('guide-predict-1280.png', '?guide=pool', 1280, 800, async (page) => {
+  await page.getByTestId('play').click();
+  await stepIs(page, 1);
+});
+await learning('quiz-390.png', '?quiz=3', 390, 844, async (page) => {
+  await page.getByTestId('quiz-503').click();
+});
 await browser.close();
 await server.close();
