@@ -12,7 +12,7 @@ struct Seen {
     rows: Vec<SecondMetrics>,
     /// The incident's start, in seconds.
     t: u64,
-    /// The first error logged at or after the incident's start.
+    /// The first error logged at or after the incident's start (the first incident's).
     first_error: Option<LogEvent>,
     /// The error class logged most often from the incident's start (none: no class).
     top_class: Option<ErrorClass>,
@@ -28,9 +28,9 @@ fn watch(spec: &DrillSpec) -> Seen {
     let t = spec.incident_start_s() as u64;
     sim.run_until(SimTime::from_secs(t + 45));
     let after = |e: &&LogEvent| e.t_ms >= t as f64 * 1000.0;
-    let first_error = (sim.logs().events())
-        .filter(after)
-        .find(|e| e.level == Level::Error)
+    // The ring keeps the newest lines; each incident's first error is kept apart.
+    let first_error = (sim.logs().incident_starts().iter())
+        .find(|e| e.t_ms >= t as f64 * 1000.0)
         .cloned();
     let mut counts: Vec<(ErrorClass, usize)> = Vec::new();
     for class in (sim.logs().events())
