@@ -100,10 +100,10 @@ impl Simulation {
         self.recorder.arrival();
         self.in_flight += 1;
         if let Some(t) = self.cfg.client_timeout {
-            self.schedule(self.now + t, Event::ClientTimeout(a));
+            self.schedule_timer(t, Event::ClientTimeout(a));
         }
         if let Some(t) = self.cfg.gateway_timeout {
-            self.schedule(self.now + t, Event::GatewayTimeout(a));
+            self.schedule_timer(t, Event::GatewayTimeout(a));
         }
         self.route(a);
     }

@@ -79,7 +79,8 @@ pub(super) struct Scheduled {
 }
 
 impl Scheduled {
-    fn key(&self) -> (SimTime, u8, u64) {
+    /// The order key: earliest time first, then rank, then the order of scheduling.
+    pub(super) fn key(&self) -> (SimTime, u8, u64) {
         (self.at, self.rank, self.seq)
     }
 }
@@ -104,6 +105,20 @@ impl Ord for Scheduled {
 
 impl Simulation {
     pub(super) fn schedule(&mut self, at: SimTime, event: Event) {
+        let s = self.scheduled(at, event);
+        self.queue.push(s);
+        self.after_push();
+    }
+
+    /// Schedules `event` a fixed `delay` from now: a timer (timeouts, leak checks), kept in
+    /// its delay's FIFO.
+    pub(super) fn schedule_timer(&mut self, delay: SimDuration, event: Event) {
+        let s = self.scheduled(self.now + delay, event);
+        self.queue.push_timer(delay, s);
+        self.after_push();
+    }
+
+    fn scheduled(&mut self, at: SimTime, event: Event) -> Scheduled {
         debug_assert!(
             at >= self.now,
             "event {event:?} scheduled in the past: {at} < {}",
@@ -115,12 +130,15 @@ impl Simulation {
             event,
             Event::FaultStart(_) | Event::FaultEnd(_) | Event::Action(_)
         ));
-        self.queue.push(Scheduled {
+        Scheduled {
             at,
             rank,
             seq,
             event,
-        });
+        }
+    }
+
+    fn after_push(&mut self) {
         if self.queue.len() >= self.compact_at {
             self.compact_queue();
         }

@@ -31,11 +31,12 @@ mod notices;
 mod outcomes;
 mod pool;
 mod queries;
+mod queue;
 mod reconfigure;
 mod upstream;
 
 use std::cmp::Ordering;
-use std::collections::{BinaryHeap, VecDeque};
+use std::collections::VecDeque;
 
 use slab::Slab;
 
@@ -72,7 +73,7 @@ pub struct Simulation {
     cfg: Config,
     now: SimTime,
     end: SimTime,
-    queue: BinaryHeap<Scheduled>,
+    queue: queue::EventQueue,
     next_seq: u64,
     /// Events that did work.
     events: u64,
@@ -154,7 +155,7 @@ impl Simulation {
         Simulation {
             now: SimTime::ZERO,
             end: SimTime::ZERO + cfg.duration,
-            queue: BinaryHeap::new(),
+            queue: queue::EventQueue::default(),
             next_seq: 0,
             events: 0,
             events_skipped: 0,

@@ -50,7 +50,7 @@ impl Simulation {
             .pool
             .wait(PoolWaiter { attempt: a, token });
         if let Some(t) = self.cfg.pool_timeout {
-            self.schedule(now + t, Event::PoolTimeout { attempt: a, token });
+            self.schedule_timer(t, Event::PoolTimeout { attempt: a, token });
         }
     }
 

@@ -37,10 +37,10 @@ impl Simulation {
         };
         self.recorder.query_started(self.db.running());
         if let Some(t) = self.cfg.query_timeout {
-            self.schedule(now + t, Event::QueryTimeout { attempt: a, token });
+            self.schedule_timer(t, Event::QueryTimeout { attempt: a, token });
         }
         if let Some(t) = self.cfg.leak_detection_threshold {
-            self.schedule(now + t, Event::LeakCheck { attempt: a, token });
+            self.schedule_timer(t, Event::LeakCheck { attempt: a, token });
         }
         self.reschedule_db();
     }
