@@ -1,4 +1,4 @@
-//! The native command-line runner: `outage-lab run | validate | schema | challenge`.
+//! The native command-line runner: `outage-lab run | validate | schema | challenge | sweep`.
 
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
@@ -58,6 +58,25 @@ enum Command {
     /// The challenges: list them, or judge a scenario file against one.
     #[command(subcommand)]
     Challenge(ChallengeCommand),
+    /// Run a scenario over a grid of settings, in parallel, and print one CSV line per cell
+    /// (or a JSON array): SLO met at the end, recovery after the trigger, goodput, 5xx, p99.
+    Sweep {
+        /// The scenario file (JSON).
+        scenario: PathBuf,
+        /// A setting and its values, e.g. `--vary db_pool.max_size=10,20,50`; repeat to vary
+        /// several (the grid is every combination; at most 10 000 cells with the seeds).
+        #[arg(long = "vary", required = true)]
+        vary: Vec<String>,
+        /// Seeds per combination: the scenario's seed and the next ones.
+        #[arg(long, default_value_t = 1)]
+        seeds: u64,
+        /// Parallel runs (default: every core).
+        #[arg(long)]
+        jobs: Option<usize>,
+        /// Print a JSON array instead of CSV.
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 #[derive(Subcommand)]
@@ -137,7 +156,81 @@ pub fn main() -> i32 {
         Command::Challenge(ChallengeCommand::Check { id, scenario, json }) => {
             check_challenge(&id, &scenario, json)
         }
+        Command::Sweep {
+            scenario,
+            vary,
+            seeds,
+            jobs,
+            json,
+        } => sweep(&scenario, &vary, seeds, jobs, json),
     }
+}
+
+/// Runs a grid in parallel (results in grid order, whatever the number of jobs), with a
+/// progress bar on a terminal.
+fn sweep(path: &Path, vary: &[String], seeds: u64, jobs: Option<usize>, json: bool) -> i32 {
+    use outage_lab::app::sweep::{csv_header, csv_line, Grid};
+    use rayon::prelude::*;
+    let scenario = match read_scenario(path) {
+        Ok(s) => s,
+        Err(code) => return code,
+    };
+    let grid = match Grid::new(scenario, vary, seeds) {
+        Ok(g) => g,
+        Err(e) => {
+            eprintln!("{e}");
+            return EXIT_INVALID;
+        }
+    };
+    let cells = match grid.cells() {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("{e}");
+            return EXIT_INVALID;
+        }
+    };
+    if jobs == Some(0) {
+        eprintln!("--jobs: must be at least 1");
+        return EXIT_INVALID;
+    }
+    let pool = match rayon::ThreadPoolBuilder::new()
+        .num_threads(jobs.unwrap_or(0))
+        .build()
+    {
+        Ok(p) => p,
+        Err(e) => {
+            eprintln!("--jobs: {e}");
+            return EXIT_INVALID;
+        }
+    };
+    let bar = indicatif::ProgressBar::new(cells.len() as u64);
+    let started = Instant::now();
+    let outcomes: Vec<_> = pool.install(|| {
+        (cells.par_iter())
+            .map(|c| {
+                let o = c.run();
+                bar.inc(1);
+                o
+            })
+            .collect()
+    });
+    bar.finish_and_clear();
+    let secs = started.elapsed().as_secs_f64();
+    if json {
+        println!("{}", serde_json::to_string(&outcomes).unwrap_or_default());
+    } else {
+        println!("{}", csv_header(&grid));
+        for o in &outcomes {
+            println!("{}", csv_line(o));
+        }
+    }
+    eprintln!(
+        "{} cells in {secs:.2} s ({:.1} cells/s) on {} threads",
+        outcomes.len(),
+        outcomes.len() as f64 / secs.max(1e-9),
+        pool.current_num_threads()
+    );
+    0
 }
 
 /// Lists the challenges (a closed pipe, as with `| head`, ends the listing quietly).
@@ -233,7 +326,8 @@ fn report_problems(path: &Path, problems: &[Problem]) {
 
 /// Reads and validates a scenario file, with the command line's seed and duration put into
 /// the scenario first, so they are validated (and bounded) like the rest of it.
-fn read_config(path: &Path, seed: Option<u64>, duration_s: Option<f64>) -> Result<Config, i32> {
+/// Reads and validates a scenario file, reporting its problems (with their fields).
+fn read_scenario(path: &Path) -> Result<outage_lab_engine::Scenario, i32> {
     let bytes = std::fs::read(path).map_err(|e| {
         eprintln!("{}: cannot read: {e}", path.display());
         EXIT_IO
@@ -243,7 +337,15 @@ fn read_config(path: &Path, seed: Option<u64>, duration_s: Option<f64>) -> Resul
         EXIT_INVALID
     };
     let text = scenario_text(&bytes).map_err(|p| invalid(&[p]))?;
-    let (mut scenario, _) = load_scenario(text).map_err(|p| invalid(&p))?;
+    load_scenario(text).map(|(s, _)| s).map_err(|p| invalid(&p))
+}
+
+fn read_config(path: &Path, seed: Option<u64>, duration_s: Option<f64>) -> Result<Config, i32> {
+    let invalid = |problems: &[Problem]| {
+        report_problems(path, problems);
+        EXIT_INVALID
+    };
+    let mut scenario = read_scenario(path)?;
     if let Some(seed) = seed {
         scenario.seed = seed;
     }

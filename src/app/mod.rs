@@ -23,5 +23,6 @@ pub mod quiz;
 pub mod readouts;
 pub mod report;
 pub mod strategies;
+pub mod sweep;
 pub mod theory;
 pub mod words;

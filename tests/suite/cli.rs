@@ -239,3 +239,91 @@ fn challenges_are_listed_and_judged_with_exit_codes_for_pass_fail_and_invalid() 
     assert_eq!(unknown.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&unknown.stderr).contains("is not a challenge"));
 }
+
+#[test]
+fn a_sweep_maps_where_the_retry_storm_gets_stuck_the_same_whatever_the_jobs() {
+    let args = |jobs: &'static str| {
+        vec![
+            "sweep",
+            "scenarios/retry-storm.json",
+            "--vary",
+            "client.retry.max_attempts=1,4",
+            "--vary",
+            "client.retry.budget=off,on",
+            "--jobs",
+            jobs,
+        ]
+    };
+    let one = outage_lab(&args("1"));
+    let two = outage_lab(&args("2"));
+    assert!(
+        one.status.success(),
+        "{}",
+        String::from_utf8_lossy(&one.stderr)
+    );
+    assert_eq!(
+        one.stdout, two.stdout,
+        "results are in grid order, whatever the jobs"
+    );
+    let text = String::from_utf8(one.stdout).expect("utf-8");
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(
+        lines[0],
+        "client.retry.max_attempts,client.retry.budget,seed,slo_met_at_end,trigger_end_s,recovered_after_s,goodput_per_s,rate_5xx,failed_share,p99_ms"
+    );
+    assert_eq!(lines.len(), 5);
+    let cell = |attempts: &str, budget: &str| {
+        let line = lines[1..]
+            .iter()
+            .find(|l| l.starts_with(&format!("{attempts},{budget},")))
+            .expect("a cell");
+        line.split(',').map(str::to_string).collect::<Vec<_>>()
+    };
+    // Four attempts and no budget: the spike ends at 60 s and the service never recovers.
+    let stuck = cell("4", "off");
+    assert_eq!(
+        (stuck[3].as_str(), stuck[4].as_str(), stuck[5].as_str()),
+        ("false", "60", "")
+    );
+    // A retry budget: it recovers within seconds of the spike and meets the SLO at the end.
+    let budget = cell("4", "on");
+    assert_eq!(budget[3], "true");
+    let after: f64 = budget[5].parse().expect("recovered");
+    assert!(after < 30.0, "recovered {after} s after the spike");
+    let summary = String::from_utf8_lossy(&two.stderr);
+    assert!(
+        summary.contains("4 cells in") && summary.contains("on 2 threads"),
+        "{summary}"
+    );
+}
+
+#[test]
+fn a_sweep_names_a_bad_setting_or_value_and_refuses_a_grid_too_big() {
+    let bad = |vary: &str| {
+        let out = outage_lab(&["sweep", "scenarios/baseline.json", "--vary", vary]);
+        assert_eq!(out.status.code(), Some(2), "{vary}");
+        String::from_utf8(out.stderr).expect("utf-8")
+    };
+    assert!(bad("db_pool.size=1,2").contains("\"db_pool.size\" is not a setting"));
+    assert!(bad("db_pool.max_size").contains("write PATH=V1,V2"));
+    let e = bad("db_pool.max_size=10,-3");
+    assert!(
+        e.starts_with("db_pool.max_size=-3: db_pool.max_size:"),
+        "{e}"
+    );
+    let many: Vec<String> = (1..=101).map(|i| i.to_string()).collect();
+    let (a, b) = (
+        format!("db_pool.max_size={}", many.join(",")),
+        format!("instances.max_threads={}", many.join(",")),
+    );
+    let out = outage_lab(&[
+        "sweep",
+        "scenarios/baseline.json",
+        "--vary",
+        &a,
+        "--vary",
+        &b,
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("more than 10000 cells"));
+}
