@@ -2,6 +2,18 @@
 // Content-Security-Policy; paths are relative so the site works from any sub-path.
 import init from './outage-lab.js';
 
+// The colour theme and accent from the address, before the app loads, so the first paint
+// already has them (the app sets the same from the same parameters, and names bad values).
+{
+  const params = new URLSearchParams(location.search);
+  const theme = params.get('theme');
+  document.documentElement.dataset.theme = ['light', 'dark', 'auto'].includes(theme) ? theme : 'auto';
+  const accent = params.get('accent');
+  if (accent && /^#?([0-9a-f]{3}|[0-9a-f]{6})$/i.test(accent)) {
+    document.documentElement.style.setProperty('--accent', '#' + accent.replace(/^#/, '').toLowerCase());
+  }
+}
+
 let instances = 0;
 
 // Called by the app's panic hook: keeps the page usable after a crash. Shows what happened,

@@ -616,6 +616,8 @@ impl Painter for SvgPainter {
 /// What one chart shows.
 #[derive(Clone, Copy)]
 pub struct ChartData<'a> {
+    /// The colours of everything but the series (and of the series drawn in ink or grey).
+    pub palette: &'static Palette,
     /// The rows so far.
     pub rows: &'a [SecondMetrics],
     /// The run's length, in seconds (the time axis).
@@ -628,6 +630,64 @@ pub struct ChartData<'a> {
     pub scale: Option<(f64, f64)>,
     /// The second the crosshair is on, if any: a line is drawn there.
     pub crosshair_s: Option<u64>,
+}
+
+/// The colours a chart draws its frame in: grid, labels, bands, the clock, the crosshair; and
+/// the two series colours that must follow the background (ink and grey).
+#[derive(Debug, PartialEq)]
+pub struct Palette {
+    /// The background of an exported chart.
+    pub paper: &'static str,
+    /// Grid lines.
+    pub grid: &'static str,
+    /// Axis labels.
+    pub text: &'static str,
+    /// The crosshair and series drawn in ink.
+    pub ink: &'static str,
+    /// Series drawn in grey.
+    pub grey: &'static str,
+    /// Fault bands' fill.
+    pub band: &'static str,
+    /// Fault bands' names.
+    pub band_text: &'static str,
+    /// The clock's line.
+    pub clock: &'static str,
+}
+
+/// The light theme's chart colours (also every download's).
+pub const LIGHT: Palette = Palette {
+    paper: "#ffffff",
+    grid: "#e3e6ee",
+    text: "#5a6478",
+    ink: INK,
+    grey: GREY,
+    band: "rgba(213, 94, 0, 0.10)",
+    band_text: "#8a3a00",
+    clock: "#888888",
+};
+
+/// The dark theme's chart colours.
+pub const DARK: Palette = Palette {
+    paper: "#1b2030",
+    grid: "#2f3647",
+    text: "#a3acbd",
+    ink: "#e6e9f0",
+    grey: "#b0b7c5",
+    band: "rgba(255, 155, 82, 0.16)",
+    band_text: "#ffb27a",
+    clock: "#8c97ae",
+};
+
+impl Palette {
+    /// A series' colour in this palette: ink and grey follow the background, the
+    /// colour-blind-safe hues stay.
+    pub fn series(&self, color: &'static str) -> &'static str {
+        match color {
+            INK => self.ink,
+            GREY => self.grey,
+            other => other,
+        }
+    }
 }
 
 /// The axis maxima (left, right) that fit every row of `row_sets` (one set, or both sides of
@@ -711,14 +771,14 @@ impl Plot {
             } else {
                 start + self.duration_s / self.plot_w
             });
-            let fill = "rgba(213, 94, 0, 0.10)";
-            p.rect(x0, self.top, (x1 - x0).max(2.0), self.plot_h, fill);
-            p.text(label, x0 + 2.0, self.top + 10.0, "#8a3a00", false);
+            let pal = data.palette;
+            p.rect(x0, self.top, (x1 - x0).max(2.0), self.plot_h, pal.band);
+            p.text(label, x0 + 2.0, self.top + 10.0, pal.band_text, false);
         }
         let x = self.x_of(data.now_s);
         p.line(
             &[(x, self.top), (x, self.top + self.plot_h)],
-            "#888",
+            data.palette.clock,
             1.0,
             &[],
         );
@@ -740,21 +800,21 @@ impl Plot {
     }
 
     /// Grid lines and labels of both axes and of time.
-    fn axes(&self, p: &mut impl Painter, spec: &ChartSpec, w: f64) {
+    fn axes(&self, p: &mut impl Painter, spec: &ChartSpec, w: f64, pal: &Palette) {
         let (left, plot_w) = (self.left, self.plot_w);
         for t in self.left_ticks() {
             let y = self.y_left(t);
-            p.line(&[(left, y), (left + plot_w, y)], "#e3e6ee", 1.0, &[]);
-            p.text(&short(t), 2.0, y + 3.0, "#5a6478", false);
+            p.line(&[(left, y), (left + plot_w, y)], pal.grid, 1.0, &[]);
+            p.text(&short(t), 2.0, y + 3.0, pal.text, false);
         }
         if let Some((unit, _)) = spec.right {
             let ticks = axis_ticks(self.right_max, spec.right_whole);
             // The top tick is left out: the unit's name sits there.
             for v in ticks.into_iter().filter(|v| *v < self.right_max) {
                 let y = self.y_right(v) + 3.0;
-                p.text(&short(v), left + plot_w + 4.0, y, "#5a6478", false);
+                p.text(&short(v), left + plot_w + 4.0, y, pal.text, false);
             }
-            p.text(unit, w - 2.0, self.top + 8.0, "#5a6478", true);
+            p.text(unit, w - 2.0, self.top + 8.0, pal.text, true);
         }
         // At least 48 px between time labels, so narrow charts (A/B) do not collide.
         let labels = (self.plot_w / 48.0).floor().clamp(2.0, 6.0);
@@ -766,7 +826,7 @@ impl Plot {
                 &format!("{}s", short(t)),
                 self.x_of(t) - 8.0,
                 y,
-                "#5a6478",
+                pal.text,
                 false,
             );
             t += step;
@@ -796,7 +856,7 @@ impl Plot {
                         (self.left + x + 0.5, y)
                     })
                     .collect();
-                p.line(&path, s.color, s.width, s.dash);
+                p.line(&path, data.palette.series(s.color), s.width, s.dash);
             }
         }
     }
@@ -806,12 +866,12 @@ impl Plot {
 pub fn render(p: &mut impl Painter, spec: &ChartSpec, data: &ChartData, w: f64, h: f64, top0: f64) {
     let plot = Plot::new(spec, data, w, h, top0);
     plot.bands_and_clock(p, data);
-    plot.axes(p, spec, w);
+    plot.axes(p, spec, w, data.palette);
     plot.series(p, spec, data);
     if let Some(t) = data.crosshair_s {
         let x = plot.x_of(t as f64);
         let bottom = plot.top + plot.plot_h;
-        p.line(&[(x, plot.top), (x, bottom)], "#1d2330", 1.0, &[3.0, 2.0]);
+        p.line(&[(x, plot.top), (x, bottom)], data.palette.ink, 1.0, &[3.0, 2.0]);
     }
 }
 
@@ -960,6 +1020,7 @@ mod tests {
         let bands = fault_bands(Config::from_scenario(&scenario).expect("valid").faults());
         assert_eq!(bands.len(), 1);
         let data = ChartData {
+            palette: &LIGHT,
             rows: &rows,
             duration_s: 240.0,
             bands: &bands,

@@ -85,6 +85,51 @@ pub struct EmbedOptions {
     pub stop_s: Option<f64>,
     /// Host origins allowed to send commands and to receive the frame's state.
     pub origins: Vec<String>,
+    /// The colour theme.
+    pub theme: Theme,
+    /// The accent colour (buttons, links), `#` and 3 or 6 hex digits, if given.
+    pub accent: Option<String>,
+}
+
+/// The colour theme: light, dark, or following the system's preference.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Theme {
+    /// Dark when the system prefers dark (`prefers-color-scheme`), light otherwise.
+    #[default]
+    Auto,
+    /// Always light.
+    Light,
+    /// Always dark.
+    Dark,
+}
+
+impl Theme {
+    /// Reads `auto`, `light` or `dark`.
+    pub fn parse(text: &str) -> Option<Theme> {
+        match text {
+            "auto" => Some(Theme::Auto),
+            "light" => Some(Theme::Light),
+            "dark" => Some(Theme::Dark),
+            _ => None,
+        }
+    }
+
+    /// Its name, as in `theme=` and the page's `data-theme`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Theme::Auto => "auto",
+            Theme::Light => "light",
+            Theme::Dark => "dark",
+        }
+    }
+}
+
+/// An accent colour as given (`2456c7`, `#2456c7` or `fa0`): `#` and its hex digits, or
+/// `None` when it is not 3 or 6 hex digits.
+pub fn accent_colour(text: &str) -> Option<String> {
+    let hex = text.strip_prefix('#').unwrap_or(text);
+    ((hex.len() == 3 || hex.len() == 6) && hex.chars().all(|c| c.is_ascii_hexdigit()))
+        .then(|| format!("#{}", hex.to_ascii_lowercase()))
 }
 
 impl Default for EmbedOptions {
@@ -98,6 +143,8 @@ impl Default for EmbedOptions {
             autoplay: false,
             stop_s: None,
             origins: Vec::new(),
+            theme: Theme::Auto,
+            accent: None,
         }
     }
 }
@@ -182,6 +229,20 @@ pub fn parse_options(query: &str) -> (EmbedOptions, Vec<String>) {
     }
     if let Some(list) = get("origins") {
         options.origins = origins(list, &mut problems);
+    }
+    if let Some(t) = get("theme") {
+        match Theme::parse(t) {
+            Some(theme) => options.theme = theme,
+            None => problems.push(format!("theme: \"{t}\" is not one of auto, light, dark")),
+        }
+    }
+    if let Some(a) = get("accent") {
+        match accent_colour(a) {
+            Some(c) => options.accent = Some(c),
+            None => problems.push(format!(
+                "accent: \"{a}\" is not a colour of 3 or 6 hex digits (e.g. 2456c7)"
+            )),
+        }
     }
     (options, problems)
 }
@@ -282,6 +343,8 @@ pub enum Command {
     LoadLink(String),
     /// Reply with the current state (`state` message).
     GetState,
+    /// Switch the colour theme.
+    SetTheme(Theme),
 }
 
 /// The largest command accepted, in bytes of JSON.
@@ -312,9 +375,10 @@ pub fn parse_command(message: &Json) -> Result<Option<Command>, String> {
     let command = obj
         .get("command")
         .and_then(Json::as_str)
-        .ok_or("command: missing (play, pause, reset, load or get_state)")?;
+        .ok_or("command: missing (play, pause, reset, load, get_state or theme)")?;
     let allowed: &[&str] = match command {
         "load" => &["target", "version", "command", "preset", "link"],
+        "theme" => &["target", "version", "command", "theme"],
         _ => &["target", "version", "command"],
     };
     if let Some(extra) = obj.keys().find(|k| !allowed.contains(&k.as_str())) {
@@ -325,6 +389,10 @@ pub fn parse_command(message: &Json) -> Result<Option<Command>, String> {
         "pause" => Command::Pause,
         "reset" => Command::Reset,
         "get_state" => Command::GetState,
+        "theme" => match obj.get("theme").and_then(Json::as_str).and_then(Theme::parse) {
+            Some(t) => Command::SetTheme(t),
+            None => return Err("theme: needs theme, one of auto, light, dark".into()),
+        },
         "load" => match (obj.get("preset"), obj.get("link")) {
             (Some(Json::String(p)), None) => Command::LoadPreset(p.clone()),
             (None, Some(Json::String(l))) => Command::LoadLink(l.clone()),
@@ -336,7 +404,7 @@ pub fn parse_command(message: &Json) -> Result<Option<Command>, String> {
         },
         other => {
             return Err(format!(
-                "command: \"{other}\" is not one of play, pause, reset, load, get_state"
+                "command: \"{other}\" is not one of play, pause, reset, load, get_state, theme"
             ))
         }
     }))

@@ -242,6 +242,8 @@ pub enum Effect {
     },
     /// The charts changed shape (A/B on or off): measure and redraw them.
     RedrawCharts,
+    /// Apply this colour theme to the page (and redraw the charts in it).
+    Theme(super::embed::Theme),
     /// Keep `value` under `key` in local storage, when the browser has it.
     Store {
         /// The key.
@@ -978,6 +980,10 @@ impl Page {
                     return false;
                 }
             },
+            Command::SetTheme(theme) => {
+                self.options.theme = theme;
+                self.effects.push(Effect::Theme(theme));
+            }
             Command::GetState => {
                 let state = json!({
                     "link": encode(&self.link_state()),

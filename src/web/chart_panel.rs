@@ -20,6 +20,7 @@ fn chart_data<'a>(
     crosshair_s: Option<u64>,
 ) -> ChartData<'a> {
     ChartData {
+        palette: super::theme::chart_palette(),
         rows: sim.seconds(),
         duration_s,
         bands,
@@ -139,6 +140,8 @@ impl Charts {
             run_bands(sim.config())
         };
         let mut data = chart_data(sim, sim.end().as_secs_f64(), &bands, None);
+        // Downloads are documents: always the light palette.
+        data.palette = &crate::app::charts::LIGHT;
         if page.keep_scale {
             data.scale = self.kept.0[index];
         }

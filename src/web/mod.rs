@@ -18,6 +18,7 @@ mod panels;
 mod quiz;
 mod share;
 mod stage;
+mod theme;
 
 use gloo_events::EventListener;
 use gloo_render::AnimationFrame;
@@ -71,6 +72,7 @@ pub struct App {
     /// A file being read, if one is (dropping it cancels the read).
     reading: Option<gloo_file::callbacks::FileReader>,
     _on_resize: Option<EventListener>,
+    _on_theme: Option<EventListener>,
     /// The window is phone-narrow: the architecture is drawn top to bottom.
     narrow: bool,
 }
@@ -105,6 +107,11 @@ impl App {
                 }
                 Effect::RedrawCharts => self.charts.invalidate(),
                 Effect::Store { key, value } => browser::store(&key, &value),
+                Effect::Theme(t) => {
+                    theme::apply(t);
+                    self.charts.invalidate();
+                    self.request_frame(ctx);
+                }
             }
         }
     }
@@ -144,6 +151,11 @@ impl Component for App {
             let link = link.clone();
             EventListener::new(&w, "resize", move |_| link.send_message(Msg::Resized))
         });
+        theme::apply_options(&page.options);
+        let on_theme = {
+            let link = link.clone();
+            theme::on_system_change(move || link.send_message(Msg::Resized))
+        };
         let mut app = App {
             page,
             host,
@@ -152,6 +164,7 @@ impl Component for App {
             frame: None,
             reading: None,
             _on_resize: on_resize,
+            _on_theme: on_theme,
             narrow: window_is_narrow(),
         };
         app.carry_out(ctx);

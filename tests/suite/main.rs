@@ -21,4 +21,5 @@ mod queueing;
 mod quiz;
 mod seed_incident;
 mod settings;
+mod theme;
 mod validation;
