@@ -871,7 +871,12 @@ pub fn render(p: &mut impl Painter, spec: &ChartSpec, data: &ChartData, w: f64, 
     if let Some(t) = data.crosshair_s {
         let x = plot.x_of(t as f64);
         let bottom = plot.top + plot.plot_h;
-        p.line(&[(x, plot.top), (x, bottom)], data.palette.ink, 1.0, &[3.0, 2.0]);
+        p.line(
+            &[(x, plot.top), (x, bottom)],
+            data.palette.ink,
+            1.0,
+            &[3.0, 2.0],
+        );
     }
 }
 

@@ -389,7 +389,11 @@ pub fn parse_command(message: &Json) -> Result<Option<Command>, String> {
         "pause" => Command::Pause,
         "reset" => Command::Reset,
         "get_state" => Command::GetState,
-        "theme" => match obj.get("theme").and_then(Json::as_str).and_then(Theme::parse) {
+        "theme" => match obj
+            .get("theme")
+            .and_then(Json::as_str)
+            .and_then(Theme::parse)
+        {
             Some(t) => Command::SetTheme(t),
             None => return Err("theme: needs theme, one of auto, light, dark".into()),
         },

@@ -37,7 +37,10 @@ fn system_prefers_dark() -> bool {
 
 /// Whether the page is dark now (the theme set, or the system's preference under `auto`).
 pub fn is_dark() -> bool {
-    match root().and_then(|r| r.get_attribute("data-theme")).as_deref() {
+    match root()
+        .and_then(|r| r.get_attribute("data-theme"))
+        .as_deref()
+    {
         Some("dark") => true,
         Some("light") => false,
         _ => system_prefers_dark(),

@@ -11,7 +11,10 @@ fn css() -> String {
 
 /// The custom properties declared in the first block opened by `selector`.
 fn vars(css: &str, selector: &str) -> BTreeMap<String, String> {
-    let start = css.find(selector).unwrap_or_else(|| panic!("no {selector}")) + selector.len();
+    let start = css
+        .find(selector)
+        .unwrap_or_else(|| panic!("no {selector}"))
+        + selector.len();
     let body = &css[start..];
     let end = body.find('}').expect("a closed block");
     body[..end]
@@ -100,7 +103,35 @@ fn every_text_pair_reaches_4_5_to_1_in_both_themes() {
 fn the_system_dark_block_is_the_dark_theme() {
     let css = css();
     let explicit = vars(&css, ":root[data-theme=\"dark\"] {");
-    let system = vars(&css, ":root:not([data-theme=\"light\"]):not([data-theme=\"dark\"]) {");
+    let system = vars(
+        &css,
+        ":root:not([data-theme=\"light\"]):not([data-theme=\"dark\"]) {",
+    );
     assert!(explicit.len() > 20);
     assert_eq!(explicit, system);
+}
+
+#[test]
+fn theme_and_accent_parameters_are_read_or_named_and_hosts_can_switch_the_theme() {
+    use outage_lab::app::embed::{parse_command, parse_options, Command, Theme};
+    let (o, problems) = parse_options("?theme=dark&accent=0072B2");
+    assert_eq!(
+        (o.theme, o.accent.as_deref()),
+        (Theme::Dark, Some("#0072b2"))
+    );
+    assert!(problems.is_empty());
+    assert_eq!(parse_options("").0.theme, Theme::Auto);
+    let (o, problems) = parse_options("?theme=blue&accent=%23zzz");
+    assert_eq!((o.theme, o.accent), (Theme::Auto, None));
+    assert_eq!(
+        problems,
+        [
+            "theme: \"blue\" is not one of auto, light, dark",
+            "accent: \"#zzz\" is not a colour of 3 or 6 hex digits (e.g. 2456c7)"
+        ]
+    );
+    let m = serde_json::json!({"target": "outage-lab", "version": 1, "command": "theme", "theme": "light"});
+    assert_eq!(parse_command(&m), Ok(Some(Command::SetTheme(Theme::Light))));
+    let m = serde_json::json!({"target": "outage-lab", "version": 1, "command": "theme", "theme": "pink"});
+    assert!(parse_command(&m).is_err_and(|e| e.starts_with("theme: needs theme")));
 }
