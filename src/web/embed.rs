@@ -77,10 +77,12 @@ impl Host {
         let last_height = std::cell::Cell::new(0);
         let doc = window.document();
         let on_resize = Closure::wrap(Box::new(move || {
-            let Some(root) = doc.as_ref().and_then(|d| d.document_element()) else {
+            // The body's own height, not the root's scroll height: that one is never below the
+            // frame's, so a frame could grow but never shrink back.
+            let Some(body) = doc.as_ref().and_then(|d| d.body()) else {
                 return;
             };
-            let height = root.scroll_height();
+            let height = body.get_bounding_client_rect().height().ceil() as i32;
             if height == last_height.get() {
                 return;
             }
@@ -95,8 +97,8 @@ impl Host {
             }
         }) as Box<dyn FnMut()>);
         if let Ok(observer) = ResizeObserver::new(on_resize.as_ref().unchecked_ref()) {
-            if let Some(root) = window.document().and_then(|d| d.document_element()) {
-                observer.observe(&root);
+            if let Some(body) = window.document().and_then(|d| d.body()) {
+                observer.observe(&body);
             }
             host._observer = Some(observer);
         }
