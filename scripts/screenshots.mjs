@@ -1,6 +1,7 @@
 // Takes the screenshots kept in docs/screenshots/: every preset at its lesson moment at
 // 1280x800, the first screen at 1280x800 and 390x844, and the learning modes (a drill
-// revealed, a guided lesson's prediction, the quiz on a phone). Run after a release build:
+// revealed, a guided lesson's prediction, the quiz on a phone), and the embed on a dark and a
+// light docs page. Run after a release build:
 //   PATH=$PWD/node_modules/.bin:$PATH trunk build --release && node scripts/screenshots.mjs
 import { join } from 'node:path';
 import { serveStatic, launchBrowser, ROOT } from '../tests/browser/harness.mjs';
@@ -77,5 +78,25 @@ await learning('guide-predict-1280.png', '?guide=pool', 1280, 800, async (page) 
 await learning('quiz-390.png', '?quiz=3', 390, 844, async (page) => {
   await page.getByTestId('quiz-503').click();
 });
+
+/** The embed on a docs page: the element on a dark page, the frame on the light example. */
+const { serveStatic: serveDir } = await import('../tests/browser/harness.mjs');
+const app = await serveStatic(undefined, { 'access-control-allow-origin': '*' });
+for (const [name, dir, ready] of [
+  ['embed-dark-page-1280.png', 'examples/element', '#eager-slot iframe'],
+  ['embed-light-page-1280.png', 'examples/embed', '#lab'],
+]) {
+  const host = await serveDir(join(ROOT, dir));
+  const page = await browser.context.newPage();
+  await page.setViewportSize({ width: 1280, height: 800 });
+  await page.goto(`${host.url}?app=${encodeURIComponent(app.url)}`);
+  await page.locator(ready).waitFor();
+  await page.waitForTimeout(2500);
+  await page.screenshot({ path: join(out, name) });
+  await page.close();
+  await host.close();
+  console.log(name);
+}
+await app.close();
 await browser.close();
 await server.close();
