@@ -8,10 +8,11 @@
 //
 // Events (bubbling CustomEvents, `detail` is the lab's message): `outage-lab-ready`,
 // `outage-lab-resize`, `outage-lab-event` (detail.event: breaker_opened, alert_fired,
-// run_finished, stopped, challenge_passed, lesson_completed, drill_scored), `outage-lab-state`,
-// `outage-lab-error`.
+// run_finished, stopped, challenge_passed, lesson_completed, drill_scored), `outage-lab-second`
+// (after subscribe()), `outage-lab-state`, `outage-lab-error`.
 // Methods: play(), pause(), reset(), load({ preset } or { link }), setTheme(theme),
-// getState() (a promise of the state message).
+// set(setting, value), inject(fault), runTo(t_s), subscribe(on), getState() (a promise of the
+// state message).
 
 /** Attributes passed to the lab's address as they are (see docs/embedding.md). */
 const PASSED = ['preset', 'seed', 'speed', 'panels', 'charts', 'controls', 'stop', 'theme', 'accent', 'guide', 'challenge', 'drill', 'at', 'load-pct', 'quiz'];
@@ -139,6 +140,14 @@ export class OutageLabElement extends HTMLElement {
   /** Opens a preset (`{ preset }`) or a link's state (`{ link }`). */
   load(what) { this.send('load', what); }
   setTheme(theme) { this.send('theme', { theme }); }
+  /** Changes a setting by id, e.g. set('db_pool.max_size', 50). */
+  set(setting, value) { this.send('set', { setting, value }); }
+  /** Injects a fault now, as in a scenario's faults: inject({ kind: 'db_slow', duration_s: 60, multiplier: 100 }). */
+  inject(fault) { this.send('fault', { fault }); }
+  /** Plays until the clock reaches `t_s` seconds, then pauses. */
+  runTo(t_s) { this.send('run_to', { t_s }); }
+  /** Asks for an `outage-lab-second` event with each second's figures (or stops them). */
+  subscribe(on = true) { this.send('subscribe', { seconds: on }); }
   getState() {
     return new Promise((resolve) => { this.stateWaiters.push(resolve); this.send('get_state'); });
   }

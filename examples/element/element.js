@@ -22,6 +22,9 @@ lab.addEventListener('outage-lab-event', (e) => {
 document.getElementById('play').addEventListener('click', () => lab.play());
 document.getElementById('pause').addEventListener('click', () => lab.pause());
 document.getElementById('light').addEventListener('click', () => lab.setTheme('light'));
+document.getElementById('inject').addEventListener('click', () => lab.inject({ kind: 'db_slow', duration_s: 60, multiplier: 1000 }));
+lab.addEventListener('outage-lab-second', (e) => { document.getElementById('second').textContent = `${e.detail.t_s} s: ${(100 * e.detail.rate_5xx).toFixed(1)} % 5xx`; });
+lab.ready.then(() => lab.subscribe(true));
 document.getElementById('state').addEventListener('click', async () => {
   const s = await lab.getState();
   document.getElementById('state-out').textContent = `${s.preset} at ${s.now_s.toFixed(1)} s, ${s.playing ? 'playing' : 'paused'}`;

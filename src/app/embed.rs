@@ -345,6 +345,19 @@ pub enum Command {
     GetState,
     /// Switch the colour theme.
     SetTheme(Theme),
+    /// Change a setting (knob id) to a value, as the settings panel would.
+    Set {
+        /// The knob id, e.g. `db_pool.max_size`.
+        setting: String,
+        /// The value, as the panel takes it (`5000`, `none`, `coalescing`).
+        value: String,
+    },
+    /// Inject a fault now: a scenario fault (its `start_s` is now).
+    Fault(Json),
+    /// Play until the clock reaches this many seconds, then pause.
+    RunTo(f64),
+    /// Post a `second` message with the figures of every second as it closes (`true`), or stop.
+    Subscribe(bool),
 }
 
 /// The largest command accepted, in bytes of JSON.
@@ -375,10 +388,14 @@ pub fn parse_command(message: &Json) -> Result<Option<Command>, String> {
     let command = obj
         .get("command")
         .and_then(Json::as_str)
-        .ok_or("command: missing (play, pause, reset, load, get_state or theme)")?;
+        .ok_or("command: missing (play, pause, reset, load, get_state, theme, set, fault, run_to or subscribe)")?;
     let allowed: &[&str] = match command {
         "load" => &["target", "version", "command", "preset", "link"],
         "theme" => &["target", "version", "command", "theme"],
+        "set" => &["target", "version", "command", "setting", "value"],
+        "fault" => &["target", "version", "command", "fault"],
+        "run_to" => &["target", "version", "command", "t_s"],
+        "subscribe" => &["target", "version", "command", "seconds"],
         _ => &["target", "version", "command"],
     };
     if let Some(extra) = obj.keys().find(|k| !allowed.contains(&k.as_str())) {
@@ -389,6 +406,19 @@ pub fn parse_command(message: &Json) -> Result<Option<Command>, String> {
         "pause" => Command::Pause,
         "reset" => Command::Reset,
         "get_state" => Command::GetState,
+        "set" => set_command(obj)?,
+        "fault" => match obj.get("fault") {
+            Some(f @ Json::Object(_)) => Command::Fault(f.clone()),
+            _ => return Err("fault: needs fault, an object as in a scenario's faults".into()),
+        },
+        "run_to" => match obj.get("t_s").and_then(Json::as_f64) {
+            Some(t) if t.is_finite() && t > 0.0 => Command::RunTo(t),
+            _ => return Err("run_to: needs t_s, a number of seconds above 0".into()),
+        },
+        "subscribe" => match obj.get("seconds").and_then(Json::as_bool) {
+            Some(on) => Command::Subscribe(on),
+            None => return Err("subscribe: needs seconds, true or false".into()),
+        },
         "theme" => match obj
             .get("theme")
             .and_then(Json::as_str)
@@ -408,10 +438,27 @@ pub fn parse_command(message: &Json) -> Result<Option<Command>, String> {
         },
         other => {
             return Err(format!(
-                "command: \"{other}\" is not one of play, pause, reset, load, get_state, theme"
+                "command: \"{other}\" is not one of play, pause, reset, load, get_state, theme, set, fault, run_to, subscribe"
             ))
         }
     }))
+}
+
+/// The `set` command: a setting id and its value (a string, a number, or a flag: on or off).
+fn set_command(obj: &serde_json::Map<String, Json>) -> Result<Command, String> {
+    let value = match obj.get("value") {
+        Some(Json::String(s)) => s.clone(),
+        Some(Json::Bool(b)) => if *b { "on" } else { "off" }.to_string(),
+        Some(n @ Json::Number(_)) => n.to_string(),
+        _ => None.ok_or("set: needs value, a string, a number or true/false")?,
+    };
+    match obj.get("setting") {
+        Some(Json::String(setting)) => Ok(Command::Set {
+            setting: setting.clone(),
+            value,
+        }),
+        _ => Err("set: needs setting, a setting id such as db_pool.max_size".into()),
+    }
 }
 
 /// A message from the frame to its host.

@@ -25,6 +25,7 @@ use super::presets::{preset, Preset, FIRST_VISIT_PRESET, PRESETS};
 
 mod drill;
 mod guide;
+mod host;
 
 /// Wall time the simulation may use per frame, in milliseconds: the rest of a 16.7 ms frame
 /// is left for drawing (measured: charts, view and layout take 4 to 8 ms).
@@ -328,6 +329,10 @@ pub struct Page {
     pub guide: Option<Rc<super::guide::GuideRun>>,
     /// When the guided lesson was opened, wall-clock milliseconds.
     guide_opened_ms: f64,
+    /// The host asked for each second's figures (`second` messages).
+    subscribed: bool,
+    /// Rows of side A already posted as `second` messages.
+    seconds_posted: usize,
     /// The settings changed during this run (since it last started over), for the report.
     pub setting_changes: Vec<super::report::SettingChange>,
     /// The finished run's report.
@@ -488,6 +493,8 @@ impl Page {
             quiz: None,
             guide: None,
             guide_opened_ms: 0.0,
+            subscribed: false,
+            seconds_posted: 0,
             verdict: None,
             keep_scale: false,
             captions: Rc::default(),
@@ -641,6 +648,7 @@ impl Page {
         self.announce_changes();
         self.caption_moments();
         self.check_guide();
+        self.post_seconds();
         self.note_stopped();
         let a_now = self.pair.a.sim().now();
         let playing = self.pair.a.is_busy();
@@ -965,24 +973,33 @@ impl Page {
                     return false;
                 }
             },
-            Command::LoadLink(query) => match decode(&query) {
-                Ok(state) => {
-                    self.preset = preset(&state.preset).unwrap_or(&PRESETS[0]);
-                    self.pair.a.speed = state.speed;
-                    self.pair.editing_b = state.compare.is_some();
-                    self.challenge = state.challenge.and_then(super::challenges::challenge);
-                    let b = SideB::From(state.compare.map(Box::new));
-                    self.open(state.scenario, b, None);
+            Command::LoadLink(query) => {
+                if let Some(opened) = self.load_learning_link(&query, origin) {
+                    return opened;
                 }
-                Err(e) => {
-                    self.effects
-                        .push(reply("error", json!({ "message": e.to_string() })));
-                    return false;
+                match decode(&query) {
+                    Ok(state) => {
+                        self.leave_modes();
+                        self.preset = preset(&state.preset).unwrap_or(&PRESETS[0]);
+                        self.pair.a.speed = state.speed;
+                        self.pair.editing_b = state.compare.is_some();
+                        self.challenge = state.challenge.and_then(super::challenges::challenge);
+                        let b = SideB::From(state.compare.map(Box::new));
+                        self.open(state.scenario, b, None);
+                    }
+                    Err(e) => {
+                        self.effects
+                            .push(reply("error", json!({ "message": e.to_string() })));
+                        return false;
+                    }
                 }
-            },
+            }
             Command::SetTheme(theme) => {
                 self.options.theme = theme;
                 self.effects.push(Effect::Theme(theme));
+            }
+            Command::Set { .. } | Command::Fault(_) | Command::RunTo(_) | Command::Subscribe(_) => {
+                return self.obey_control(command, origin)
             }
             Command::GetState => {
                 let state = json!({

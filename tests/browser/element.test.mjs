@@ -49,6 +49,8 @@ test('the element loads on click, sizes its frame both ways, reports events and 
   await page.locator('#events li[data-event=stopped]').waitFor({ timeout: 60_000 });
   await page.click('#state');
   await page.waitForFunction(() => /seed-incident-fixed at 30\.0 s, paused/.test(document.getElementById('state-out').textContent));
+  // Subscribed: the last second's figures arrived as DOM events.
+  assert.match(await page.locator('#second').textContent(), /^30 s: \d+\.\d % 5xx$/);
   await page.click('#light');
   await lab.waitForFunction(() => document.documentElement.dataset.theme === 'light');
   // The lazy one loads when clicked.

@@ -461,3 +461,82 @@ fn a_challenge_link_opens_its_start_and_finishing_the_run_gives_the_judges_verdi
     let broken = open("?v=2&challenge=nope");
     assert!(matches!(&broken.notice, Some(Notice::BrokenLink(e)) if e.contains("challenge")));
 }
+
+#[test]
+fn a_host_sets_a_setting_injects_a_fault_runs_to_a_time_and_hears_every_second() {
+    let mut page = open("?v=2&preset=baseline&embed=1&origins=https://docs.example");
+    page.take_effects();
+    let origin = "https://docs.example".to_string();
+    let obey = |page: &mut Page, c: Command| {
+        page.reduce(Action::Command(c, origin.clone()));
+        page.take_effects()
+    };
+    let error = |effects: &[Effect]| {
+        effects.iter().find_map(|e| match e {
+            Effect::Reply { message, .. } if message["type"] == "error" => {
+                Some(message["message"].as_str().unwrap_or_default().to_string())
+            }
+            _ => None,
+        })
+    };
+    obey(
+        &mut page,
+        Command::Set {
+            setting: "db_pool.max_size".into(),
+            value: "25".into(),
+        },
+    );
+    assert_eq!(page.pair.a.scenario().db_pool.max_size, 25);
+    let e = obey(
+        &mut page,
+        Command::Set {
+            setting: "db_pool.max_size".into(),
+            value: "-1".into(),
+        },
+    );
+    assert!(
+        error(&e).is_some_and(|m| m.starts_with("set: db_pool.max_size:")),
+        "{e:?}"
+    );
+    let e = obey(
+        &mut page,
+        Command::Set {
+            setting: "db.size".into(),
+            value: "1".into(),
+        },
+    );
+    assert_eq!(
+        error(&e).as_deref(),
+        Some("set: \"db.size\" is not a setting")
+    );
+    // Subscribe, inject a missing index, run to 20 s: one `second` message per second.
+    obey(&mut page, Command::Subscribe(true));
+    let fault = serde_json::json!({"kind": "db_slow", "duration_s": 60, "multiplier": 100});
+    obey(&mut page, Command::Fault(fault));
+    assert_eq!(page.pair.a.scenario().faults.len(), 1);
+    let e = obey(
+        &mut page,
+        Command::Fault(serde_json::json!({"kind": "db_slow", "duration_s": 5})),
+    );
+    assert!(error(&e).is_some_and(|m| m.contains("multiplier")), "{e:?}");
+    obey(&mut page, Command::RunTo(20.0));
+    let effects = run_frames(&mut page, 10_000);
+    assert_eq!(page.pair.a.sim().now().as_secs_f64(), 20.0);
+    assert!(!page.pair.a.is_playing());
+    let seconds: Vec<u64> = effects
+        .iter()
+        .filter_map(|e| match e {
+            Effect::Post {
+                message,
+                carries_state: false,
+            } if message["type"] == "second" => message["t_s"].as_u64(),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(seconds, (1..=20).collect::<Vec<u64>>());
+    // A learning link loads like any other.
+    obey(&mut page, Command::LoadLink("guide=stampede".into()));
+    assert_eq!(page.guide.as_ref().map(|g| g.id), Some("stampede"));
+    let e = obey(&mut page, Command::LoadLink("drill=all&at=1".into()));
+    assert!(error(&e).is_some_and(|m| m.starts_with("at: ")), "{e:?}");
+}
