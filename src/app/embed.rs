@@ -49,14 +49,6 @@ impl Panel {
         (Panel::Share, "share"),
     ];
 
-    /// The panels an embed shows when `panels` is not given.
-    pub const EMBED_DEFAULT: [Panel; 4] = [
-        Panel::Transport,
-        Panel::Readouts,
-        Panel::Architecture,
-        Panel::Charts,
-    ];
-
     /// The panel's name in the `panels` parameter.
     pub fn name(self) -> &'static str {
         Panel::ALL
@@ -89,6 +81,56 @@ pub struct EmbedOptions {
     pub theme: Theme,
     /// The accent colour (buttons, links), `#` and 3 or 6 hex digits, if given.
     pub accent: Option<String>,
+    /// The embed's layout: which panels and charts by default, and how much chrome.
+    pub layout: Layout,
+}
+
+/// An embed's layout: a preset choice of panels and charts that fits a docs page.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Layout {
+    /// The transport, the readouts, the architecture view and the status chart (the embed's
+    /// default).
+    #[default]
+    Compact,
+    /// The transport and one chart (the status chart unless `charts` says).
+    Chart,
+    /// The transport, the readouts and the architecture view.
+    Diagram,
+    /// The lesson, the transport, the readouts, the architecture view and the status chart.
+    Lesson,
+    /// Everything, with the full transport (A/B and seed).
+    Full,
+}
+
+impl Layout {
+    /// Reads a layout's name.
+    pub fn parse(text: &str) -> Option<Layout> {
+        match text {
+            "compact" => Some(Layout::Compact),
+            "chart" => Some(Layout::Chart),
+            "diagram" => Some(Layout::Diagram),
+            "lesson" => Some(Layout::Lesson),
+            "full" => Some(Layout::Full),
+            _ => None,
+        }
+    }
+
+    /// The panels it shows.
+    pub fn panels(self) -> Vec<Panel> {
+        use Panel::*;
+        match self {
+            Layout::Compact => vec![Transport, Readouts, Architecture, Charts],
+            Layout::Chart => vec![Transport, Charts],
+            Layout::Diagram => vec![Transport, Readouts, Architecture],
+            Layout::Lesson => vec![Lesson, Transport, Readouts, Architecture, Charts],
+            Layout::Full => Panel::ALL.iter().map(|(p, _)| *p).collect(),
+        }
+    }
+
+    /// The charts it shows when `charts` is not given (`None`: all).
+    pub fn charts(self) -> Option<Vec<String>> {
+        (self != Layout::Full).then(|| vec!["status".to_string()])
+    }
 }
 
 /// The colour theme: light, dark, or following the system's preference.
@@ -145,6 +187,7 @@ impl Default for EmbedOptions {
             origins: Vec::new(),
             theme: Theme::Auto,
             accent: None,
+            layout: Layout::Full,
         }
     }
 }
@@ -206,7 +249,19 @@ pub fn parse_options(query: &str) -> (EmbedOptions, Vec<String>) {
     };
     options.embed = flag("embed", &mut problems);
     if options.embed {
-        options.panels = Panel::EMBED_DEFAULT.to_vec();
+        options.layout = Layout::Compact;
+    }
+    if let Some(l) = get("layout") {
+        match Layout::parse(l) {
+            Some(layout) => options.layout = layout,
+            None => problems.push(format!(
+                "layout: \"{l}\" is not one of compact, chart, diagram, lesson, full"
+            )),
+        }
+    }
+    if options.embed || options.layout != Layout::Full {
+        options.panels = options.layout.panels();
+        options.charts = options.layout.charts();
     }
     options.locked = flag("lock", &mut problems);
     options.autoplay = flag("autoplay", &mut problems);

@@ -134,6 +134,8 @@ fn transport(app: &App, link: &Scope<App>) -> Html {
         ))
     });
     let seed_problem = page.problems.iter().any(|p| p.path == "seed");
+    // A docs page's embed keeps the transport short: A/B and the seed only in the full layout.
+    let full = !page.options.embed || page.options.layout == crate::app::embed::Layout::Full;
     html! {
         <div class={classes!("transport", super::guide::focus(page, crate::app::guide::Region::Transport))} role="group" aria-label="Playback">
             <button type="button" class="primary play" data-testid="play" onclick={link.callback(|_| act(Action::PlayPause))}
@@ -146,7 +148,7 @@ fn transport(app: &App, link: &Scope<App>) -> Html {
                 { if page.pending.is_empty() { "Reset" } else { "Reset to apply" } }
             </button>
             <button type="button" class="secondary" data-testid="run-to-end" data-run={page.generation.to_string()} onclick={link.callback(|_| act(Action::RunToEnd))}>{ "Run to the end" }</button>
-            if !locked {
+            if !locked && full {
                 <button type="button" class="secondary" data-testid="compare" aria-pressed={comparing.to_string()}
                         onclick={link.callback(move |_| act(Action::Compare(!comparing)))}>
                     { if comparing { "Leave A/B" } else { "Compare A/B" } }
@@ -158,7 +160,7 @@ fn transport(app: &App, link: &Scope<App>) -> Html {
                     <option value={s.as_param()} selected={*s == a.speed}>{ s.label() }</option>
                 }) }
             </select>
-            if !locked {
+            if !locked && full {
                 <label for="seed">{ "Seed" }</label>
                 <CommitField id="seed" testid="seed" inputmode="numeric"
                              value={AttrValue::from(page.scenario.seed.to_string())}

@@ -77,12 +77,14 @@ pub struct App {
     narrow: bool,
 }
 
-/// Whether the window is narrower than a phone layout's breakpoint (640 CSS pixels).
-fn window_is_narrow() -> bool {
+/// Whether the window is narrower than the breakpoint of the top-to-bottom architecture: 640
+/// CSS pixels on a page, 800 in a frame (a docs column), so its text stays readable.
+fn window_is_narrow(embed: bool) -> bool {
+    let breakpoint = if embed { 800.0 } else { 640.0 };
     web_sys::window()
         .and_then(|w| w.inner_width().ok())
         .and_then(|w| w.as_f64())
-        .is_some_and(|w| w <= 640.0)
+        .is_some_and(|w| w <= breakpoint)
 }
 
 impl App {
@@ -152,6 +154,7 @@ impl Component for App {
             EventListener::new(&w, "resize", move |_| link.send_message(Msg::Resized))
         });
         theme::apply_options(&page.options);
+        let embed = page.options.embed;
         let on_theme = {
             let link = link.clone();
             theme::on_system_change(move || link.send_message(Msg::Resized))
@@ -165,7 +168,7 @@ impl Component for App {
             reading: None,
             _on_resize: on_resize,
             _on_theme: on_theme,
-            narrow: window_is_narrow(),
+            narrow: window_is_narrow(embed),
         };
         app.carry_out(ctx);
         app
@@ -182,7 +185,7 @@ impl Component for App {
                 self.page.reduce(Action::Frame(ts))
             }
             Msg::Resized => {
-                self.narrow = window_is_narrow();
+                self.narrow = window_is_narrow(self.page.options.embed);
                 self.charts.invalidate();
                 true
             }

@@ -91,3 +91,38 @@ test('on a 390 px phone: Play in reach at the bottom, a vertical architecture, a
   assert.deepEqual(errors, []);
   await page.close();
 });
+
+test('embed layouts fit a 700 px docs column with text of at least 11 px, and keep A/B and the seed out', async () => {
+  const errors = [];
+  const sizes = {};
+  for (const layout of ['chart', 'diagram', 'compact']) {
+    const page = await env.browser.context.newPage();
+    await page.setViewportSize({ width: 700, height: 400 });
+    page.on('pageerror', (e) => errors.push(String(e)));
+    await page.goto(`${env.server.url}?v=2&preset=seed-incident&embed=1&layout=${layout}`);
+    await page.getByTestId('clock').waitFor();
+    const m = await page.evaluate(() => {
+      const visible = (el) => el.getClientRects().length > 0 && getComputedStyle(el).visibility !== 'hidden';
+      let smallest = Infinity;
+      for (const el of document.body.querySelectorAll('*')) {
+        if (!visible(el) || el.closest('svg') || el.classList.contains('sr-only')) continue;
+        const own = [...el.childNodes].some((n) => n.nodeType === 3 && n.textContent.trim());
+        if (own) smallest = Math.min(smallest, parseFloat(getComputedStyle(el).fontSize));
+      }
+      for (const svg of document.querySelectorAll('svg.architecture')) {
+        const scale = svg.getBoundingClientRect().width / svg.viewBox.baseVal.width;
+        for (const t of svg.querySelectorAll('text')) smallest = Math.min(smallest, parseFloat(getComputedStyle(t).fontSize) * scale);
+      }
+      return { height: document.body.getBoundingClientRect().height, smallest,
+        compare: document.querySelectorAll('[data-testid=compare]').length, seed: document.querySelectorAll('#seed').length };
+    });
+    sizes[layout] = m;
+    assert.ok(m.smallest >= 11, `${layout}: text of ${m.smallest.toFixed(1)} px`);
+    assert.equal(m.compare + m.seed, 0, `${layout}: A/B or seed shown`);
+    await page.close();
+  }
+  assert.ok(sizes.chart.height <= 700, `chart layout ${sizes.chart.height} px tall`);
+  assert.ok(sizes.diagram.height <= 1000, `diagram layout ${sizes.diagram.height} px tall`);
+  assert.ok(sizes.compact.height < 1848, `compact layout ${sizes.compact.height} px tall`);
+  assert.deepEqual(errors, []);
+});
