@@ -97,9 +97,12 @@ export class OutageLabElement extends HTMLElement {
     const frame = document.createElement('iframe');
     frame.src = labUrl(attributes, location.origin);
     frame.title = this.getAttribute('title') ?? 'Outage Lab';
-    // Scripts only: the frame's origin stays opaque, so it cannot read the host's cookies or
-    // storage; downloads and the clipboard need allow-downloads and clipboard-write.
-    frame.setAttribute('sandbox', 'allow-scripts allow-downloads');
+    // The lab keeps its own origin (allow-same-origin): it differs from the host's, so the
+    // same-origin policy still keeps it out of the host page, and the lab loads its module and
+    // wasm without CORS headers. The sandbox still blocks top navigation, pop-ups and forms.
+    // A host that serves the lab from its own origin can set the attribute `strict` for an
+    // opaque-origin frame instead (the lab's host must then send CORS headers).
+    frame.setAttribute('sandbox', this.hasAttribute('strict') ? 'allow-scripts allow-downloads' : 'allow-scripts allow-same-origin allow-downloads');
     frame.setAttribute('allow', 'clipboard-write');
     frame.setAttribute('loading', 'lazy');
     Object.assign(frame.style, { width: '100%', border: '0', display: 'block', colorScheme: 'normal' });

@@ -525,7 +525,10 @@ pub fn message(kind: &str, mut fields: Json) -> Json {
     out
 }
 
-/// The `<iframe>` snippet that embeds `app_url` (the page's address with its state), sandboxed.
+/// The `<iframe>` snippet that embeds `app_url` (the page's address with its state), sandboxed
+/// so that it works on a plain static host: scripts, its own origin (the lab's, which differs
+/// from the host's, so it still cannot reach the host page; it loads its module and wasm without
+/// CORS headers and keeps progress), and downloads.
 pub fn iframe_snippet(app_url: &str, title: &str) -> String {
     let escape = |s: &str| {
         s.replace('&', "&amp;")
@@ -534,7 +537,7 @@ pub fn iframe_snippet(app_url: &str, title: &str) -> String {
     };
     let sep = if app_url.contains('?') { '&' } else { '?' };
     format!(
-        "<iframe src=\"{}\" title=\"Outage Lab: {}\" width=\"100%\" height=\"720\" sandbox=\"allow-scripts\" loading=\"lazy\"></iframe>",
+        "<iframe src=\"{}\" title=\"Outage Lab: {}\" width=\"100%\" height=\"720\" sandbox=\"allow-scripts allow-same-origin allow-downloads\" allow=\"clipboard-write\" loading=\"lazy\"></iframe>",
         escape(&format!("{app_url}{sep}embed=1")),
         escape(title)
     )

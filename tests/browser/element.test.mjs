@@ -58,5 +58,19 @@ test('the element loads on click, sizes its frame both ways, reports events and 
   await lazy.locator('iframe').waitFor();
   assert.match(await lazy.locator('iframe').getAttribute('src'), /preset=seed-incident&.*theme=dark.*embed=1&origins=/);
   assert.equal(await page.locator('#violations li').count(), 0, 'no CSP violation');
+  // The copied snippet's flags work on a plain static host: no CORS headers at all.
+  const plain = await serveStatic();
+  try {
+    const ready = await page.evaluate((url) => new Promise((resolve) => {
+      const f = document.createElement('iframe');
+      f.setAttribute('sandbox', 'allow-scripts allow-same-origin allow-downloads');
+      f.src = `${url}?v=2&preset=baseline&embed=1&origins=${encodeURIComponent(location.origin)}`;
+      window.addEventListener('message', (e) => { if (e.source === f.contentWindow && e.data?.type === 'ready') resolve(e.origin); });
+      document.body.append(f);
+    }), plain.url);
+    assert.equal(ready, new URL(plain.url).origin, 'the frame keeps the lab origin and loads without CORS');
+  } finally {
+    await plain.close();
+  }
   assert.deepEqual(errors, []);
 });

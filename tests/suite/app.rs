@@ -619,7 +619,7 @@ fn the_embed_snippet_is_sandboxed_and_escaped() {
         "https://lab.example/?v=1&preset=baseline",
         "A \"quoted\" <title>",
     );
-    assert!(s.contains("sandbox=\"allow-scripts\""));
+    assert!(s.contains("sandbox=\"allow-scripts allow-same-origin allow-downloads\""));
     assert!(s.contains("src=\"https://lab.example/?v=1&amp;preset=baseline&amp;embed=1\""));
     assert!(s.contains("A &quot;quoted&quot; &lt;title>"));
 }
