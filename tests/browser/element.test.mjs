@@ -51,6 +51,14 @@ test('the element loads on click, sizes its frame both ways, reports events and 
   await page.waitForFunction(() => /seed-incident-fixed at 30\.0 s, paused/.test(document.getElementById('state-out').textContent));
   // Subscribed: the last second's figures arrived as DOM events.
   assert.match(await page.locator('#second').textContent(), /^30 s: \d+\.\d % 5xx$/);
+  // The host sets a setting; a refused value comes back as an error event naming the field.
+  const refused = await page.evaluate(() => new Promise((resolve) => {
+    const lab = document.querySelector('#eager-slot outage-lab');
+    lab.addEventListener('outage-lab-error', (e) => resolve(e.detail.message), { once: true });
+    lab.set('db_pool.max_size', 50);
+    lab.set('db_pool.max_size', -1);
+  }));
+  assert.match(refused, /^set: db_pool\.max_size: /);
   await page.click('#light');
   await lab.waitForFunction(() => document.documentElement.dataset.theme === 'light');
   // The lazy one loads when clicked.
