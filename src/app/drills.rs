@@ -117,7 +117,7 @@ pub static CAUSES: &[Cause] = &[
         classic: true,
         from_start: false,
         signal: "All errors come from one instance, every request it serves ends in 500 with 'required property payment.api-key is not set'; the shallow health check keeps it in rotation.",
-        mitigation: "Roll the instance back (restart it on the previous release) and make the service validate its configuration at startup.",
+        mitigation: "Roll the instance back to the previous release (a restart alone brings the same release back), and make the service validate its configuration at startup so a release without it never takes traffic.",
         apply: |s, t, i| {
             s.faults.push(Fault {
                 instance: Some(i),

@@ -96,7 +96,7 @@ fn at_s(t: f64) -> impl Fn(&Simulation) -> bool {
 }
 
 fn rate_5xx_text(r: &SecondMetrics) -> String {
-    format!("{:.0} % 5xx", 100.0 * r.status.rate_5xx())
+    format!("5xx this second: {:.0} %", 100.0 * r.status.rate_5xx())
 }
 
 fn ms_at_most(t: Timeout, max: f64) -> bool {
@@ -138,12 +138,20 @@ pub static GUIDES: &[Guide] = &[
                 reading: Some(|s| last(s).map_or(String::new(), |r| format!("requests waiting for a connection: {}", r.pool_waiters))),
             },
             Step {
-                text: "There: over 40 requests wait for a connection, each holding a worker thread while it waits. Play on to 90 s: the threads run out, product pages fail too, and the log's first error is the accept queue refusing connections, a symptom. The warnings before it (leak detection, pool stats, slow queries) name the cause.",
-                points_at: Region::Log,
+                text: "There: over 40 requests wait for a connection, each holding a worker thread while it waits. Play on to 90 s and watch the threads: they run out, and product pages fail too.",
+                points_at: Region::Architecture,
                 predict: None,
                 until: Until::Run(|s| at_s(90.0)(s)),
                 pause_when_met: true,
-                reading: Some(|s| last(s).map_or(String::new(), |r| format!("threads busy: {} · {}", r.threads_busy, rate_5xx_text(r)))),
+                reading: Some(|s| last(s).map_or(String::new(), |r| format!("threads busy: {} of 800 · {}", r.threads_busy, rate_5xx_text(r)))),
+            },
+            Step {
+                text: "Now read the log's incidents box: the first error is the accept queue refusing connections, a symptom (no timeout ever fired). The warnings before it (leak detection, pool stats, slow queries) name the cause. Press Next.",
+                points_at: Region::Log,
+                predict: None,
+                until: Until::Next,
+                pause_when_met: false,
+                reading: None,
             },
             Step {
                 text: "Change one thing: open the settings and set the pool's connection timeout to 5 000 ms (HikariCP's connectionTimeout), so a request gives up on a connection instead of holding its thread forever.",
@@ -441,14 +449,14 @@ pub static GUIDES: &[Guide] = &[
                 text: "Open the settings and raise the load to 760 requests/s (95 % busy).",
                 points_at: Region::Settings(&["traffic.rate"]),
                 predict: Some(Prediction {
-                    question: "Raising the load from 600 to 760 requests/s, about a quarter more, what happens to the p99?",
+                    question: "Raising the load from 600 to 760 requests/s, about a quarter more, what happens to the time a request waits for a thread?",
                     options: &[
                         "It rises by about a quarter, like the load",
-                        "It grows several times over: near full use, the queue grows much faster than the load",
+                        "It grows many times over: near full use, the queue grows much faster than the load",
                         "Nothing: the threads are not all busy",
                     ],
                     right: 1,
-                    why: "Waiting grows like 1 / (1 - utilisation): from 75 % to 95 % busy the queue's term grows five times, and random bursts that a 25 % margin absorbed now queue. Erlang C gives the exact figure for an M/M/c queue.",
+                    why: "Waiting grows like 1 / (1 - utilisation): from 75 % to 95 % busy that term grows five times, and bursts a 25 % margin absorbed now queue. Erlang C (the theory panel) gives the mean wait: about 2 ms at 600 requests/s, about 21 ms at 760. The p99, which includes the 10 ms of work, rises less: from about 50 ms to past 55.",
                 }),
                 until: Until::Settings(|s| {
                     s.traffic.rate.iter().any(|c| {
@@ -459,7 +467,7 @@ pub static GUIDES: &[Guide] = &[
                 reading: None,
             },
             Step {
-                text: "Press Reset and Run to the end: the typical second's p99 passes 55 ms, several times the 10 ms of work.",
+                text: "Press Reset and Run to the end: the mean wait for a thread grows about tenfold (the theory panel), and the typical second's p99 passes 55 ms.",
                 points_at: Region::Chart("latency"),
                 predict: None,
                 until: Until::Verified(&[at_least(Metric::P99OkMs, 30, 120, 55.0)]),

@@ -134,7 +134,7 @@ pub static CASES: &[QuizCase] = &[
         build: || shop_with(FaultKind::InstanceCrash, None),
         pick: |e| e.status == Some(Status::BadGateway502) && e.message.contains("Connection refused") && !e.message.contains("accept queue"),
         until_s: 60,
-        why: "502: the load balancer is the gateway, and its upstream refused the connection: a bad gateway reply. No application code ran, so it cannot be the application's 500. A health check takes the dead instance out within a few probes.",
+        why: "502: the load balancer is the gateway, and its upstream refused the connection (the dead process's port is closed): a bad gateway reply. The application never answered, so it cannot be its 500. A health check takes the dead instance out within a few probes.",
     },
     QuizCase {
         id: "code_bug",

@@ -79,6 +79,11 @@ impl Page {
                         run.answer = Some(i);
                         run.predictions.1 += 1;
                         run.predictions.0 += u32::from(i == p.right);
+                        // The settings open once the question is answered (on a phone the
+                        // sheet would cover it).
+                        if matches!(step.points_at, Region::Settings(_)) {
+                            self.settings_open = true;
+                        }
                     }
                 }
             }
@@ -145,7 +150,7 @@ impl Page {
         run.note = None;
         run.step_run = self.run;
         if let Some(step) = run.current() {
-            if matches!(step.points_at, Region::Settings(_)) {
+            if matches!(step.points_at, Region::Settings(_)) && step.predict.is_none() {
                 self.settings_open = true;
             }
             self.announcement = step.text.to_string();
