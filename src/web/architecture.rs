@@ -166,7 +166,7 @@ impl Layout {
         if self.vertical {
             (206.0, 6.0, 188.0, 48.0)
         } else {
-            (104.0, self.height / 2.0 - 30.0, 102.0, 60.0)
+            (96.0, self.height / 2.0 - 30.0, 118.0, 60.0)
         }
     }
 
