@@ -9,6 +9,8 @@ use outage_lab_engine::scenario::{ErrorHandling, Fault, FaultKind, RateComponent
 use outage_lab_engine::{load_scenario, Scenario, SimTime, Simulation};
 use serde::Serialize;
 
+use super::link::LinkError;
+
 /// The shop every drill runs on.
 pub const SHOP_JSON: &str = include_str!("../../scenarios/drill-shop.json");
 
@@ -220,21 +222,6 @@ impl PartialEq for Cause {
     }
 }
 
-/// A drill link that could not be read: the parameter and why.
-#[derive(Clone, Debug, PartialEq)]
-pub struct DrillLinkError {
-    /// The link parameter.
-    pub field: &'static str,
-    /// What is wrong with it.
-    pub reason: String,
-}
-
-impl std::fmt::Display for DrillLinkError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{}: {}", self.field, self.reason)
-    }
-}
-
 impl DrillSpec {
     /// A drill over every cause, starting at the default time, at the shop's load.
     pub fn every_cause(seed: u64) -> DrillSpec {
@@ -305,20 +292,20 @@ impl DrillSpec {
 
     /// Reads a drill from link parameters (`drill`, `seed`, `at`, `load`); the first
     /// parameter that is wrong is named with its reason.
-    pub fn from_params(params: &[(String, String)]) -> Result<DrillSpec, DrillLinkError> {
+    pub fn from_params(params: &[(String, String)]) -> Result<DrillSpec, LinkError> {
         let get = |k: &str| params.iter().find(|(key, _)| key == k).map(|(_, v)| v);
-        let pool_text = get("drill").ok_or_else(|| DrillLinkError {
-            field: "drill",
-            reason: "is missing".into(),
+        let pool_text = get("drill").ok_or_else(|| LinkError {
+            field: "drill".into(),
+            message: "is missing".into(),
         })?;
         let pool: Vec<&'static Cause> = if pool_text == "all" {
             CAUSES.iter().collect()
         } else {
             let mut pool = Vec::new();
             for id in pool_text.split(',') {
-                let c = cause(id).ok_or_else(|| DrillLinkError {
-                    field: "drill",
-                    reason: format!(
+                let c = cause(id).ok_or_else(|| LinkError {
+                    field: "drill".into(),
+                    message: format!(
                         "\"{id}\" is not a cause (causes: all, {})",
                         CAUSES.iter().map(|c| c.id).collect::<Vec<_>>().join(", ")
                     ),
@@ -332,9 +319,9 @@ impl DrillSpec {
         };
         let seed = match get("seed") {
             None => 1,
-            Some(t) => t.parse::<u64>().map_err(|_| DrillLinkError {
-                field: "seed",
-                reason: format!("\"{t}\" is not a whole number from 0 to {}", u64::MAX),
+            Some(t) => t.parse::<u64>().map_err(|_| LinkError {
+                field: "seed".into(),
+                message: format!("\"{t}\" is not a whole number from 0 to {}", u64::MAX),
             })?,
         };
         let start_s = number(get("at"), "at", START_S, DEFAULT_START_S, "s")?;
@@ -354,15 +341,15 @@ fn number(
     range: std::ops::RangeInclusive<u32>,
     default: u32,
     unit: &str,
-) -> Result<u32, DrillLinkError> {
+) -> Result<u32, LinkError> {
     let Some(t) = text else {
         return Ok(default);
     };
     match t.parse::<u32>() {
         Ok(n) if range.contains(&n) => Ok(n),
-        _ => Err(DrillLinkError {
-            field,
-            reason: format!(
+        _ => Err(LinkError {
+            field: field.into(),
+            message: format!(
                 "\"{t}\" is not a whole number from {} to {} {unit}",
                 range.start(),
                 range.end()
@@ -371,11 +358,15 @@ fn number(
     }
 }
 
-/// The shop, as bundled.
+/// The shop, as bundled (read once).
 pub fn shop() -> Scenario {
-    load_scenario(SHOP_JSON)
-        .expect("the bundled shop is valid")
-        .0
+    static SHOP: std::sync::OnceLock<Scenario> = std::sync::OnceLock::new();
+    SHOP.get_or_init(|| {
+        load_scenario(SHOP_JSON)
+            .expect("the bundled shop is valid")
+            .0
+    })
+    .clone()
 }
 
 /// One part of a drill's score.
@@ -562,11 +553,11 @@ pub enum TrainerField {
 
 impl TrainerForm {
     /// The drill the form describes, or the first field that is wrong and why.
-    pub fn spec(&self) -> Result<DrillSpec, DrillLinkError> {
+    pub fn spec(&self) -> Result<DrillSpec, LinkError> {
         if self.pool.is_empty() {
-            return Err(DrillLinkError {
-                field: "causes",
-                reason: "tick at least one cause".into(),
+            return Err(LinkError {
+                field: "causes".into(),
+                message: "tick at least one cause".into(),
             });
         }
         let params = vec![

@@ -91,8 +91,9 @@ fn last(sim: &Simulation) -> Option<&SecondMetrics> {
     sim.seconds().last()
 }
 
-fn at_s(t: f64) -> impl Fn(&Simulation) -> bool {
-    move |sim| sim.now().as_secs_f64() >= t
+/// Whether the run's clock has reached `t` seconds.
+fn past(sim: &Simulation, t: f64) -> bool {
+    sim.now().as_secs_f64() >= t
 }
 
 fn rate_5xx_text(r: &SecondMetrics) -> String {
@@ -116,7 +117,7 @@ pub static GUIDES: &[Guide] = &[
                 text: "Press Play. It is Black Friday: 400 requests/s on four instances, each with a database pool of 10 connections. Watch the pool bars in the architecture view: mostly empty.",
                 points_at: Region::Architecture,
                 predict: None,
-                until: Until::Run(|s| at_s(55.0)(s)),
+                until: Until::Run(|s| past(s, 55.0)),
                 pause_when_met: true,
                 reading: Some(|s| last(s).map_or(String::new(), |r| format!("pool connections in use: {} of 40", r.pool_active))),
             },
@@ -141,7 +142,7 @@ pub static GUIDES: &[Guide] = &[
                 text: "There: over 40 requests wait for a connection, each holding a worker thread while it waits. Play on to 90 s and watch the threads: they run out, and product pages fail too.",
                 points_at: Region::Architecture,
                 predict: None,
-                until: Until::Run(|s| at_s(90.0)(s)),
+                until: Until::Run(|s| past(s, 90.0)),
                 pause_when_met: true,
                 reading: Some(|s| last(s).map_or(String::new(), |r| format!("threads busy: {} of 800 · {}", r.threads_busy, rate_5xx_text(r)))),
             },
@@ -191,7 +192,7 @@ pub static GUIDES: &[Guide] = &[
                 text: "Press Play: 300 requests/s; one in five is a checkout that calls the payment gateway, the rest are product pages that never do.",
                 points_at: Region::Architecture,
                 predict: None,
-                until: Until::Run(|s| at_s(55.0)(s)),
+                until: Until::Run(|s| past(s, 55.0)),
                 pause_when_met: true,
                 reading: Some(|s| last(s).map_or(String::new(), |r| format!("threads busy: {} of 800", r.threads_busy))),
             },
@@ -241,7 +242,7 @@ pub static GUIDES: &[Guide] = &[
                 text: "Press Play: 1 000 requests/s all ask for one hot key, cached for 10 s; reloading it from the database takes 200 ms.",
                 points_at: Region::Chart("cache"),
                 predict: None,
-                until: Until::Run(|s| at_s(8.0)(s)),
+                until: Until::Run(|s| past(s, 8.0)),
                 pause_when_met: true,
                 reading: Some(|s| last(s).map_or(String::new(), |r| format!("cache loads this second: {}", r.cache_loads))),
             },
@@ -291,7 +292,7 @@ pub static GUIDES: &[Guide] = &[
                 text: "Press Play: 700 requests/s on a service that can do about 1 000; clients time out after 1 s and retry at once, up to 4 attempts.",
                 points_at: Region::Chart("retries"),
                 predict: None,
-                until: Until::Run(|s| at_s(25.0)(s)),
+                until: Until::Run(|s| past(s, 25.0)),
                 pause_when_met: true,
                 reading: Some(|s| last(s).map_or(String::new(), |r| format!("user requests {}/s · retries {}/s", r.requests, r.retries))),
             },
@@ -308,7 +309,7 @@ pub static GUIDES: &[Guide] = &[
                     right: 1,
                     why: "During the spike the queue grew past the clients' timeout, so every answer comes too late and every request is sent up to four times. Four times 700 is far over capacity: the overload sustains itself after its trigger is gone.",
                 }),
-                until: Until::Run(|s| at_s(80.0)(s)),
+                until: Until::Run(|s| past(s, 80.0)),
                 pause_when_met: true,
                 reading: Some(|s| last(s).map_or(String::new(), |r| format!("user requests {}/s · retries {}/s · goodput {}/s", r.requests, r.retries, r.goodput))),
             },
@@ -341,7 +342,7 @@ pub static GUIDES: &[Guide] = &[
                 text: "Press Play: four instances; the balancer asks each every 5 s whether its process answers (a shallow check).",
                 points_at: Region::Architecture,
                 predict: None,
-                until: Until::Run(|s| at_s(25.0)(s)),
+                until: Until::Run(|s| past(s, 25.0)),
                 pause_when_met: true,
                 reading: Some(|s| last(s).map_or(String::new(), |r| format!("instances in rotation: {}", r.instances_in_rotation))),
             },
@@ -358,7 +359,7 @@ pub static GUIDES: &[Guide] = &[
                     right: 1,
                     why: "A shallow check only asks whether the process answers, and it does. Instance 2 keeps its quarter of the traffic and fails every request that needs the database.",
                 }),
-                until: Until::Run(|s| at_s(50.0)(s)),
+                until: Until::Run(|s| past(s, 50.0)),
                 pause_when_met: true,
                 reading: Some(|s| last(s).map_or(String::new(), |r| format!("instances in rotation: {} · {}", r.instances_in_rotation, rate_5xx_text(r)))),
             },
@@ -391,7 +392,7 @@ pub static GUIDES: &[Guide] = &[
                 text: "Press Play: a healthy shop. Watch the responses chart: the 5xx rate line and the dotted line, the 5xx rate as monitoring sees it.",
                 points_at: Region::Chart("status"),
                 predict: None,
-                until: Until::Run(|s| at_s(55.0)(s)),
+                until: Until::Run(|s| past(s, 55.0)),
                 pause_when_met: true,
                 reading: None,
             },
@@ -408,7 +409,7 @@ pub static GUIDES: &[Guide] = &[
                     right: 1,
                     why: "Monitoring counts status codes. A swallowed error is a 200, so the dashboards stay green and no alert fires while a third of the checkouts fail.",
                 }),
-                until: Until::Run(|s| at_s(80.0)(s)),
+                until: Until::Run(|s| past(s, 80.0)),
                 pause_when_met: true,
                 reading: Some(|s| last(s).map_or(String::new(), |r| format!("true 5xx this second: {} · seen by monitoring: {}", r.status.error_500, r.status_seen.error_500))),
             },
@@ -441,7 +442,7 @@ pub static GUIDES: &[Guide] = &[
                 text: "Press Play: 600 requests/s of 10 ms work each (exponential) on 8 threads, so the threads are 75 % busy and a request waits for one now and then.",
                 points_at: Region::Chart("latency"),
                 predict: None,
-                until: Until::Run(|s| at_s(20.0)(s)),
+                until: Until::Run(|s| past(s, 20.0)),
                 pause_when_met: true,
                 reading: Some(p99_reading),
             },

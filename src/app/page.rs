@@ -377,12 +377,15 @@ impl Page {
     /// A broken link opens the default scenario and says why.
     pub fn new(link_query: &str, options_query: &str, env: Box<dyn Env>) -> Page {
         let first_visit = link_query.trim_start_matches('?').is_empty();
+        // A learning link (a drill, the quiz, a guided lesson) opens once the page exists.
+        let (drill, quiz, guide) = (
+            Page::drill_in_query(link_query),
+            Page::quiz_in_query(link_query),
+            Page::guide_in_query(link_query),
+        );
         let decoded = if first_visit {
             Ok(LinkState::from_preset(FIRST_VISIT_PRESET).unwrap_or_else(LinkState::default_state))
-        } else if Page::drill_in_query(link_query).is_some()
-            || Page::quiz_in_query(link_query).is_some()
-            || Page::guide_in_query(link_query).is_some()
-        {
+        } else if drill.is_some() || quiz.is_some() || guide.is_some() {
             // Opened below, once the page exists.
             Ok(LinkState::default_state())
         } else {
@@ -426,17 +429,17 @@ impl Page {
         if first_visit && !page.options.embed {
             page.intro();
         }
-        match Page::drill_in_query(link_query) {
+        match drill {
             Some(Ok((spec, answer_view))) => page.open_drill(spec, answer_view),
             Some(Err(e)) => page.notice = Some(Notice::BrokenLink(e.to_string())),
             None => {}
         }
-        match Page::quiz_in_query(link_query) {
+        match quiz {
             Some(Ok(i)) => page.open_quiz(i),
             Some(Err(e)) => page.notice = Some(Notice::BrokenLink(e)),
             None => {}
         }
-        match Page::guide_in_query(link_query) {
+        match guide {
             Some(Ok(id)) => page.open_guide(id),
             Some(Err(e)) => page.notice = Some(Notice::BrokenLink(e)),
             None => {}

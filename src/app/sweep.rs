@@ -87,8 +87,8 @@ fn failed_share(r: &SecondMetrics) -> f64 {
 
 impl Grid {
     /// A grid over `base`: each `--vary` is `PATH=V1,V2,...`; `seeds` seeds per combination
-    /// (the scenario's seed, then the next ones). Every cell's scenario is validated here, so
-    /// a bad value is named with its setting before anything runs.
+    /// (the scenario's seed, then the next ones). The settings and the grid's size are checked
+    /// here; each cell's values when [`Grid::cells`] builds them, before anything runs.
     pub fn new(base: Scenario, varies: &[String], seeds: u64) -> Result<Grid, String> {
         if seeds == 0 {
             return Err("--seeds: must be at least 1".into());
@@ -107,17 +107,15 @@ impl Grid {
             }
             parsed.push(Vary { path: k.id, values });
         }
-        let count = (parsed.iter())
+        (parsed.iter())
             .try_fold(seeds as usize, |n, v| n.checked_mul(v.values.len()))
             .filter(|n| *n <= CELLS_MAX)
             .ok_or_else(|| format!("the grid has more than {CELLS_MAX} cells"))?;
-        let grid = Grid {
+        Ok(Grid {
             base,
             varies: parsed,
             seeds,
-        };
-        debug_assert!(count >= 1);
-        grid.cells().map(|_| grid)
+        })
     }
 
     /// The varied settings.

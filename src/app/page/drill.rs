@@ -7,15 +7,16 @@ use std::rc::Rc;
 use serde_json::json;
 
 use super::{Action, Page, SideB};
-use crate::app::drills::{cause, DrillLinkError, DrillRun, DrillSpec, TrainerField};
+use crate::app::drills::{cause, DrillRun, DrillSpec, TrainerField};
 use crate::app::link::query_pairs;
+use crate::app::link::LinkError;
 use crate::app::pacing::Speed;
 use crate::app::presets::PRESETS;
 
 impl Page {
     /// The drill a link asks for (`drill=…`), with whether it is a trainer's answer link
     /// (`answer=1`); `None` when the link is not a drill's.
-    pub(super) fn drill_in_query(query: &str) -> Option<Result<(DrillSpec, bool), DrillLinkError>> {
+    pub(super) fn drill_in_query(query: &str) -> Option<Result<(DrillSpec, bool), LinkError>> {
         let params: Vec<(String, String)> = query_pairs(query.trim_start_matches('?'))
             .map(|(k, v)| (k.to_string(), v.unwrap_or_default()))
             .collect();
