@@ -457,7 +457,7 @@ pub static GUIDES: &[Guide] = &[
                         "Nothing: the threads are not all busy",
                     ],
                     right: 1,
-                    why: "Waiting grows like 1 / (1 - utilisation): from 75 % to 95 % busy that term grows five times, and bursts a 25 % margin absorbed now queue. Erlang C (the theory panel) gives the mean wait: about 2 ms at 600 requests/s, about 21 ms at 760. The p99, which includes the 10 ms of work, rises less: from about 50 ms to past 55.",
+                    why: "Waiting grows like 1 / (1 - utilisation): from 75 % to 95 % busy that term grows five times, and bursts a 25 % margin absorbed now queue. Erlang C (the theory panel) gives the mean wait: about 2 ms at 600 requests/s, about 21 ms at 760. The p99 of successes, which includes the 10 ms of work and is already in the fifties at 600 requests/s, rises much less.",
                 }),
                 until: Until::Settings(|s| {
                     s.traffic.rate.iter().any(|c| {
