@@ -78,6 +78,9 @@ await learning('guide-predict-1280.png', '?guide=pool', 1280, 800, async (page) 
 await learning('quiz-390.png', '?quiz=3', 390, 844, async (page) => {
   await page.getByTestId('quiz-503').click();
 });
+await learning('embed-compact-700.png', '?v=2&preset=seed-incident&embed=1&controls=db_pool.max_size,db_pool.connection_timeout_ms,database.query_timeout_ms&lock=1&speed=max&stop=100&autoplay=1', 700, 700, async (page) => {
+  await page.waitForFunction(() => document.querySelector('[data-testid=clock]').dataset.nowS === '100.000', null, { timeout: 120_000 });
+});
 
 /** The embed on a docs page: the element on a dark page, the frame on the light example. */
 const { serveStatic: serveDir } = await import('../tests/browser/harness.mjs');

@@ -88,8 +88,9 @@ pub struct EmbedOptions {
 /// An embed's layout: a preset choice of panels and charts that fits a docs page.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub enum Layout {
-    /// The transport, the readouts, the architecture view and the status chart (the embed's
-    /// default).
+    /// The transport, the architecture view and the status chart, with the settings named by
+    /// `controls` pinned under the transport (the embed's default: about 650 px tall at 700 px
+    /// wide with three settings).
     #[default]
     Compact,
     /// The transport and one chart (the status chart unless `charts` says).
@@ -115,11 +116,22 @@ impl Layout {
         }
     }
 
+    /// Its name, as in `layout=`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Layout::Compact => "compact",
+            Layout::Chart => "chart",
+            Layout::Diagram => "diagram",
+            Layout::Lesson => "lesson",
+            Layout::Full => "full",
+        }
+    }
+
     /// The panels it shows.
     pub fn panels(self) -> Vec<Panel> {
         use Panel::*;
         match self {
-            Layout::Compact => vec![Transport, Readouts, Architecture, Charts],
+            Layout::Compact => vec![Transport, Architecture, Charts],
             Layout::Chart => vec![Transport, Charts],
             Layout::Diagram => vec![Transport, Readouts, Architecture],
             Layout::Lesson => vec![Lesson, Transport, Readouts, Architecture, Charts],
@@ -212,11 +224,27 @@ impl EmbedOptions {
             .is_none_or(|c| c.iter().any(|x| x == id))
     }
 
+    /// Whether the settings are pinned in the page (under the transport) rather than in a
+    /// drawer: in an embed below the `full` layout that names at most [`PINNED_SETTINGS_MAX`]
+    /// settings with `controls`.
+    pub fn pins_settings(&self) -> bool {
+        self.embed
+            && self.layout != Layout::Full
+            && self.shows(Panel::Controls)
+            && self
+                .controls
+                .as_ref()
+                .is_some_and(|c| !c.is_empty() && c.len() <= PINNED_SETTINGS_MAX)
+    }
+
     /// Whether a message from `origin` may be obeyed.
     pub fn allows(&self, origin: &str) -> bool {
         self.origins.iter().any(|o| o == origin)
     }
 }
+
+/// The most settings an embed pins under its transport; more go in the settings drawer.
+pub const PINNED_SETTINGS_MAX: usize = 4;
 
 /// Whether `id` passes an optional list: everything passes when there is no list.
 pub fn listed(list: Option<&[String]>, id: &str) -> bool {
@@ -273,6 +301,10 @@ pub fn parse_options(query: &str) -> (EmbedOptions, Vec<String>) {
     }
     if let Some(list) = get("controls") {
         options.controls = Some(controls(list, &mut problems));
+        // Naming settings in a layout shows them (an explicit `panels` decides for itself).
+        if options.layout != Layout::Full && get("panels").is_none() {
+            options.panels.push(Panel::Controls);
+        }
     }
     if let Some(stop) = get("stop") {
         match stop.parse::<f64>() {

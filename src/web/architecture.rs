@@ -95,53 +95,87 @@ fn boxed((x, y, w, h): Rect, title: &str, class: &str, lines: Vec<String>) -> Ht
     }
 }
 
-/// Where everything sits. Wide: clients, balancer, instances and dependencies left to right,
-/// one row per instance (shrinking, and dropping words, when there are many). Narrow (a
-/// phone): the same top to bottom, in a drawing 400 units wide.
+/// How the architecture is drawn, from the room it has.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Drawing {
+    /// Left to right in a drawing 880 units wide: clients, balancer, instances, dependencies.
+    Wide,
+    /// Left to right in a drawing 660 units wide, drawn about 1:1 in a docs column of 640 to
+    /// 1 000 px: clients above the balancer, narrower gauges.
+    Dense,
+    /// Top to bottom in a drawing 400 units wide (a phone, a narrow frame).
+    Vertical,
+}
+
+/// Where everything sits. Wide and dense: clients, balancer, instances and dependencies left
+/// to right, one row per instance (shrinking, and dropping words, when there are many).
+/// Vertical (a phone): the same top to bottom.
 #[derive(Clone, Copy)]
 struct Layout {
     width: f64,
     height: f64,
     inst_h: f64,
     compact: bool,
-    vertical: bool,
+    drawing: Drawing,
     /// The instances' column: left edge, width, and the top of the first row.
     inst_x: f64,
     inst_w: f64,
     inst_top: f64,
+    /// Where an instance's gauges start (from its left edge) and how wide they are.
+    gauge_dx: f64,
+    gauge_w: f64,
 }
 
 /// A box: left, top, width, height.
 type Rect = (f64, f64, f64, f64);
 
 impl Layout {
-    fn of(n: usize, vertical: bool) -> Layout {
-        if vertical {
-            let inst_h = if n <= 8 { 70.0 } else { 44.0 };
-            let inst_top = 70.0;
-            let height = inst_top + n as f64 * (inst_h + 6.0) + 190.0;
-            return Layout {
-                width: 400.0,
-                height,
-                inst_h,
-                compact: inst_h < 56.0,
-                vertical,
-                inst_x: 6.0,
-                inst_w: 388.0,
-                inst_top,
-            };
-        }
-        let height = 380.0_f64.max(24.0 + n as f64 * 14.0);
-        let inst_h = ((height - 20.0) / n as f64 - 6.0).min(84.0);
+    fn of(n: usize, drawing: Drawing) -> Layout {
+        let rows = |height: f64, most: f64| ((height - 20.0) / n as f64 - 6.0).min(most);
+        let (width, height, inst_h, inst_x, inst_w, inst_top, gauge_dx, gauge_w) = match drawing {
+            Drawing::Vertical => {
+                let inst_h = if n <= 8 { 70.0 } else { 44.0 };
+                let height = 70.0 + n as f64 * (inst_h + 6.0) + 190.0;
+                (400.0, height, inst_h, 6.0, 388.0, 70.0, 112.0, 130.0)
+            }
+            Drawing::Wide => {
+                let height = 380.0_f64.max(24.0 + n as f64 * 14.0);
+                (
+                    880.0,
+                    height,
+                    rows(height, 84.0),
+                    226.0,
+                    390.0,
+                    10.0,
+                    112.0,
+                    130.0,
+                )
+            }
+            Drawing::Dense => {
+                let height = 300.0_f64.max(24.0 + n as f64 * 14.0);
+                (
+                    660.0,
+                    height,
+                    rows(height, 66.0),
+                    146.0,
+                    300.0,
+                    10.0,
+                    100.0,
+                    66.0,
+                )
+            }
+        };
         Layout {
-            width: 880.0,
+            width,
             height,
             inst_h,
             compact: inst_h < 56.0,
-            vertical,
-            inst_x: 226.0,
-            inst_w: 390.0,
-            inst_top: 10.0,
+            drawing,
+            inst_x,
+            inst_w,
+            inst_top,
+            gauge_dx,
+            gauge_w,
         }
     }
 
@@ -155,24 +189,32 @@ impl Layout {
     }
 
     fn clients(&self) -> Rect {
-        if self.vertical {
-            (6.0, 6.0, 150.0, 48.0)
-        } else {
-            (4.0, self.height / 2.0 - 30.0, 84.0, 60.0)
+        match self.drawing {
+            Drawing::Vertical => (6.0, 6.0, 150.0, 48.0),
+            Drawing::Wide => (4.0, self.height / 2.0 - 30.0, 84.0, 60.0),
+            Drawing::Dense => (4.0, self.height / 2.0 - 78.0, 132.0, 48.0),
         }
     }
 
     fn balancer(&self) -> Rect {
-        if self.vertical {
-            (206.0, 6.0, 188.0, 48.0)
-        } else {
-            (96.0, self.height / 2.0 - 30.0, 118.0, 60.0)
+        match self.drawing {
+            Drawing::Vertical => (206.0, 6.0, 188.0, 48.0),
+            Drawing::Wide => (96.0, self.height / 2.0 - 30.0, 118.0, 60.0),
+            Drawing::Dense => (4.0, self.height / 2.0 + 2.0, 132.0, 60.0),
         }
     }
 
     /// The cache, the database and the gateway, for `n` instances.
     fn dependencies(&self, n: usize) -> [Rect; 3] {
-        if self.vertical {
+        if self.drawing == Drawing::Dense {
+            let (x, h) = (456.0, self.height);
+            return [
+                (x, 10.0, 200.0, 60.0),
+                (x, h / 2.0 - 40.0, 200.0, 80.0),
+                (x, h - 70.0, 200.0, 60.0),
+            ];
+        }
+        if self.drawing == Drawing::Vertical {
             let top = self.instances_bottom(n) + 30.0;
             [
                 (6.0, top, 190.0, 60.0),
@@ -254,9 +296,15 @@ fn instance(snap: &Snapshot, flow: &Flow, layout: Layout, i: usize) -> Html {
     });
     let failing = errors.is_some_and(|e| e > 0.05);
     let (inst_x, inst_w) = (layout.inst_x, layout.inst_w);
-    let gx = inst_x + 112.0;
+    let gx = inst_x + layout.gauge_dx;
     let threads_x = inst_x + 8.0;
-    let gw = 130.0;
+    let gw = layout.gauge_w;
+    // The waiters' line: under the gauges (a line lower when wide, with room to spare).
+    let waiters_y = if layout.drawing == Drawing::Dense {
+        y + 3.0 + 3.0 * (row + 3.0) + 11.0
+    } else {
+        y + 3.0 + 4.0 * (row + 3.0)
+    };
     html! {
         <g class={class} data-testid={format!("instance-{i}")} data-breaker={light_words}>
             <title>{ format!("instance {i}: {state}, {light_words}, {errors_text} over the last second") }</title>
@@ -272,9 +320,9 @@ fn instance(snap: &Snapshot, flow: &Flow, layout: Layout, i: usize) -> Html {
             { gauge(gx, y + 3.0 + 2.0 * (row + 3.0), gw, row, g.pool_active, Some(snap.pool_max_size), "pool") }
             if !compact {
                 if let Some(text) = crate::app::words::threads_text(&g.threads, g.threads_busy, snap.max_threads) {
-                    <text x={threads_x.to_string()} y={(y + 3.0 + 4.0 * (row + 3.0)).to_string()} class="gauge-text waiters" data-testid={format!("threads-of-instance-{i}")}>{ text }</text>
+                    <text x={threads_x.to_string()} y={waiters_y.to_string()} class="gauge-text waiters" data-testid={format!("threads-of-instance-{i}")}>{ text }</text>
                 } else if g.pool_waiters > 0 {
-                    <text x={gx.to_string()} y={(y + 3.0 + 4.0 * (row + 3.0)).to_string()} class="gauge-text waiters">{ format!("{} waiting for a connection", g.pool_waiters) }</text>
+                    <text x={gx.to_string()} y={waiters_y.to_string()} class="gauge-text waiters">{ format!("{} waiting for a connection", g.pool_waiters) }</text>
                 }
             }
             if inst.breaker.is_some() {
@@ -300,7 +348,8 @@ fn flows(snap: &Snapshot, flow: &Flow, layout: Layout) -> Html {
     let (lb, deps) = (layout.balancer(), layout.dependencies(n));
     let row = |i: usize| (layout.inst_x, layout.row_y(i), layout.inst_w, layout.inst_h);
     // Where requests leave the instances for the dependencies, and arrive at each of them.
-    let (out, into): ((f64, f64), [(f64, f64); 3]) = if layout.vertical {
+    let vertical = layout.drawing == Drawing::Vertical;
+    let (out, into): ((f64, f64), [(f64, f64); 3]) = if vertical {
         (
             bottom(row(n - 1)),
             [top(deps[0]), top(deps[1]), top(deps[2])],
@@ -312,8 +361,12 @@ fn flows(snap: &Snapshot, flow: &Flow, layout: Layout) -> Html {
     let per_instance = flow.arrivals_per_s / n as f64;
     html! {
         <>
-            { line(right(layout.clients()), left(lb), flow.arrivals_per_s, false) }
-            { for (0..n).map(|i| if layout.vertical {
+            if layout.drawing == Drawing::Dense {
+                { line(bottom(layout.clients()), top(lb), flow.arrivals_per_s, false) }
+            } else {
+                { line(right(layout.clients()), left(lb), flow.arrivals_per_s, false) }
+            }
+            { for (0..n).map(|i| if vertical {
                 line(bottom(lb), (bottom(lb).0, row(i).1), per_instance, failing)
             } else {
                 line(right(lb), left(row(i)), per_instance, failing)
@@ -358,11 +411,36 @@ fn dependencies(snap: &Snapshot, flow: &Flow, layout: Layout) -> Html {
             <g data-testid="database">
                 { boxed(db, "Database", if has(FaultKind::DbSlow) || db_busy >= 1.0 { "bad" } else { "" },
                     vec![db_state.to_string(), format!("{:.0} queries done/s, {} running", flow.db_queries_per_s, snap.db_concurrency)]) }
-                { gauge(db.0 + 8.0, db.1 + 62.0, 90.0, 10.0, snap.db_concurrency, Some(snap.db_cores), "queries/cores") }
+                { gauge(db.0 + 8.0, db.1 + 62.0, layout.gauge_w.min(90.0), 10.0, snap.db_concurrency, Some(snap.db_cores), "queries/cores") }
             </g>
             { boxed(gateway, "Payment gateway", if upstream == "up" { "" } else { "bad" },
                 vec![upstream.to_string(), format!("{calls} calls/s, {failures} failed, {waiting} waiting")]) }
         </>
+    }
+}
+
+/// The dense drawing's legend, in the corners its left column leaves free: what the bars'
+/// colours mean above the clients, the breaker's letters below the balancer.
+fn dense_legend(layout: Layout) -> Html {
+    let swatch = |y: f64, class: &'static str, words: &'static str| {
+        html! {
+            <>
+                <rect x="6" y={(y - 9.0).to_string()} width="10" height="10" class={format!("gauge-fill {class}")} />
+                <text x="21" y={y.to_string()} class="gauge-text">{ words }</text>
+            </>
+        }
+    };
+    let below = layout.balancer().1 + layout.balancer().3 + 18.0;
+    html! {
+        <g class="legend-in-drawing" data-testid="architecture-legend">
+            <text x="6" y="14" class="gauge-text">{ "Bars, share used:" }</text>
+            { swatch(30.0, "ok", "under 80 %") }
+            { swatch(45.0, "high", "80 % or more") }
+            { swatch(60.0, "full", "95 % or more") }
+            <text x="6" y={below.to_string()} class="gauge-text">{ "Breaker light:" }</text>
+            <text x="6" y={(below + 15.0).to_string()} class="gauge-text">{ "C closed, O open," }</text>
+            <text x="6" y={(below + 30.0).to_string()} class="gauge-text">{ "H half-open" }</text>
+        </g>
     }
 }
 
@@ -375,22 +453,28 @@ fn balancer_lines(snap: &Snapshot, in_rotation: usize) -> Vec<String> {
     lines
 }
 
-/// The architecture view of `snap`, drawn top to bottom when `vertical` (a phone).
-pub fn view(snap: &Snapshot, flow: &Flow, vertical: bool) -> Html {
-    let layout = Layout::of(snap.instances.len().max(1), vertical);
+/// The architecture view of `snap`, drawn as `drawing` says.
+pub fn view(snap: &Snapshot, flow: &Flow, drawing: Drawing) -> Html {
+    let layout = Layout::of(snap.instances.len().max(1), drawing);
+    let class = match drawing {
+        Drawing::Wide => None,
+        Drawing::Dense => Some("dense"),
+        Drawing::Vertical => Some("vertical"),
+    };
     let in_rotation = snap
         .instances
         .iter()
         .filter(|i| i.gauges.in_rotation && !i.gauges.down)
         .count();
     html! {
-        <svg class={classes!("architecture", vertical.then_some("vertical"))} viewBox={format!("0 0 {} {}", layout.width, layout.height)} role="img"
+        <svg class={classes!("architecture", class)} viewBox={format!("0 0 {} {}", layout.width, layout.height)} role="img"
              aria-label="Architecture: clients, load balancer, instances, cache, database and payment gateway">
             { flows(snap, flow, layout) }
             { boxed(layout.clients(), "Clients", "clients", vec![format!("{:.0} req/s", flow.arrivals_per_s)]) }
             { boxed(layout.balancer(), "Load balancer", if snap.failing_open { "bad" } else { "lb" }, balancer_lines(snap, in_rotation)) }
             { for (0..snap.instances.len()).map(|i| instance(snap, flow, layout, i)) }
             { dependencies(snap, flow, layout) }
+            if drawing == Drawing::Dense { { dense_legend(layout) } }
         </svg>
     }
 }

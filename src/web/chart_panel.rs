@@ -179,6 +179,7 @@ pub fn view(app: &App, link: &Scope<App>) -> Html {
     });
     html! {
         <section class="charts" aria-label="Charts">
+            if !o.embed || o.layout == crate::app::embed::Layout::Full {
             <div class="charts-bar small">
                 <label class="off-toggle">
                     <input type="checkbox" data-testid="keep-scale" checked={keep} onchange={on_keep} />
@@ -186,6 +187,7 @@ pub fn view(app: &App, link: &Scope<App>) -> Html {
                 </label>
                 <span class="quiet">{ "Point at a chart, or focus it and use ← →, to read every chart at one second." }</span>
             </div>
+            }
             { for charts.map(|(i, _)| figure(app, link, i)) }
         </section>
     }
@@ -242,7 +244,7 @@ fn empty_figure(app: &App, i: usize) -> Html {
 /// there is no crosshair, so charts do not jump).
 fn crosshair_values(id: &str, values: Option<(u64, Vec<(&str, String)>)>) -> Html {
     html! {
-        <p class="crosshair-values small" data-testid={format!("crosshair-{id}")} aria-live="polite">
+        <p class={classes!("crosshair-values", "small", values.is_none().then_some("empty"))} data-testid={format!("crosshair-{id}")} aria-live="polite">
             if let Some((t, values)) = &values {
                 <strong>{ format!("t = {t} s") }</strong>
                 { for values.iter().map(|(label, v)| html! { <span>{ format!(" · {label}: {v}") }</span> }) }

@@ -41,6 +41,10 @@ pub struct ControlsProps {
     /// the others are shown but fixed.
     #[prop_or_default]
     pub allowed: Option<&'static [&'static str]>,
+    /// Pinned in the page (an embed's few settings): one flat row in the order of `only`, the
+    /// help kept for screen readers and tooltips, and locked values as plain text.
+    #[prop_or_default]
+    pub pinned: bool,
 }
 
 /// The panel.
@@ -128,6 +132,16 @@ impl Component for Controls {
 
     fn view(&self, ctx: &Context<Self>) -> Html {
         let props = ctx.props();
+        if props.pinned {
+            let ids = props.only.as_deref().map(Vec::as_slice).unwrap_or_default();
+            return html! {
+                <div class="controls-pinned" data-testid="pinned-settings">
+                    { for ids.iter().filter_map(|id| KNOBS.iter().find(|k| k.id == id.as_str()))
+                        .filter(|k| k.get(&props.scenario).is_some())
+                        .map(|k| self.view_knob(ctx, k)) }
+                </div>
+            };
+        }
         html! {
             <div class="controls-panel">
                 if let Some(side) = props.side {
@@ -228,6 +242,21 @@ impl Field<'_> {
         }
     }
 
+    /// The value as text, for a locked pinned setting (a disabled slider would only be noise).
+    fn read_only(&self) -> Html {
+        let unit = if self.value == Value::Off {
+            ""
+        } else {
+            self.knob.unit
+        };
+        html! {
+            <output id={self.dom_id.clone()} class="pinned-value" aria-describedby={self.described.clone()}
+                    data-testid={self.dom_id.clone()}>
+                { format!("{} {unit}", self.text).trim_end().to_string() }
+            </output>
+        }
+    }
+
     /// A list of named choices.
     fn choice(&self, options: &'static [(&'static str, &'static str)]) -> Html {
         let id = self.knob.id;
@@ -293,6 +322,7 @@ impl Controls {
             disabled: props.locked || fixed,
         };
         let input = match k.input {
+            _ if props.pinned && props.locked => field.read_only(),
             Input::Number { off, .. } => field.number(off),
             Input::Choice(options) => field.choice(options),
             Input::Toggle => field.toggle(),
@@ -303,10 +333,10 @@ impl Controls {
             invalid.then_some("invalid")
         );
         html! {
-            <div class={class}>
+            <div class={class} title={props.pinned.then_some(k.help)}>
                 { knob_label(props, k, &dom_id) }
                 { input }
-                <p id={help_id} class="knob-help">
+                <p id={help_id} class={classes!("knob-help", props.pinned.then_some("sr-only"))}>
                     { k.help }
                     <span class="knob-meta">
                         { format!(" Range {}{}.", k.range_text(), if k.unit.is_empty() { String::new() } else { format!(" {}", k.unit) }) }

@@ -32,7 +32,7 @@ pub fn view(app: &App, link: &Scope<App>) -> Html {
                 }
             </div>
             if o.shows(Panel::Presets) { { preset_picker(app, link) } }
-            if o.shows(Panel::Controls) { { settings_toggle(app, link, "settings-toggle") } }
+            if o.shows(Panel::Controls) && !o.pins_settings() { { settings_toggle(app, link, "settings-toggle") } }
             if o.shows(Panel::Transport) { { transport(app, link) } }
             { clock(app) }
         </header>
@@ -69,7 +69,7 @@ pub fn phone_transport(app: &App, link: &Scope<App>) -> Html {
             </button>
             <button type="button" class="secondary" data-testid="phone-step" onclick={link.callback(|_| act(Action::Step))} disabled={finished}>{ "Step" }</button>
             <span class="phone-clock">{ format!("t = {:.0} s", a.sim().now().as_secs_f64()) }</span>
-            if o.shows(Panel::Controls) { { settings_toggle(app, link, "phone-settings") } }
+            if o.shows(Panel::Controls) && !o.pins_settings() { { settings_toggle(app, link, "phone-settings") } }
         </div>
     }
 }
@@ -189,13 +189,20 @@ fn clock(app: &App) -> Html {
     } else {
         "paused".into()
     };
+    // A docs embed's speed menu shows the speed already: the clock keeps to one line with the title.
+    let speed_words =
+        if page.options.embed && page.options.layout != crate::app::embed::Layout::Full {
+            format!(" · {speed_note}")
+        } else {
+            format!(" · {} · {speed_note}", a.speed.label())
+        };
     html! {
         <div class="clock" data-testid="clock" data-now-s={format!("{now_s:.3}")} data-playing={playing.to_string()}
              data-b-lags={page.pair.b_lags().to_string()} data-achieved-speed={format!("{achieved:.3}")} data-lagging={a.is_lagging().to_string()}
              data-sim-ms={format!("{:.3}", page.last_sim_ms)} data-charts-ms={format!("{:.3}", app.charts.last_draw_ms)}>
             <span class="clock-time">{ format!("t = {now_s:.1} s") }</span>
             <span class="quiet">{ format!(" of {end_s:.0} s") }</span>
-            <span class="speed-note" data-testid="speed-note" title={(playing && a.is_lagging()).then_some(lag_why)}>{ format!(" · {} · {speed_note}", a.speed.label()) }</span>
+            <span class="speed-note" data-testid="speed-note" title={(playing && a.is_lagging()).then_some(lag_why)}>{ speed_words }</span>
         </div>
     }
 }

@@ -73,18 +73,26 @@ pub struct App {
     reading: Option<gloo_file::callbacks::FileReader>,
     _on_resize: Option<EventListener>,
     _on_theme: Option<EventListener>,
-    /// The window is phone-narrow: the architecture is drawn top to bottom.
-    narrow: bool,
+    /// How the architecture is drawn for the window's width.
+    drawing: architecture::Drawing,
 }
 
-/// Whether the window is narrower than the breakpoint of the top-to-bottom architecture: 640
-/// CSS pixels on a page, 800 in a frame (a docs column), so its text stays readable.
-fn window_is_narrow(embed: bool) -> bool {
-    let breakpoint = if embed { 800.0 } else { 640.0 };
-    web_sys::window()
+/// How the architecture is drawn in a window this wide, so its text stays at 11 px or more:
+/// top to bottom up to 640 CSS pixels (a phone), dense from there to 800 on a page and to
+/// 1 000 in a frame (a docs column), wide beyond.
+fn window_drawing(embed: bool) -> architecture::Drawing {
+    let width = web_sys::window()
         .and_then(|w| w.inner_width().ok())
         .and_then(|w| w.as_f64())
-        .is_some_and(|w| w <= breakpoint)
+        .unwrap_or(1280.0);
+    let dense_up_to = if embed { 1000.0 } else { 800.0 };
+    if width <= 640.0 {
+        architecture::Drawing::Vertical
+    } else if width <= dense_up_to {
+        architecture::Drawing::Dense
+    } else {
+        architecture::Drawing::Wide
+    }
 }
 
 impl App {
@@ -168,7 +176,7 @@ impl Component for App {
             reading: None,
             _on_resize: on_resize,
             _on_theme: on_theme,
-            narrow: window_is_narrow(embed),
+            drawing: window_drawing(embed),
         };
         app.carry_out(ctx);
         app
@@ -185,7 +193,7 @@ impl Component for App {
                 self.page.reduce(Action::Frame(ts))
             }
             Msg::Resized => {
-                self.narrow = window_is_narrow(self.page.options.embed);
+                self.drawing = window_drawing(self.page.options.embed);
                 self.charts.invalidate();
                 true
             }
@@ -211,11 +219,11 @@ impl Component for App {
     fn view(&self, ctx: &Context<Self>) -> Html {
         let o = &self.page.options;
         html! {
-            <div class={classes!("app", o.embed.then_some("embed"))}>
+            <div class={classes!("app", o.embed.then_some("embed"), o.embed.then(|| format!("layout-{}", o.layout.name())))}>
                 if !o.embed { <a class="skip" href="#stage">{ "Skip to the simulation" }</a> }
                 { header::view(self, ctx.link()) }
                 { header::banners(self, ctx.link()) }
-                <div class={classes!("layout", (!o.shows(crate::app::embed::Panel::Controls) || !self.page.settings_open).then_some("no-settings"))}>
+                <div class={classes!("layout", (!o.shows(crate::app::embed::Panel::Controls) || o.pins_settings() || !self.page.settings_open).then_some("no-settings"))}>
                     { stage::settings(self, ctx.link()) }
                     <main id="stage" class="stage">
                         { stage::view(self, ctx.link()) }

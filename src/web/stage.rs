@@ -23,7 +23,7 @@ use outage_lab_engine::scenario::ActionKind;
 pub fn settings(app: &App, link: &Scope<App>) -> Html {
     let page = &app.page;
     let o = &page.options;
-    if !o.shows(Panel::Controls) {
+    if !o.shows(Panel::Controls) || o.pins_settings() {
         return html! {};
     }
     let side = page
@@ -52,6 +52,19 @@ pub fn settings(app: &App, link: &Scope<App>) -> Html {
     }
 }
 
+/// An embed's few settings, pinned above the stage (locked ones as plain values).
+fn pinned_settings(app: &App) -> Html {
+    let page = &app.page;
+    let o = &page.options;
+    html! {
+        <section class="pinned" aria-label={if o.locked { "Settings, locked by the page that embeds this lab" } else { "Settings" }}>
+            <Controls scenario={page.scenario.clone()} problems={page.problems.clone()} pending={page.pending.clone()}
+                      highlight={if o.locked { &[] } else { page.preset.fix_knobs }} on_change={app.callbacks.knob.clone()}
+                      locked={o.locked} only={o.controls.clone().map(Rc::new)} pinned=true />
+        </section>
+    }
+}
+
 /// The lesson, the readouts or A/B table, and the architecture view.
 pub fn view(app: &App, link: &Scope<App>) -> Html {
     let page = &app.page;
@@ -65,6 +78,7 @@ pub fn view(app: &App, link: &Scope<App>) -> Html {
     html! {
         <>
             if o.shows(Panel::Lesson) { { lesson(app, link) } }
+            if o.pins_settings() { { pinned_settings(app) } }
             { captions(app) }
             if o.shows(Panel::Readouts) {
                 if let Some(b) = &page.pair.b {
@@ -166,11 +180,15 @@ fn captions(app: &App) -> Html {
     if captions.is_empty() {
         return html! {};
     }
+    // A docs embed below the full layout keeps to the newest caption, on one line.
+    let o = &app.page.options;
+    let one_line = o.embed && o.layout != crate::app::embed::Layout::Full;
+    let shown = if one_line { 1 } else { captions.len() };
     html! {
-        <section class="captions" aria-label="What just happened" aria-live="polite" data-testid="captions">
+        <section class={classes!("captions", one_line.then_some("one-line"))} aria-label="What just happened" aria-live="polite" data-testid="captions">
             <ol>
-                { for captions.iter().rev().enumerate().map(|(i, c)| html! {
-                    <li class={classes!("caption", (i == 0).then_some("newest"))} data-testid={(i == 0).then_some("caption")}>
+                { for captions.iter().rev().take(shown).enumerate().map(|(i, c)| html! {
+                    <li class={classes!("caption", (i == 0).then_some("newest"))} data-testid={(i == 0).then_some("caption")} title={one_line.then(|| c.text.clone())}>
                         <span class="caption-t">{ format!("t = {:.0} s", c.t_s) }</span>
                         <span class="caption-text">{ &c.text }</span>
                     </li>
@@ -406,7 +424,7 @@ fn architecture_view(app: &App, snap_a: &Snapshot) -> Html {
         let sim = d.sim();
         html! {
             <>
-                <div class="architecture-scroll">{ architecture::view(snap, &Flow::of(sim.seconds().last()), app.narrow) }</div>
+                <div class="architecture-scroll">{ architecture::view(snap, &Flow::of(sim.seconds().last()), app.drawing) }</div>
                 if snap.failing_open {
                     <p class="small note" data-testid="failing-open">
                         { "No instance passes its health check, so the load balancer fails open: it sends traffic to every instance anyway (the health check's “when all unhealthy: fail open”). Without it, every request would get a 503." }
@@ -425,9 +443,11 @@ fn architecture_view(app: &App, snap_a: &Snapshot) -> Html {
             } else {
                 { side(&pair.a, snap_a) }
             }
-            <p class="legend small">
-                { "Bars fill as queues, threads and pool connections are used (green < 80 %, amber ≥ 80 %, red ≥ 95 %). Breaker light: C closed, O open, H half-open." }
-            </p>
+            if app.drawing != architecture::Drawing::Dense {
+                <p class="legend small">
+                    { "Bars fill as queues, threads and pool connections are used (green < 80 %, amber ≥ 80 %, red ≥ 95 %). Breaker light: C closed, O open, H half-open." }
+                </p>
+            }
         </section>
     }
 }

@@ -92,6 +92,24 @@ test('on a 390 px phone: Play in reach at the bottom, a vertical architecture, a
   await page.close();
 });
 
+/** The height of the page and the smallest text on it (HTML and the architecture's SVG, scaled). */
+function measure() {
+  const visible = (el) => el.getClientRects().length > 0 && getComputedStyle(el).visibility !== 'hidden';
+  let smallest = Infinity;
+  for (const el of document.body.querySelectorAll('*')) {
+    if (!visible(el) || el.closest('svg') || el.classList.contains('sr-only')) continue;
+    const own = [...el.childNodes].some((n) => n.nodeType === 3 && n.textContent.trim());
+    if (own) smallest = Math.min(smallest, parseFloat(getComputedStyle(el).fontSize));
+  }
+  for (const svg of document.querySelectorAll('svg.architecture')) {
+    const scale = svg.getBoundingClientRect().width / svg.viewBox.baseVal.width;
+    for (const t of svg.querySelectorAll('text')) smallest = Math.min(smallest, parseFloat(getComputedStyle(t).fontSize) * scale);
+  }
+  return { height: document.body.getBoundingClientRect().height, smallest,
+    compare: document.querySelectorAll('[data-testid=compare]').length, seed: document.querySelectorAll('#seed').length,
+    drawing: document.querySelector('svg.architecture')?.getAttribute('class') ?? '' };
+}
+
 test('embed layouts fit a 700 px docs column with text of at least 11 px, and keep A/B and the seed out', async () => {
   const errors = [];
   const sizes = {};
@@ -101,28 +119,51 @@ test('embed layouts fit a 700 px docs column with text of at least 11 px, and ke
     page.on('pageerror', (e) => errors.push(String(e)));
     await page.goto(`${env.server.url}?v=2&preset=seed-incident&embed=1&layout=${layout}`);
     await page.getByTestId('clock').waitFor();
-    const m = await page.evaluate(() => {
-      const visible = (el) => el.getClientRects().length > 0 && getComputedStyle(el).visibility !== 'hidden';
-      let smallest = Infinity;
-      for (const el of document.body.querySelectorAll('*')) {
-        if (!visible(el) || el.closest('svg') || el.classList.contains('sr-only')) continue;
-        const own = [...el.childNodes].some((n) => n.nodeType === 3 && n.textContent.trim());
-        if (own) smallest = Math.min(smallest, parseFloat(getComputedStyle(el).fontSize));
-      }
-      for (const svg of document.querySelectorAll('svg.architecture')) {
-        const scale = svg.getBoundingClientRect().width / svg.viewBox.baseVal.width;
-        for (const t of svg.querySelectorAll('text')) smallest = Math.min(smallest, parseFloat(getComputedStyle(t).fontSize) * scale);
-      }
-      return { height: document.body.getBoundingClientRect().height, smallest,
-        compare: document.querySelectorAll('[data-testid=compare]').length, seed: document.querySelectorAll('#seed').length };
-    });
+    const m = await page.evaluate(measure);
     sizes[layout] = m;
     assert.ok(m.smallest >= 11, `${layout}: text of ${m.smallest.toFixed(1)} px`);
     assert.equal(m.compare + m.seed, 0, `${layout}: A/B or seed shown`);
     await page.close();
   }
-  assert.ok(sizes.chart.height <= 700, `chart layout ${sizes.chart.height} px tall`);
-  assert.ok(sizes.diagram.height <= 1000, `diagram layout ${sizes.diagram.height} px tall`);
-  assert.ok(sizes.compact.height < 1848, `compact layout ${sizes.compact.height} px tall`);
+  assert.ok(sizes.chart.height <= 500, `chart layout ${sizes.chart.height} px tall`);
+  assert.ok(sizes.diagram.height <= 700, `diagram layout ${sizes.diagram.height} px tall`);
+  assert.ok(sizes.compact.height <= 700, `compact layout ${sizes.compact.height} px tall`);
+  assert.match(sizes.compact.drawing, /dense/, 'a 700 px frame draws the dense architecture');
   assert.deepEqual(errors, []);
+});
+
+test('one chart, the architecture and three locked settings fit 700 px at 700 px wide, at rest and at the lesson moment', async () => {
+  const errors = [];
+  const page = await env.browser.context.newPage();
+  await page.setViewportSize({ width: 700, height: 400 });
+  page.on('pageerror', (e) => errors.push(String(e)));
+  page.on('console', (msg) => { if (msg.type() === 'error') errors.push(msg.text()); });
+  const controls = 'db_pool.max_size,db_pool.connection_timeout_ms,database.query_timeout_ms';
+  await page.goto(`${env.server.url}?v=2&preset=seed-incident&embed=1&controls=${controls}&lock=1&speed=max&stop=100&autoplay=1`);
+  await page.getByTestId('clock').waitFor();
+  // The settings are pinned in the page, as plain values: no drawer, no inputs, no "the fix" badge.
+  const pinned = page.getByTestId('pinned-settings');
+  assert.equal(await pinned.locator('.knob').count(), 3);
+  assert.equal(await pinned.locator('input, select').count(), 0);
+  assert.equal(await pinned.locator('.lesson-badge').count(), 0);
+  assert.equal(await page.getByTestId('knob-db_pool-max_size').textContent(), '10 connections/instance');
+  assert.equal(await page.getByTestId('knob-db_pool-connection_timeout_ms').textContent(), 'none');
+  assert.equal(await page.getByTestId('settings-toggle').count(), 0);
+  const boxes = await pinned.locator('.knob').evaluateAll((ks) => ks.map((k) => k.getBoundingClientRect().top));
+  assert.ok(Math.max(...boxes) - Math.min(...boxes) < 1, `the three settings share one row: ${boxes}`);
+  // At rest.
+  const rest = await page.evaluate(measure);
+  // At the lesson moment: the run pauses at 100 s, every pool full and requests waiting.
+  await page.waitForFunction(() => document.querySelector('[data-testid=clock]').dataset.nowS === '100.000', null, { timeout: 60_000 });
+  const moment = await page.evaluate(measure);
+  for (const [when, m] of [['at rest', rest], ['at 100 s', moment]]) {
+    assert.ok(m.height >= 500 && m.height <= 700, `${when}: ${m.height} px tall`);
+    assert.ok(m.smallest >= 11, `${when}: text of ${m.smallest.toFixed(1)} px`);
+    assert.match(m.drawing, /dense/);
+  }
+  assert.match(await page.getByTestId('instance-0').textContent(), /waiting for a connection/);
+  assert.match(await page.getByTestId('architecture-legend').textContent(), /95 % or more.*C closed, O open/);
+  assert.equal(await page.locator('[data-testid=captions] li').count(), 1, 'one caption line in a compact embed');
+  assert.deepEqual(errors, []);
+  await page.close();
 });

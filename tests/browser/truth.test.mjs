@@ -15,6 +15,14 @@ async function open(query) {
 }
 
 /** Plays until the clock passes `t` seconds, then pauses. */
+/** Plays a page opened with `stop=t` until it pauses there, exactly at `t` seconds. */
+async function playToStop(page, t) {
+  await page.getByTestId('play').click();
+  await page.waitForFunction(
+    (t) => document.querySelector('[data-testid=clock]').dataset.nowS === t.toFixed(3), t, { timeout: 90_000 });
+  await page.waitForFunction(() => document.querySelector('[data-testid=clock]').dataset.playing === 'false');
+}
+
 async function playTo(page, t) {
   await page.getByTestId('play').click();
   await page.waitForFunction(
@@ -79,8 +87,10 @@ test('a balancer failing open says so, and why traffic still flows with 0 in rot
 });
 
 test('in a total outage latency is not zero: p99 of successes reads "–", failures and the oldest wait show', async () => {
-  const { page, errors } = await open('?v=2&preset=upstream-hang&speed=50');
-  await playTo(page, 100);
+  // Paused at exactly 100 s: from 106 s on no request waits at all (every thread is stuck, the
+  // accept queues are full and the balancer's connections are refused at once).
+  const { page, errors } = await open('?v=2&preset=upstream-hang&speed=50&stop=100');
+  await playToStop(page, 100);
   assert.ok(await value(page, 'readout-goodput') < 1, 'nothing succeeds');
   assert.equal(await page.getByTestId('readout-p99').getAttribute('data-value'), 'none');
   assert.match(await page.getByTestId('readout-p99').textContent(), /–/);

@@ -543,6 +543,19 @@ fn embed_options_are_read_and_bad_ones_named() {
     assert!(!full.embed && full.shows(Panel::Logs) && full.origins.is_empty());
     let (compact, _) = parse_options("embed=1");
     assert!(compact.shows(Panel::Charts) && !compact.shows(Panel::Logs));
+    assert!(!compact.shows(Panel::Controls) && !compact.pins_settings());
+    // Naming up to four settings in a layout pins them; five go in the drawer; `panels` decides
+    // for itself; the full page never pins.
+    let (pinned, _) = parse_options("embed=1&controls=db_pool.max_size,instances.count&lock=1");
+    assert!(pinned.shows(Panel::Controls) && pinned.pins_settings());
+    let five = "db_pool.max_size,instances.count,instances.max_threads,database.cores,cache.ttl_ms";
+    let (drawer, problems) = parse_options(&format!("embed=1&controls={five}"));
+    assert!(problems.is_empty(), "{problems:?}");
+    assert!(drawer.shows(Panel::Controls) && !drawer.pins_settings());
+    let (told, _) = parse_options("embed=1&panels=transport,charts&controls=db_pool.max_size");
+    assert!(!told.shows(Panel::Controls) && !told.pins_settings());
+    let (page, _) = parse_options("controls=db_pool.max_size");
+    assert!(page.shows(Panel::Controls) && !page.pins_settings());
     let (_, problems) = parse_options(
         "embed=yes&panels=charts,sidebar&charts=pie&controls=db_pool.size&stop=-1&origins=https://a.example/path,javascript:alert(1)",
     );
