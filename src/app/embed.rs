@@ -317,13 +317,24 @@ pub fn parse_options(query: &str) -> (EmbedOptions, Vec<String>) {
     if let Some(list) = get("origins") {
         options.origins = origins(list, &mut problems);
     }
-    if let Some(t) = get("theme") {
+    read_looks(get("theme"), get("accent"), &mut options, &mut problems);
+    (options, problems)
+}
+
+/// The `theme` and `accent` parameters, into `options` (bad values into `problems`).
+fn read_looks(
+    theme: Option<&str>,
+    accent: Option<&str>,
+    options: &mut EmbedOptions,
+    problems: &mut Vec<String>,
+) {
+    if let Some(t) = theme {
         match Theme::parse(t) {
             Some(theme) => options.theme = theme,
             None => problems.push(format!("theme: \"{t}\" is not one of auto, light, dark")),
         }
     }
-    if let Some(a) = get("accent") {
+    if let Some(a) = accent {
         match accent_colour(a) {
             Some(c) => options.accent = Some(c),
             None => problems.push(format!(
@@ -331,7 +342,6 @@ pub fn parse_options(query: &str) -> (EmbedOptions, Vec<String>) {
             )),
         }
     }
-    (options, problems)
 }
 
 /// The names in a comma-separated list, empty ones skipped.

@@ -5,14 +5,23 @@
 //!   number of calls (capped at the window size for COUNT_BASED, not for TIME_BASED), the breaker
 //!   opens if the failure rate or the slow-call rate is at or above its threshold. A call is slow
 //!   only if it took strictly longer than the slow-call duration.
-//! - OPEN: calls are rejected at once. The first call after the wait moves the breaker to
-//!   HALF_OPEN (or a timer does, with automatic transition on).
+//! - OPEN: calls are rejected at once. The first call strictly after the wait moves the breaker
+//!   to HALF_OPEN (`OpenState` compares with `isAfter`); with automatic transition on, a timer
+//!   does it exactly when the wait ends.
 //! - HALF_OPEN: exactly `permitted_in_half_open` trial calls pass, with a fresh window; further
-//!   calls are rejected as "not permitted" and not recorded. When every trial call has finished,
-//!   at or above either threshold opens the breaker again, else it closes.
+//!   calls are rejected as "not permitted" and not recorded. The trial window is evaluated
+//!   after each result once it holds `min(minimum_calls, permitted_in_half_open)` results (as
+//!   resilience4j's `CircuitBreakerMetrics.forHalfOpen` sets it; its documentation says "until
+//!   all permitted calls have completed"): at or above either threshold opens the breaker again,
+//!   else it closes, possibly with trial calls still running.
 //!
-//! Outcomes of calls permitted in an earlier state (e.g. a slow call that started while CLOSED
-//! and ends after the breaker opened) are ignored, as resilience4j ignores results in OPEN.
+//! A result is recorded in the state the breaker is in when the call ends, whichever state let
+//! the call through, as resilience4j's state machine does (its documentation is silent on it):
+//! a call let through while CLOSED that ends in HALF_OPEN fills a trial slot (without taking a
+//! permit) and can decide the trial; a trial call still running when HALF_OPEN closed counts in
+//! the new CLOSED window. Results that end while OPEN go, in resilience4j, into metrics that
+//! decide nothing; here they are dropped, with the same decisions. Only a reconfiguration (a
+//! new breaker, in resilience4j) makes earlier permits' results be ignored.
 
 use std::collections::VecDeque;
 
@@ -93,10 +102,10 @@ impl BreakerConfig {
     }
 }
 
-/// A permission to call, tied to the breaker state it was given in.
+/// A permission to call, tied to the breaker's configuration it was given under.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Permit {
-    epoch: u64,
+    generation: u64,
 }
 
 /// Why a call was not let through.
@@ -137,8 +146,8 @@ impl Tally {
 pub struct CircuitBreaker {
     cfg: BreakerConfig,
     state: BreakerState,
-    /// Changes on every state change, so late outcomes from an earlier state are ignored.
-    epoch: u64,
+    /// Changes on every reconfiguration, so outcomes of calls let through before are ignored.
+    generation: u64,
     opened_at: SimTime,
     /// COUNT_BASED: the last calls' (failed, slow); TIME_BASED: per-second (second, tally).
     calls: VecDeque<(bool, bool)>,
@@ -154,7 +163,7 @@ impl CircuitBreaker {
         CircuitBreaker {
             cfg,
             state: BreakerState::Closed,
-            epoch: 0,
+            generation: 0,
             opened_at: SimTime::ZERO,
             calls: VecDeque::new(),
             seconds: VecDeque::new(),
@@ -181,7 +190,6 @@ impl CircuitBreaker {
 
     fn transition(&mut self, to: BreakerState, now: SimTime) {
         self.state = to;
-        self.epoch += 1;
         self.calls.clear();
         self.seconds.clear();
         self.tally = Tally::default();
@@ -196,6 +204,7 @@ impl CircuitBreaker {
     /// permitted before are ignored.
     pub fn reconfigure(&mut self, cfg: BreakerConfig, now: SimTime) {
         self.cfg = cfg;
+        self.generation += 1;
         self.transition(BreakerState::Closed, now);
     }
 
@@ -214,7 +223,7 @@ impl CircuitBreaker {
     pub fn try_acquire(&mut self, now: SimTime) -> Result<Permit, Rejection> {
         if self.state == BreakerState::Open {
             let until = self.opened_at + self.cfg.wait_in_open;
-            if now < until {
+            if now <= until {
                 return Err(Rejection::Open {
                     retry_after: until.since(now),
                 });
@@ -227,7 +236,9 @@ impl CircuitBreaker {
             }
             self.half_open_issued += 1;
         }
-        Ok(Permit { epoch: self.epoch })
+        Ok(Permit {
+            generation: self.generation,
+        })
     }
 
     fn over_threshold(&self, t: Tally) -> bool {
@@ -249,7 +260,7 @@ impl CircuitBreaker {
         duration: SimDuration,
         failed: bool,
     ) -> Option<BreakerState> {
-        if permit.epoch != self.epoch {
+        if permit.generation != self.generation {
             return None;
         }
         let slow = duration > self.cfg.slow_call_duration;
@@ -257,7 +268,8 @@ impl CircuitBreaker {
             BreakerState::Open => None,
             BreakerState::HalfOpen => {
                 self.half_open_done.add(failed, slow, 1);
-                if self.half_open_done.calls < self.cfg.permitted_in_half_open {
+                let decides_after = self.cfg.minimum_calls.min(self.cfg.permitted_in_half_open);
+                if self.half_open_done.calls < decides_after {
                     return None;
                 }
                 let to = if self.over_threshold(self.half_open_done) {
@@ -433,9 +445,18 @@ mod tests {
             })
         );
         assert!(b.try_acquire(t(5_012)).is_err());
+        // At exactly the end of the wait a call is still rejected (resilience4j: `isAfter`).
+        assert_eq!(
+            b.try_acquire(t(5_013)),
+            Err(Rejection::Open {
+                retry_after: SimDuration::ZERO
+            })
+        );
         // Still OPEN after the wait until a call arrives: no automatic transition.
         assert_eq!(b.state(), BreakerState::Open);
-        let p1 = b.try_acquire(t(5_013)).expect("first trial call");
+        let p1 = b
+            .try_acquire(t(5_013) + SimDuration::from_micros(1))
+            .expect("first trial call");
         assert_eq!(b.state(), BreakerState::HalfOpen);
         let p2 = b.try_acquire(t(5_004)).expect("second trial call");
         assert_eq!(b.try_acquire(t(5_005)), Err(Rejection::NotPermitted));
@@ -467,16 +488,103 @@ mod tests {
         assert_eq!(b.open_until(), Some(t(11_010)));
     }
 
+    /// Opens `b` (the `small` configuration) with four failed calls ending by 13 ms.
+    fn opened(b: &mut CircuitBreaker) {
+        for i in 0..4 {
+            call(b, t(i), FAST, true);
+        }
+        assert_eq!(b.state(), BreakerState::Open);
+    }
+
     #[test]
-    fn outcomes_from_an_earlier_state_are_ignored() {
+    fn a_result_that_ends_while_open_changes_nothing() {
         let mut b = CircuitBreaker::new(small());
         let early = b.try_acquire(t(0)).unwrap();
-        for i in 1..5 {
+        opened(&mut b);
+        assert_eq!(b.record(early, t(30), FAST, false), None);
+        assert_eq!(b.state(), BreakerState::Open);
+        assert_eq!(b.open_until(), Some(t(5_013)));
+    }
+
+    #[test]
+    fn half_open_decides_after_the_minimum_when_it_is_below_the_permitted_calls() {
+        // 5 trial calls permitted, a minimum of 3: the third result decides (resilience4j's
+        // forHalfOpen window), with two trial calls still running.
+        let mut cfg = small();
+        cfg.permitted_in_half_open = 5;
+        cfg.minimum_calls = 3;
+        let mut b = CircuitBreaker::new(cfg);
+        for i in 0..3 {
             call(&mut b, t(i), FAST, true);
         }
         assert_eq!(b.state(), BreakerState::Open);
-        assert_eq!(b.record(early, t(30), FAST, false), None);
-        assert_eq!(b.state(), BreakerState::Open);
+        let trials: Vec<Permit> = (0..5)
+            .map(|i| b.try_acquire(t(6_000 + i)).expect("a trial call"))
+            .collect();
+        assert_eq!(b.try_acquire(t(6_005)), Err(Rejection::NotPermitted));
+        assert_eq!(b.record(trials[0], t(6_010), FAST, false), None, "1 of 3");
+        assert_eq!(b.record(trials[1], t(6_011), FAST, true), None, "2 of 3");
+        assert_eq!(
+            b.record(trials[2], t(6_012), FAST, false),
+            Some(BreakerState::Closed),
+            "1 failure in 3 is 33 %, under 50 %: closes at the third result"
+        );
+        // The two trial calls still running end in CLOSED and count in its fresh window: with
+        // two more failures the window holds 2 of 2 failed, below the minimum of 3 ...
+        assert_eq!(b.record(trials[3], t(6_020), FAST, true), None);
+        assert_eq!(b.record(trials[4], t(6_021), FAST, true), None);
+        // ... and a third failure opens it again: 3 of 3.
+        assert_eq!(call(&mut b, t(6_030), FAST, true), Some(BreakerState::Open));
+    }
+
+    #[test]
+    fn when_the_minimum_is_above_the_permitted_calls_every_trial_call_decides() {
+        // small(): minimum 4, 2 permitted: min(4, 2) = 2 results decide.
+        let mut b = CircuitBreaker::new(small());
+        opened(&mut b);
+        let p1 = b.try_acquire(t(6_000)).unwrap();
+        let p2 = b.try_acquire(t(6_000)).unwrap();
+        assert_eq!(b.record(p1, t(6_010), FAST, false), None);
+        assert_eq!(
+            b.record(p2, t(6_011), FAST, false),
+            Some(BreakerState::Closed)
+        );
+    }
+
+    #[test]
+    fn a_call_let_through_while_closed_that_ends_in_half_open_fills_a_trial_slot() {
+        // A slow call starts while CLOSED, the breaker opens and goes HALF_OPEN, and the slow
+        // call's failure is the first trial result: with one failing trial call more, 2 of 2
+        // failed reopens the breaker although only one permit of two was used.
+        let mut b = CircuitBreaker::new(small());
+        let slow_one = b.try_acquire(t(0)).unwrap();
+        opened(&mut b);
+        let trial = b.try_acquire(t(6_000)).unwrap();
+        assert_eq!(b.state(), BreakerState::HalfOpen);
+        assert_eq!(
+            b.record(slow_one, t(6_001), t(6_001).since(t(0)), true),
+            None
+        );
+        assert_eq!(
+            b.record(trial, t(6_002), FAST, true),
+            Some(BreakerState::Open)
+        );
+    }
+
+    #[test]
+    fn a_reconfigured_breaker_ignores_calls_let_through_before() {
+        let mut b = CircuitBreaker::new(small());
+        let before = b.try_acquire(t(0)).unwrap();
+        b.reconfigure(small(), t(1));
+        for i in 0..3 {
+            call(&mut b, t(2 + i), FAST, true);
+        }
+        assert_eq!(
+            b.record(before, t(10), FAST, true),
+            None,
+            "not counted: still 3 calls"
+        );
+        assert_eq!(b.state(), BreakerState::Closed);
     }
 
     #[test]
