@@ -89,8 +89,7 @@ pub struct EmbedOptions {
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub enum Layout {
     /// The transport, the architecture view and the status chart, with the settings named by
-    /// `controls` pinned under the transport (the embed's default: about 650 px tall at 700 px
-    /// wide with three settings).
+    /// `controls` pinned under the transport (the embed's default).
     #[default]
     Compact,
     /// The transport and one chart (the status chart unless `charts` says).
@@ -104,16 +103,18 @@ pub enum Layout {
 }
 
 impl Layout {
+    /// Every layout, in the order `layout=`'s error message lists them.
+    pub const ALL: [Layout; 5] = [
+        Layout::Compact,
+        Layout::Chart,
+        Layout::Diagram,
+        Layout::Lesson,
+        Layout::Full,
+    ];
+
     /// Reads a layout's name.
     pub fn parse(text: &str) -> Option<Layout> {
-        match text {
-            "compact" => Some(Layout::Compact),
-            "chart" => Some(Layout::Chart),
-            "diagram" => Some(Layout::Diagram),
-            "lesson" => Some(Layout::Lesson),
-            "full" => Some(Layout::Full),
-            _ => None,
-        }
+        Layout::ALL.into_iter().find(|l| l.name() == text)
     }
 
     /// Its name, as in `layout=`.
@@ -224,12 +225,17 @@ impl EmbedOptions {
             .is_none_or(|c| c.iter().any(|x| x == id))
     }
 
+    /// Whether this is an embed below the `full` layout, which keeps its chrome to what fits a
+    /// docs column: one caption line, no chart options, a clock without the speed.
+    pub fn is_docs_embed(&self) -> bool {
+        self.embed && self.layout != Layout::Full
+    }
+
     /// Whether the settings are pinned in the page (under the transport) rather than in a
     /// drawer: in an embed below the `full` layout that names at most [`PINNED_SETTINGS_MAX`]
     /// settings with `controls`.
     pub fn pins_settings(&self) -> bool {
-        self.embed
-            && self.layout != Layout::Full
+        self.is_docs_embed()
             && self.shows(Panel::Controls)
             && self
                 .controls
@@ -283,7 +289,8 @@ pub fn parse_options(query: &str) -> (EmbedOptions, Vec<String>) {
         match Layout::parse(l) {
             Some(layout) => options.layout = layout,
             None => problems.push(format!(
-                "layout: \"{l}\" is not one of compact, chart, diagram, lesson, full"
+                "layout: \"{l}\" is not one of {}",
+                Layout::ALL.map(Layout::name).join(", ")
             )),
         }
     }

@@ -206,28 +206,26 @@ impl Layout {
 
     /// The cache, the database and the gateway, for `n` instances.
     fn dependencies(&self, n: usize) -> [Rect; 3] {
-        if self.drawing == Drawing::Dense {
-            let (x, h) = (456.0, self.height);
-            return [
-                (x, 10.0, 200.0, 60.0),
-                (x, h / 2.0 - 40.0, 200.0, 80.0),
-                (x, h - 70.0, 200.0, 60.0),
-            ];
-        }
-        if self.drawing == Drawing::Vertical {
-            let top = self.instances_bottom(n) + 30.0;
-            [
-                (6.0, top, 190.0, 60.0),
-                (6.0, top + 70.0, 388.0, 80.0),
-                (204.0, top, 190.0, 60.0),
-            ]
-        } else {
-            let (x, h) = (650.0, self.height);
-            [
-                (x, 20.0, 226.0, 60.0),
-                (x, h / 2.0 - 40.0, 226.0, 80.0),
-                (x, h - 90.0, 226.0, 60.0),
-            ]
+        let h = self.height;
+        match self.drawing {
+            Drawing::Vertical => {
+                let top = self.instances_bottom(n) + 30.0;
+                [
+                    (6.0, top, 190.0, 60.0),
+                    (6.0, top + 70.0, 388.0, 80.0),
+                    (204.0, top, 190.0, 60.0),
+                ]
+            }
+            Drawing::Wide => [
+                (650.0, 20.0, 226.0, 60.0),
+                (650.0, h / 2.0 - 40.0, 226.0, 80.0),
+                (650.0, h - 90.0, 226.0, 60.0),
+            ],
+            Drawing::Dense => [
+                (456.0, 10.0, 200.0, 60.0),
+                (456.0, h / 2.0 - 40.0, 200.0, 80.0),
+                (456.0, h - 70.0, 200.0, 60.0),
+            ],
         }
     }
 }

@@ -179,7 +179,7 @@ pub fn view(app: &App, link: &Scope<App>) -> Html {
     });
     html! {
         <section class="charts" aria-label="Charts">
-            if !o.embed || o.layout == crate::app::embed::Layout::Full {
+            if !o.is_docs_embed() {
             <div class="charts-bar small">
                 <label class="off-toggle">
                     <input type="checkbox" data-testid="keep-scale" checked={keep} onchange={on_keep} />

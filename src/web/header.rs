@@ -190,12 +190,11 @@ fn clock(app: &App) -> Html {
         "paused".into()
     };
     // A docs embed's speed menu shows the speed already: the clock keeps to one line with the title.
-    let speed_words =
-        if page.options.embed && page.options.layout != crate::app::embed::Layout::Full {
-            format!(" · {speed_note}")
-        } else {
-            format!(" · {} · {speed_note}", a.speed.label())
-        };
+    let speed_words = if page.options.is_docs_embed() {
+        format!(" · {speed_note}")
+    } else {
+        format!(" · {} · {speed_note}", a.speed.label())
+    };
     html! {
         <div class="clock" data-testid="clock" data-now-s={format!("{now_s:.3}")} data-playing={playing.to_string()}
              data-b-lags={page.pair.b_lags().to_string()} data-achieved-speed={format!("{achieved:.3}")} data-lagging={a.is_lagging().to_string()}

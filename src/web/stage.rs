@@ -181,8 +181,7 @@ fn captions(app: &App) -> Html {
         return html! {};
     }
     // A docs embed below the full layout keeps to the newest caption, on one line.
-    let o = &app.page.options;
-    let one_line = o.embed && o.layout != crate::app::embed::Layout::Full;
+    let one_line = app.page.options.is_docs_embed();
     let shown = if one_line { 1 } else { captions.len() };
     html! {
         <section class={classes!("captions", one_line.then_some("one-line"))} aria-label="What just happened" aria-live="polite" data-testid="captions">

@@ -359,6 +359,14 @@ mod tests {
         b.record(p, at + took, took, failed)
     }
 
+    /// Opens `b` (the `small` configuration) with four failed calls ending by 13 ms.
+    fn opened(b: &mut CircuitBreaker) {
+        for i in 0..4 {
+            call(b, t(i), FAST, true);
+        }
+        assert_eq!(b.state(), BreakerState::Open);
+    }
+
     #[test]
     fn nothing_is_evaluated_below_the_minimum_number_of_calls() {
         let mut b = CircuitBreaker::new(small());
@@ -433,9 +441,7 @@ mod tests {
     #[test]
     fn open_rejects_until_the_wait_ends_then_a_call_moves_it_to_half_open() {
         let mut b = CircuitBreaker::new(small());
-        for i in 0..4 {
-            call(&mut b, t(i), FAST, true);
-        }
+        opened(&mut b);
         // The 4th call ended at 13 ms: open until 5.013 s.
         assert_eq!(b.open_until(), Some(t(5_013)));
         assert_eq!(
@@ -463,7 +469,7 @@ mod tests {
         assert_eq!(
             b.record(p1, t(5_010), FAST, false),
             None,
-            "waits for every trial call"
+            "min(4 minimum calls, 2 permitted) = 2: the first result does not decide"
         );
         assert_eq!(
             b.record(p2, t(5_011), FAST, false),
@@ -474,9 +480,7 @@ mod tests {
     #[test]
     fn half_open_reopens_at_the_threshold() {
         let mut b = CircuitBreaker::new(small());
-        for i in 0..4 {
-            call(&mut b, t(i), FAST, true);
-        }
+        opened(&mut b);
         let p1 = b.try_acquire(t(6_000)).unwrap();
         let p2 = b.try_acquire(t(6_000)).unwrap();
         b.record(p1, t(6_010), FAST, false);
@@ -486,14 +490,6 @@ mod tests {
             "1 of 2 = 50 %"
         );
         assert_eq!(b.open_until(), Some(t(11_010)));
-    }
-
-    /// Opens `b` (the `small` configuration) with four failed calls ending by 13 ms.
-    fn opened(b: &mut CircuitBreaker) {
-        for i in 0..4 {
-            call(b, t(i), FAST, true);
-        }
-        assert_eq!(b.state(), BreakerState::Open);
     }
 
     #[test]
@@ -538,20 +534,6 @@ mod tests {
     }
 
     #[test]
-    fn when_the_minimum_is_above_the_permitted_calls_every_trial_call_decides() {
-        // small(): minimum 4, 2 permitted: min(4, 2) = 2 results decide.
-        let mut b = CircuitBreaker::new(small());
-        opened(&mut b);
-        let p1 = b.try_acquire(t(6_000)).unwrap();
-        let p2 = b.try_acquire(t(6_000)).unwrap();
-        assert_eq!(b.record(p1, t(6_010), FAST, false), None);
-        assert_eq!(
-            b.record(p2, t(6_011), FAST, false),
-            Some(BreakerState::Closed)
-        );
-    }
-
-    #[test]
     fn a_call_let_through_while_closed_that_ends_in_half_open_fills_a_trial_slot() {
         // A slow call starts while CLOSED, the breaker opens and goes HALF_OPEN, and the slow
         // call's failure is the first trial result: with one failing trial call more, 2 of 2
@@ -592,9 +574,7 @@ mod tests {
         let mut cfg = small();
         cfg.automatic_half_open = true;
         let mut b = CircuitBreaker::new(cfg);
-        for i in 0..4 {
-            call(&mut b, t(i), FAST, true);
-        }
+        opened(&mut b);
         assert!(!b.wake(t(5_012)));
         assert!(b.wake(t(5_013)));
         assert_eq!(b.state(), BreakerState::HalfOpen);
