@@ -166,6 +166,36 @@ fn retry() -> impl Strategy<Value = Option<Retry>> {
     )
 }
 
+/// Closed-loop groups: a few users each, some a crowd at once, some leaving after a few
+/// requests, some with their own client (a total deadline among its settings).
+fn user_group() -> impl Strategy<Value = UserGroup> {
+    (
+        1u32..40,
+        1.0..2_000.0f64,
+        0.0..3.0f64,
+        proptest::option::of(0.0..3.0f64),
+        proptest::option::of(1u32..20),
+        proptest::option::of((timeout(), timeout(), retry())),
+    )
+        .prop_map(
+            |(count, think_time_ms, start_s, start_spread_s, requests_per_user, client)| {
+                UserGroup {
+                    name: "users".into(),
+                    count,
+                    think_time_ms,
+                    start_s,
+                    start_spread_s,
+                    requests_per_user,
+                    client: client.map(|(timeout_ms, deadline_ms, retry)| Client {
+                        timeout_ms,
+                        deadline_ms,
+                        retry,
+                    }),
+                }
+            },
+        )
+}
+
 fn stampede() -> impl Strategy<Value = StampedeProtection> {
     prop_oneof![
         Just(StampedeProtection::None),
@@ -189,6 +219,8 @@ prop_compose! {
         spike in proptest::option::of((0.0..10.0f64, 1.0..5.0f64, 1.0..3.0f64)),
         endpoints in proptest::collection::vec((0.1..10.0f64, proptest::collection::vec(step(), 1..4)), 1..3),
         client_timeout in timeout(),
+        deadline in timeout(),
+        users in proptest::collection::vec(user_group(), 0..3),
         gateway_timeout in timeout(),
         least_outstanding in any::<bool>(),
         count in 1u32..4,
@@ -233,8 +265,13 @@ prop_compose! {
                     .enumerate()
                     .map(|(i, (weight, steps))| Endpoint { name: format!("E{i}"), weight, critical: i == 0, steps })
                     .collect(),
+                users,
             },
-            client: Client { timeout_ms: client_timeout, retry },
+            client: Client {
+                timeout_ms: client_timeout,
+                retry,
+                deadline_ms: deadline,
+            },
             load_balancer: LoadBalancer {
                 policy: if least_outstanding { LbPolicy::LeastOutstanding } else { LbPolicy::RoundRobin },
                 gateway_timeout_ms: gateway_timeout,

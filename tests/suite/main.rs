@@ -3,6 +3,7 @@
 mod app;
 mod challenges;
 mod cli;
+mod closed_loop;
 mod common;
 mod determinism;
 mod drills;

@@ -23,6 +23,8 @@ pub enum Stream {
     Retries = 4,
     /// Fault timings and anything else the environment decides.
     Faults = 5,
+    /// Closed-loop users: when each starts and how long it thinks.
+    Users = 6,
 }
 
 /// SplitMix64's finaliser: a bijective scrambler used to derive sub-seeds.

@@ -73,6 +73,40 @@ pub struct Traffic {
     pub rate: Vec<RateComponent>,
     /// The endpoints users call, with their relative weights.
     pub endpoints: Vec<Endpoint>,
+    /// Closed-loop user groups, sending beside the open-loop `rate` (which may be empty); absent
+    /// for none.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub users: Vec<UserGroup>,
+}
+
+/// A closed-loop population: each user sends a request, waits for its end (an answer, an
+/// error, its client's timeout or deadline, retries included), thinks, and sends the next.
+/// Under overload such users slow down with the service, where open-loop arrivals do not.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[schemars(deny_unknown_fields)]
+pub struct UserGroup {
+    /// How the group is called in the page and its notes, e.g. `browsers`.
+    #[serde(default)]
+    pub name: String,
+    /// Users in the group; each has at most one request in progress.
+    pub count: u32,
+    /// Mean think time between the end of a user's request and the next, in milliseconds
+    /// (exponentially distributed).
+    pub think_time_ms: f64,
+    /// When the group's users start, in seconds.
+    #[serde(default)]
+    pub start_s: f64,
+    /// The users send their first request evenly at random over this many seconds from
+    /// `start_s` (0: all at once, a crowd); absent: each after a first think time, as if it had
+    /// been browsing already.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub start_spread_s: Option<f64>,
+    /// Requests each user sends before leaving; absent: users stay to the end of the run.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub requests_per_user: Option<u32>,
+    /// The group's own timeouts and retries; absent: the scenario's `client`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub client: Option<Client>,
 }
 
 /// One component of the arrival-rate profile (user requests per second).
@@ -190,6 +224,13 @@ pub struct Client {
     /// How long a client waits for one attempt before giving up (the server may go on working).
     #[serde(default = "defaults::client_timeout")]
     pub timeout_ms: Timeout,
+    /// How long a user waits for a request in all, retries and their delays included, before
+    /// giving up on it (a gRPC deadline); `"none"` (the default) for no such limit.
+    #[serde(
+        default = "defaults::deadline",
+        skip_serializing_if = "Timeout::is_none"
+    )]
+    pub deadline_ms: Timeout,
     /// Retries; absent for none.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub retry: Option<Retry>,
@@ -652,6 +693,13 @@ pub enum Capacity {
     Unbounded,
 }
 
+impl Timeout {
+    /// True for `"none"` (no limit).
+    pub fn is_none(&self) -> bool {
+        matches!(self, Timeout::None)
+    }
+}
+
 impl Serialize for Timeout {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         match self {
@@ -758,6 +806,7 @@ impl Default for Client {
     fn default() -> Self {
         Client {
             timeout_ms: defaults::client_timeout(),
+            deadline_ms: defaults::deadline(),
             retry: None,
         }
     }
@@ -907,6 +956,10 @@ pub mod defaults {
     /// A typical HTTP client's per-attempt timeout: 30 s.
     pub fn client_timeout() -> Timeout {
         Timeout::Ms(30_000.0)
+    }
+    /// No total deadline: a user waits out every attempt and retry.
+    pub fn deadline() -> Timeout {
+        Timeout::None
     }
     /// Round robin, nginx's default.
     pub fn lb_policy() -> LbPolicy {

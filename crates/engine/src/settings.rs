@@ -72,6 +72,15 @@ pub const BREAKER_HALF_OPEN_CALLS: RangeInclusive<u32> = 1..=1_000;
 pub const RETRY_ATTEMPTS: RangeInclusive<u32> = 1..=100;
 /// Retry-budget tokens earned per new user request.
 pub const RETRY_BUDGET_TOKENS_PER_REQUEST: RangeInclusive<f64> = 0.0..=1.0;
+/// Closed-loop user groups in one scenario.
+pub const USER_GROUPS_MAX: usize = 8;
+/// Closed-loop users in one group (users in all groups together: at most
+/// [`USERS_PER_RUN_MAX`]).
+pub const USERS_PER_GROUP: RangeInclusive<u32> = 1..=100_000;
+/// Closed-loop users in all groups together.
+pub const USERS_PER_RUN_MAX: u64 = 100_000;
+/// Requests one closed-loop user sends before leaving.
+pub const REQUESTS_PER_USER: RangeInclusive<u32> = 1..=1_000_000;
 
 #[cfg(test)]
 mod tests {
@@ -92,6 +101,8 @@ mod tests {
             BREAKER_MINIMUM_CALLS,
             BREAKER_HALF_OPEN_CALLS,
             RETRY_ATTEMPTS,
+            USERS_PER_GROUP,
+            REQUESTS_PER_USER,
         ];
         for r in counts {
             assert!(r.start() <= r.end() && *r.start() <= 1, "{r:?}");

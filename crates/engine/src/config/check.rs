@@ -351,8 +351,79 @@ impl Checker {
         actions
     }
 
-    fn retry(&mut self, r: &Retry) -> Option<RetryConfig> {
-        let p = "client.retry";
+    /// A client section at path `p` (`client`, or a user group's `client`).
+    fn client(&mut self, p: &str, c: &s::Client) -> ClientPolicy {
+        ClientPolicy {
+            timeout: self.timeout(&format!("{p}.timeout_ms"), c.timeout_ms),
+            deadline: self.timeout(&format!("{p}.deadline_ms"), c.deadline_ms),
+            retry: c.retry.as_ref().and_then(|r| self.retry(p, r)),
+        }
+    }
+
+    /// `traffic.users`: the closed-loop groups, and the clients of those that have their own
+    /// (appended to `clients`, whose entry 0 is the scenario's).
+    fn user_groups(
+        &mut self,
+        groups: &[s::UserGroup],
+        clients: &mut Vec<ClientPolicy>,
+    ) -> Vec<UserGroupConfig> {
+        if groups.len() > USER_GROUPS_MAX {
+            self.fail(
+                "traffic.users",
+                format!("may have at most {USER_GROUPS_MAX} groups"),
+            );
+        }
+        let total: u64 = groups.iter().map(|g| g.count as u64).sum();
+        if total > USERS_PER_RUN_MAX {
+            self.fail(
+                "traffic.users",
+                format!("have {total} users in all; at most {USERS_PER_RUN_MAX} are supported"),
+            );
+        }
+        let mut out = Vec::with_capacity(groups.len());
+        for (i, g) in groups.iter().enumerate() {
+            let p = format!("traffic.users[{i}]");
+            let count = self.count_in(&format!("{p}.count"), g.count, USERS_PER_GROUP);
+            let think_ms = self.positive(
+                &format!("{p}.think_time_ms"),
+                g.think_time_ms,
+                SETTING_MS_MAX,
+            );
+            let think_mean = if think_ms.is_finite() && think_ms > 0.0 {
+                SimDuration::from_millis_f64(think_ms.min(SETTING_MS_MAX))
+            } else {
+                SimDuration::ZERO
+            };
+            let start = self.seconds(&format!("{p}.start_s"), g.start_s);
+            let start_spread = g.start_spread_s.map(|spread| {
+                let t = self.seconds(&format!("{p}.start_spread_s"), spread);
+                SimDuration::from_micros(t.as_micros())
+            });
+            let requests_per_user = g
+                .requests_per_user
+                .map(|n| self.count_in(&format!("{p}.requests_per_user"), n, REQUESTS_PER_USER));
+            let client = match &g.client {
+                Some(c) => {
+                    clients.push(self.client(&format!("{p}.client"), c));
+                    clients.len() - 1
+                }
+                None => 0,
+            };
+            out.push(UserGroupConfig {
+                name: g.name.clone(),
+                count,
+                think_mean,
+                start,
+                start_spread,
+                requests_per_user,
+                client,
+            });
+        }
+        out
+    }
+
+    fn retry(&mut self, client: &str, r: &Retry) -> Option<RetryConfig> {
+        let p = &format!("{client}.retry");
         let max_attempts =
             self.count_in(&format!("{p}.max_attempts"), r.max_attempts, RETRY_ATTEMPTS);
         let base = self.millis(&format!("{p}.backoff_base_ms"), r.backoff_base_ms);
@@ -442,10 +513,13 @@ impl Checker {
         }
     }
 
-    /// `traffic.rate`: the arrival-rate profile.
-    fn rate(&mut self, rate: &[RateComponent]) {
-        if rate.is_empty() {
-            self.fail("traffic.rate", "needs at least one component");
+    /// `traffic.rate`: the arrival-rate profile (empty only beside closed-loop users).
+    fn rate(&mut self, rate: &[RateComponent], has_users: bool) {
+        if rate.is_empty() && !has_users {
+            self.fail(
+                "traffic.rate",
+                "needs at least one component (or traffic.users a group)",
+            );
         }
         if rate.len() > RATE_COMPONENTS_MAX {
             self.fail(
@@ -687,7 +761,12 @@ impl Checker {
     }
 
     /// `faults`, sorted by start, and the work model with them (only if all else is valid).
-    fn faults(&mut self, scenario: &Scenario, duration: SimDuration) -> Vec<FaultConfig> {
+    fn faults(
+        &mut self,
+        scenario: &Scenario,
+        duration: SimDuration,
+        users: &[UserGroupConfig],
+    ) -> Vec<FaultConfig> {
         if scenario.faults.len() > FAULTS_MAX {
             self.fail("faults", format!("may have at most {FAULTS_MAX} faults"));
         }
@@ -699,7 +778,7 @@ impl Checker {
             let paths: Vec<String> = (0..faults.len()).map(|i| format!("faults[{i}]")).collect();
             let rate = &scenario.traffic.rate;
             self.problems
-                .extend(work_problems(rate, duration, &faults, &paths));
+                .extend(work_problems(rate, users, duration, &faults, &paths));
         }
         faults.sort_by_key(|f| f.start);
         faults
@@ -711,9 +790,10 @@ impl Config {
     pub fn from_scenario(scenario: &Scenario) -> Result<Config, Vec<Problem>> {
         let mut c = Checker { problems: vec![] };
         let duration = c.run_length(scenario);
-        c.rate(&scenario.traffic.rate);
+        c.rate(&scenario.traffic.rate, !scenario.traffic.users.is_empty());
         let endpoints = c.endpoints(&scenario.traffic.endpoints);
-        let client_timeout = c.timeout("client.timeout_ms", scenario.client.timeout_ms);
+        let mut clients = vec![c.client("client", &scenario.client)];
+        let users = c.user_groups(&scenario.traffic.users, &mut clients);
         let lb = &scenario.load_balancer;
         let gateway_timeout = c.timeout("load_balancer.gateway_timeout_ms", lb.gateway_timeout_ms);
         let health_check = lb.health_check.as_ref().map(|h| c.health_check(h));
@@ -731,8 +811,7 @@ impl Config {
             db.log_min_duration_statement_ms,
         );
         let up = c.upstream(&scenario.upstream);
-        let retry = scenario.client.retry.as_ref().and_then(|r| c.retry(r));
-        let faults = c.faults(scenario, duration);
+        let faults = c.faults(scenario, duration, &users);
         let actions = c.actions(scenario);
         if !c.problems.is_empty() {
             return Err(c.problems);
@@ -742,7 +821,8 @@ impl Config {
             duration,
             rate: scenario.traffic.rate.clone(),
             endpoints,
-            client_timeout,
+            clients,
+            users,
             lb_policy: lb.policy,
             gateway_timeout,
             health_check,
@@ -766,7 +846,6 @@ impl Config {
             upstream_read_timeout: up.read_timeout,
             breaker: up.breaker,
             error_handling: scenario.error_handling,
-            retry,
             cache_ttl_jitter_pct: cache.ttl_jitter_pct,
             stampede: cache.stampede,
             faults,

@@ -54,6 +54,7 @@ pub const RESTART_ONLY: &[&str] = &[
     "seed",
     "duration_s",
     "traffic.endpoints",
+    "traffic.users",
     "instances.count",
     "cache.keyspace",
     "cache.zipf_exponent",
@@ -69,6 +70,7 @@ impl Config {
             "seed" => self.seed != other.seed,
             "duration_s" => self.duration != other.duration,
             "traffic.endpoints" => self.endpoints != other.endpoints,
+            "traffic.users" => !same_user_groups(&self.users, &other.users),
             "instances.count" => self.instance_count != other.instance_count,
             "cache.keyspace" => self.cache_keyspace != other.cache_keyspace,
             "cache.zipf_exponent" => self.cache_zipf_exponent != other.cache_zipf_exponent,
@@ -103,6 +105,13 @@ impl Config {
             "seed" => self.seed = from.seed,
             "duration_s" => self.duration = from.duration,
             "traffic.endpoints" => self.endpoints = from.endpoints.clone(),
+            "traffic.users" => {
+                if !same_user_groups(&self.users, &from.users) {
+                    self.users = from.users.clone();
+                    self.clients.truncate(1);
+                    self.clients.extend_from_slice(&from.clients[1..]);
+                }
+            }
             "instances.count" => self.instance_count = from.instance_count,
             "cache.keyspace" => self.cache_keyspace = from.cache_keyspace,
             "cache.zipf_exponent" => self.cache_zipf_exponent = from.cache_zipf_exponent,
@@ -112,6 +121,51 @@ impl Config {
         }
         true
     }
+}
+
+/// Whether two lists of user groups are the same but for what may change live: each group's
+/// user count and think time, and the settings of its client.
+fn same_user_groups(a: &[UserGroupConfig], b: &[UserGroupConfig]) -> bool {
+    a.len() == b.len()
+        && a.iter().zip(b).all(|(x, y)| {
+            let live = |g: &UserGroupConfig| UserGroupConfig {
+                count: 0,
+                think_mean: SimDuration::ZERO,
+                ..g.clone()
+            };
+            live(x) == live(y)
+        })
+}
+
+/// A validated client: how long it waits for an attempt and for a request in all, and how it
+/// retries.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct ClientPolicy {
+    /// Per-attempt timeout; `None` waits forever.
+    pub timeout: Option<SimDuration>,
+    /// Total deadline of a user request, retries and their delays included; `None` for none.
+    pub deadline: Option<SimDuration>,
+    /// Retries; `None` for a single attempt.
+    pub retry: Option<RetryConfig>,
+}
+
+/// A validated closed-loop user group.
+#[derive(Clone, Debug, PartialEq)]
+pub struct UserGroupConfig {
+    /// The group's name (may be empty).
+    pub name: String,
+    /// Users in the group.
+    pub count: u32,
+    /// Mean think time (exponential), greater than zero.
+    pub think_mean: SimDuration,
+    /// When the group starts.
+    pub start: SimTime,
+    /// First requests spread evenly over this long from `start`; `None`: after a first think.
+    pub start_spread: Option<SimDuration>,
+    /// Requests per user before leaving; `None`: to the end of the run.
+    pub requests_per_user: Option<u32>,
+    /// The group's client, an index into [`Config::clients`] (0: the scenario's `client`).
+    pub client: usize,
 }
 
 /// A validated duration distribution.
@@ -288,8 +342,10 @@ pub struct Config {
     pub(crate) rate: Vec<RateComponent>,
     /// Endpoints with normalised shares.
     pub(crate) endpoints: Vec<EndpointConfig>,
-    /// Client per-attempt timeout.
-    pub(crate) client_timeout: Option<SimDuration>,
+    /// The clients: 0 is the scenario's `client`, then one per user group with its own.
+    pub(crate) clients: Vec<ClientPolicy>,
+    /// Closed-loop user groups.
+    pub(crate) users: Vec<UserGroupConfig>,
     /// Load balancer policy.
     pub(crate) lb_policy: LbPolicy,
     /// Load balancer gateway timeout.
@@ -336,8 +392,6 @@ pub struct Config {
     pub(crate) breaker: Option<(BreakerConfig, WhenOpen)>,
     /// Honest or swallowed errors.
     pub(crate) error_handling: ErrorHandling,
-    /// Client retries; `None` for a single attempt.
-    pub(crate) retry: Option<RetryConfig>,
     /// TTL spread in percent.
     pub(crate) cache_ttl_jitter_pct: f64,
     /// Stampede protection.
@@ -373,7 +427,17 @@ impl Config {
 
     /// Client per-attempt timeout.
     pub fn client_timeout(&self) -> Option<SimDuration> {
-        self.client_timeout
+        self.clients[0].timeout
+    }
+
+    /// The clients: 0 is the scenario's `client`, then one per user group with its own.
+    pub fn clients(&self) -> &[ClientPolicy] {
+        &self.clients
+    }
+
+    /// Closed-loop user groups.
+    pub fn user_groups(&self) -> &[UserGroupConfig] {
+        &self.users
     }
 
     /// Load balancer policy.
@@ -493,7 +557,7 @@ impl Config {
 
     /// Client retries; `None` for a single attempt.
     pub fn retry(&self) -> Option<RetryConfig> {
-        self.retry
+        self.clients[0].retry
     }
 
     /// TTL spread in percent.
@@ -553,6 +617,15 @@ mod tests {
             "seed" => s.seed += 1,
             "duration_s" => s.duration_s += 1.0,
             "traffic.endpoints" => s.traffic.endpoints[0].name = "GET /other".into(),
+            "traffic.users" => s.traffic.users.push(crate::scenario::UserGroup {
+                name: "browsers".into(),
+                count: 10,
+                think_time_ms: 1_000.0,
+                start_s: 0.0,
+                start_spread_s: None,
+                requests_per_user: None,
+                client: None,
+            }),
             "instances.count" => s.instances.count += 1,
             "cache.keyspace" => s.cache.keyspace += 1,
             "cache.zipf_exponent" => s.cache.zipf_exponent += 0.5,

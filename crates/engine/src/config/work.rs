@@ -14,8 +14,12 @@ pub struct WorkEstimate {
     pub peak_at: SimTime,
     /// The traffic spike with the largest factor active at the peak (index into the faults).
     pub peak_spike: Option<usize>,
-    /// User requests expected over the whole run.
+    /// User requests expected over the whole run (closed-loop users at most, as if every
+    /// request ended at once).
     pub requests: f64,
+    /// The most closed-loop users can send per second: each user's count over its mean think
+    /// time, summed (as if every request ended at once); part of `peak_rps`.
+    pub users_rps: f64,
     /// The first instant where faults of one kind multiply by more than
     /// [`limits::FAULT_MULTIPLIER_MAX`]: (kind, the fault with the largest factor, product, when).
     pub excess: Option<(FaultKind, usize, f64, SimTime)>,
@@ -24,6 +28,29 @@ pub struct WorkEstimate {
 /// The [`WorkEstimate`] of a rate profile with its faults over a run of `duration`. Every
 /// figure is finite: multipliers are combined only while their product stays within limits.
 pub fn work_estimate(
+    rate: &[RateComponent],
+    users: &[UserGroupConfig],
+    duration: SimDuration,
+    faults: &[FaultConfig],
+) -> WorkEstimate {
+    let mut w = open_loop_estimate(rate, duration, faults);
+    let end = SimTime::ZERO + duration;
+    for g in users.iter().filter(|g| g.think_mean > SimDuration::ZERO) {
+        let think_s = g.think_mean.as_secs_f64();
+        w.users_rps += g.count as f64 / think_s;
+        let stay_s = end.since(g.start).as_secs_f64();
+        let per_user = 1.0 + stay_s / think_s;
+        let per_user = g
+            .requests_per_user
+            .map_or(per_user, |n| per_user.min(n as f64));
+        w.requests += g.count as f64 * per_user;
+    }
+    w.peak_rps += w.users_rps;
+    w
+}
+
+/// The [`WorkEstimate`] of the open-loop arrivals alone.
+fn open_loop_estimate(
     rate: &[RateComponent],
     duration: SimDuration,
     faults: &[FaultConfig],
@@ -36,6 +63,7 @@ pub fn work_estimate(
         peak_at: SimTime::ZERO,
         peak_spike: None,
         requests: 0.0,
+        users_rps: 0.0,
         excess: None,
     };
     let mut t = SimTime::ZERO;
@@ -91,12 +119,13 @@ pub fn work_estimate(
 /// multiplying anything by more than [`limits::FAULT_MULTIPLIER_MAX`] at once.
 pub fn work_problems(
     rate: &[RateComponent],
+    users: &[UserGroupConfig],
     duration: SimDuration,
     faults: &[FaultConfig],
     paths: &[String],
 ) -> Vec<Problem> {
     use crate::limits::{ARRIVAL_RPS_MAX, FAULT_MULTIPLIER_MAX, REQUESTS_PER_RUN_MAX};
-    let w = work_estimate(rate, duration, faults);
+    let w = work_estimate(rate, users, duration, faults);
     let problem = |path: String, message: String| vec![Problem { path, message }];
     if let Some((kind, i, product, at)) = w.excess {
         return problem(
@@ -106,6 +135,23 @@ pub fn work_problems(
                  {FAULT_MULTIPLIER_MAX:e} at once is supported",
                 kind_name(kind),
                 at.as_secs_f64()
+            ),
+        );
+    }
+    let open_loop_peak_rps = w.peak_rps - w.users_rps;
+    if w.peak_rps > ARRIVAL_RPS_MAX && w.users_rps > 0.0 && open_loop_peak_rps <= ARRIVAL_RPS_MAX {
+        return problem(
+            "traffic.users".into(),
+            format!(
+                "the users can send up to {} requests/s (each group's count over its mean think \
+                 time{}); at most {ARRIVAL_RPS_MAX} are supported (fewer users or longer think \
+                 times)",
+                round_figure(w.users_rps),
+                if open_loop_peak_rps > 0.0 {
+                    ", beside the open-loop rate"
+                } else {
+                    ""
+                },
             ),
         );
     }
@@ -144,7 +190,7 @@ pub fn work_problems(
 impl Config {
     /// The work model's figures for this run (its faults, injected ones included).
     pub fn work(&self) -> WorkEstimate {
-        work_estimate(&self.rate, self.duration, &self.faults)
+        work_estimate(&self.rate, &self.users, self.duration, &self.faults)
     }
 }
 

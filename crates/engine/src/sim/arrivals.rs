@@ -43,12 +43,14 @@ impl Simulation {
         let rate = self.profile.rate_at(self.now) * self.effects.traffic_multiplier;
         let accept = self.arrivals_rng.open01() * self.arrival_bound_rps < rate;
         if accept {
-            self.new_request();
+            self.new_request(0, 0);
         }
         self.schedule_next_arrival();
     }
 
-    pub(super) fn new_request(&mut self) {
+    /// A new user request from `source` (0: the open-loop arrivals, `g + 1`: user `user` of
+    /// group `g`).
+    pub(super) fn new_request(&mut self, source: u8, user: u32) {
         let u = self.mix_rng.open01();
         let endpoint = self
             .endpoint_cumulative
@@ -58,16 +60,26 @@ impl Simulation {
         let id = self.next_request_id;
         self.next_request_id += 1;
         self.recorder.request();
-        if let Some(rates) = self.budget_rates() {
-            self.retry_budget.deposit(self.now, rates);
-        }
-        self.start_attempt(RequestInfo {
+        let request = RequestInfo {
             id,
             attempt_no: 1,
             endpoint,
             key,
             started: self.now,
-            prev_delay: self.cfg.retry.map_or(SimDuration::ZERO, |r| r.backoff_base),
+            prev_delay: SimDuration::ZERO,
+            source,
+            user,
+        };
+        let client = self.client_of(&request);
+        self.client_requests_this_second[client] += 1;
+        if let Some(rates) = self.budget_rates(client) {
+            self.retry_budgets[client].deposit(self.now, rates);
+        }
+        let prev_delay =
+            (self.cfg.clients[client].retry).map_or(SimDuration::ZERO, |r| r.backoff_base);
+        self.start_attempt(RequestInfo {
+            prev_delay,
+            ..request
         });
     }
 
@@ -99,8 +111,15 @@ impl Simulation {
         let a = AttemptRef { slot, id };
         self.recorder.arrival();
         self.in_flight += 1;
-        if let Some(t) = self.cfg.client_timeout {
-            self.schedule_timer(t, Event::ClientTimeout(a));
+        let client = self.cfg.clients[self.client_of(&request)];
+        let deadline = client.deadline.map(|d| request.started + d);
+        match (client.timeout, deadline) {
+            (Some(t), Some(d)) if self.now + t < d => {
+                self.schedule_timer(t, Event::ClientTimeout(a))
+            }
+            (_, Some(d)) => self.schedule(d, Event::ClientTimeout(a)),
+            (Some(t), None) => self.schedule_timer(t, Event::ClientTimeout(a)),
+            (None, None) => {}
         }
         if let Some(t) = self.cfg.gateway_timeout {
             self.schedule_timer(t, Event::GatewayTimeout(a));

@@ -55,6 +55,13 @@ pub enum Event {
     FaultEnd(usize),
     /// A client sends the next attempt of a user request.
     Retry(RequestInfo),
+    /// A closed-loop user sends its next request.
+    UserSends {
+        /// The user's group.
+        group: u8,
+        /// The user's index in its group.
+        user: u32,
+    },
     /// Operator action `index` of the run acts.
     Action(usize),
     /// Instance `i` has started again after a restart.
@@ -186,6 +193,7 @@ impl Simulation {
             | Event::Action(_)
             | Event::RestartDone(_)
             | Event::Retry(_)
+            | Event::UserSends { .. }
             | Event::BreakerWake(_)
             | Event::HealthProbe(_)
             | Event::HealthProbeTimeout(_) => false,

@@ -118,8 +118,13 @@ impl Simulation {
             .map(|i| format!("faults[{i}]"))
             .collect();
         paths.push("fault".into());
-        let problems =
-            crate::config::work_problems(&self.cfg.rate, self.cfg.duration, &faults, &paths);
+        let problems = crate::config::work_problems(
+            &self.cfg.rate,
+            &self.cfg.users,
+            self.cfg.duration,
+            &faults,
+            &paths,
+        );
         if !problems.is_empty() {
             return Err(problems);
         }

@@ -7,6 +7,7 @@ impl Simulation {
     /// every event in tests.
     pub fn check_invariants(&self) -> Result<(), String> {
         self.check_conservation()?;
+        self.check_users()?;
         let per_instance = self.per_instance_counts();
         let mut querying = 0u32;
         for (idx, (inst, &counts)) in self.instances.iter().zip(&per_instance).enumerate() {
@@ -48,6 +49,45 @@ impl Simulation {
         }
         if self.in_system_area_us > 0 && self.area_updated_at != self.now {
             return Err("the in-system integral lags the clock".into());
+        }
+        Ok(())
+    }
+
+    /// Closed-loop users: a user waits exactly while one request of its is in progress (an
+    /// attempt without an outcome, or a retry scheduled), has its next request scheduled
+    /// exactly once while it thinks, and never both.
+    fn check_users(&self) -> Result<(), String> {
+        if self.users.is_empty() {
+            return Ok(());
+        }
+        let mut in_progress: Vec<Vec<u32>> = self.users.iter().map(|g| vec![0; g.len()]).collect();
+        let mut sends: Vec<Vec<u32>> = in_progress.clone();
+        let live = (self.attempts.iter())
+            .filter(|(_, a)| a.outcome.is_none())
+            .map(|(_, a)| a.request);
+        let retries = self.queue.iter().filter_map(|s| match s.event {
+            Event::Retry(r) => Some(r),
+            _ => None,
+        });
+        for r in live.chain(retries).filter(|r| r.source > 0) {
+            in_progress[r.source as usize - 1][r.user as usize] += 1;
+        }
+        for s in self.queue.iter() {
+            if let Event::UserSends { group, user } = s.event {
+                sends[group as usize][user as usize] += 1;
+            }
+        }
+        for (g, users) in self.users.iter().enumerate() {
+            for (u, state) in users.iter().enumerate() {
+                let (n, m) = (in_progress[g][u], sends[g][u]);
+                if n != state.waiting as u32 || m != state.scheduled as u32 || n + m > 1 {
+                    return Err(format!(
+                        "user {u} of group {g}: waiting {} with {n} requests in progress, \
+                         scheduled {} with {m} sends queued",
+                        state.waiting, state.scheduled
+                    ));
+                }
+            }
         }
         Ok(())
     }

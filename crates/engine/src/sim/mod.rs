@@ -34,6 +34,7 @@ mod queries;
 mod queue;
 mod reconfigure;
 mod upstream;
+mod users;
 
 use std::cmp::Ordering;
 use std::collections::VecDeque;
@@ -98,8 +99,13 @@ pub struct Simulation {
     attempts: Slab<Attempt>,
     next_attempt_id: u64,
     next_request_id: u64,
-    /// The clients' retry budget (used only when the scenario has one).
-    retry_budget: RetryBudget,
+    /// Each client's retry budget (used only by a client that has one), indexed like
+    /// `cfg.clients`.
+    retry_budgets: Vec<RetryBudget>,
+    /// New user requests of each client in the second under way (sizes its budget).
+    client_requests_this_second: Vec<u64>,
+    /// The closed-loop users, per group.
+    users: Vec<Vec<users::UserState>>,
     breakers: Vec<CircuitBreaker>,
     instances: Vec<Instance>,
     round_robin_next: usize,
@@ -173,7 +179,9 @@ impl Simulation {
             attempts: Slab::new(),
             next_attempt_id: 0,
             next_request_id: 0,
-            retry_budget: RetryBudget::default(),
+            retry_budgets: vec![RetryBudget::default(); cfg.clients.len()],
+            client_requests_this_second: vec![0; cfg.clients.len()],
+            users: Simulation::users_at_time_zero(&cfg),
             breakers: cfg
                 .breaker
                 .map(|(b, _)| vec![CircuitBreaker::new(b); cfg.instance_count])
@@ -204,10 +212,11 @@ impl Simulation {
         }
     }
 
-    /// The first arrival, the first second tick, the staggered health probes, the fault
+    /// The first arrival, the users' first requests, the first second tick, the staggered health probes, the fault
     /// timeline and the operator actions, in that order (the order fixes the queue's tie-breaking sequence numbers).
     fn schedule_first_events(&mut self) {
         self.schedule_next_arrival();
+        self.schedule_first_user_requests();
         self.schedule(SimTime::from_secs(1), Event::SecondTick);
         if let Some(h) = self.cfg.health_check {
             // Stagger the probes so instances are not all checked at the same instant.
@@ -494,6 +503,7 @@ impl Simulation {
             Event::QueryDone { .. } => self.queries_done(),
             Event::QueryTimeout { attempt, .. } => self.query_timeout(attempt),
             Event::LeakCheck { attempt, .. } => self.leak_detected(attempt),
+            Event::UserSends { group, user } => self.user_sends(group as usize, user as usize),
             Event::Retry(request) => {
                 self.recorder.retry();
                 self.start_attempt(request);
@@ -532,8 +542,11 @@ impl Simulation {
                     .fold(0.0, f64::max);
                 let changes = self.alerts.evaluate(&self.recorder.rows, pool_use_pct_max);
                 self.note_alerts(changes);
-                let requests = self.recorder.rows.last().map_or(0, |r| r.requests);
-                self.retry_budget.set_requests_last_second(requests);
+                for (budget, requests) in
+                    (self.retry_budgets.iter_mut()).zip(&mut self.client_requests_this_second)
+                {
+                    budget.set_requests_last_second(std::mem::take(requests));
+                }
                 let next = self.now + SimDuration::from_micros(MICROS_PER_S);
                 if next <= self.end {
                     self.schedule(next, Event::SecondTick);

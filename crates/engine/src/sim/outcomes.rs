@@ -53,51 +53,63 @@ impl Simulation {
         self.in_flight -= 1;
         self.recorder
             .outcome(request.endpoint as usize, status, seen, latency);
-        let retry = self.cfg.retry;
-        match retry {
-            Some(retry) if self.should_retry(&retry, &request, seen) => {
-                let delay = self.retry_delay(&retry, &request, retry_after);
+        let client = self.client_of(&request);
+        let policy = self.cfg.clients[client];
+        let retry_at = policy.retry.and_then(|retry| {
+            if !self.is_retryable(&retry, &request, seen) {
+                return None;
+            }
+            let delay = self.retry_delay(&retry, &request, retry_after);
+            // A retry that would start at or after the deadline is not sent (and costs no
+            // budget).
+            let deadline = policy.deadline.map(|d| request.started + d);
+            let before_deadline = deadline.is_none_or(|d| now + delay < d);
+            (before_deadline && self.budget_allows(client, &retry)).then_some((now + delay, delay))
+        });
+        match retry_at {
+            Some((at, delay)) => {
                 let next = RequestInfo {
                     attempt_no: request.attempt_no + 1,
                     prev_delay: delay,
                     ..request
                 };
-                self.schedule(now + delay, Event::Retry(next));
+                self.schedule(at, Event::Retry(next));
             }
-            _ => (self.recorder).request_done(status, degraded, now.since(request.started)),
+            None => {
+                (self.recorder).request_done(status, degraded, now.since(request.started));
+                self.user_request_ended(&request);
+            }
         }
     }
 
-    /// Whether the client sends another attempt after seeing `seen`.
-    pub(super) fn should_retry(
-        &mut self,
-        retry: &RetryConfig,
-        request: &RequestInfo,
-        seen: Status,
-    ) -> bool {
+    /// Whether `seen` may be retried at all: a retryable answer, attempts left.
+    fn is_retryable(&self, retry: &RetryConfig, request: &RequestInfo, seen: Status) -> bool {
         let retryable = match seen {
             Status::Ok200 => false,
             Status::ClientTimeout => retry.retry_on_timeout,
             _ => retry.retry_on_5xx,
         };
-        if !retryable || request.attempt_no >= retry.max_attempts {
-            return false;
-        }
+        retryable && request.attempt_no < retry.max_attempts
+    }
+
+    /// Whether client `client`'s retry budget, if it has one, pays for a retry now (taking
+    /// its token).
+    fn budget_allows(&mut self, client: usize, retry: &RetryConfig) -> bool {
         match retry.budget {
             Some((ratio, min_retries_per_s)) => {
                 let rates = BudgetRates {
                     ratio,
                     min_retries_per_s,
                 };
-                self.retry_budget.try_withdraw(self.now, rates)
+                self.retry_budgets[client].try_withdraw(self.now, rates)
             }
             None => true,
         }
     }
 
-    /// The retry budget's rates now, if the clients have one.
-    pub(super) fn budget_rates(&self) -> Option<BudgetRates> {
-        let (ratio, min_retries_per_s) = self.cfg.retry.and_then(|r| r.budget)?;
+    /// The retry budget's rates of client `client` now, if it has one.
+    pub(super) fn budget_rates(&self, client: usize) -> Option<BudgetRates> {
+        let (ratio, min_retries_per_s) = self.cfg.clients[client].retry.and_then(|r| r.budget)?;
         Some(BudgetRates {
             ratio,
             min_retries_per_s,

@@ -79,6 +79,11 @@ impl EventQueue {
         self.len
     }
 
+    /// Every event waiting, in no particular order.
+    pub(super) fn iter(&self) -> impl Iterator<Item = &Scheduled> {
+        (self.heap.iter()).chain(self.timers.iter().flat_map(|(_, fifo)| fifo.iter()))
+    }
+
     /// Keeps only the events `keep` says to keep (the order of the rest is unchanged).
     pub(super) fn retain(&mut self, mut keep: impl FnMut(&Scheduled) -> bool) {
         self.heap.retain(&mut keep);

@@ -67,6 +67,7 @@ impl Simulation {
         for i in 0..self.instances.len() {
             self.resize_instance(i);
         }
+        self.resize_user_groups();
         Ok(())
     }
 
