@@ -14,7 +14,6 @@ async function open(query) {
   return { page, errors };
 }
 
-/** Plays until the clock passes `t` seconds, then pauses. */
 /** Plays a page opened with `stop=t` until it pauses there, exactly at `t` seconds. */
 async function playToStop(page, t) {
   await page.getByTestId('play').click();
@@ -23,6 +22,7 @@ async function playToStop(page, t) {
   await page.waitForFunction(() => document.querySelector('[data-testid=clock]').dataset.playing === 'false');
 }
 
+/** Plays until the clock passes `t` seconds, then pauses (at speed, some seconds later). */
 async function playTo(page, t) {
   await page.getByTestId('play').click();
   await page.waitForFunction(
@@ -34,8 +34,10 @@ async function playTo(page, t) {
 const value = async (page, id) => Number(await page.getByTestId(id).getAttribute('data-value'));
 
 test('in a hang, the headline counts the users whose requests timed out, and the stuck threads', async () => {
-  const { page, errors } = await open('?v=2&preset=upstream-hang&speed=50');
-  await playTo(page, 100);
+  // Paused at exactly 100 s: the last ten seconds hold the client timeouts of the requests
+  // accepted before the queues filled (later, every failure is a refusal, a 5xx).
+  const { page, errors } = await open('?v=2&preset=upstream-hang&speed=50&stop=100');
+  await playToStop(page, 100);
   const failed = await value(page, 'readout-failed');
   const fiveXx = await value(page, 'readout-5xx');
   assert.ok(failed > fiveXx + 0.05, `users failed ${failed} vs 5xx ${fiveXx}: client timeouts count`);
@@ -48,8 +50,8 @@ test('in a hang, the headline counts the users whose requests timed out, and the
 });
 
 test('faults are named in words, in "Active now" and on the chart bands', async () => {
-  const { page, errors } = await open('?v=2&preset=seed-incident&speed=50');
-  await playTo(page, 65);
+  const { page, errors } = await open('?v=2&preset=seed-incident&speed=50&stop=65');
+  await playToStop(page, 65);
   const active = await page.getByTestId('active-faults').textContent();
   assert.match(active, /Missing index/);
   assert.doesNotMatch(active, /db_slow/);
@@ -108,13 +110,13 @@ test('in a total outage latency is not zero: p99 of successes reads "–", failu
 });
 
 test('the fixed Black Friday lesson says what its run shows, caveat on the shared deep check included', async () => {
-  const { page, errors } = await open('?v=2&preset=seed-incident-fixed&speed=50');
+  const { page, errors } = await open('?v=2&preset=seed-incident-fixed&speed=50&stop=100');
   const lesson = await page.getByTestId('lesson').textContent();
   assert.match(lesson, /fail with 500 within about 15 s \(a 5 s connection timeout, then a 10 s statement timeout\)/);
   assert.match(lesson, /about 80 % of requests still succeed/);
   assert.match(lesson, /fails open/);
   assert.match(lesson, /shared dependency can take the whole fleet out of rotation/);
-  await playTo(page, 100);
+  await playToStop(page, 100);
   const failedP99 = await value(page, 'readout-p99-failed');
   assert.ok(failedP99 >= 4_500 && failedP99 <= 16_500, `failures come within the 5 s + 10 s timeouts: ${failedP99} ms`);
   const failed = await value(page, 'readout-failed');
@@ -126,9 +128,9 @@ test('the fixed Black Friday lesson says what its run shows, caveat on the share
 });
 
 test('a sick instance shows its own error rate while the others stay clean', async () => {
-  const { page, errors } = await open('?v=2&preset=sick-instance&speed=50');
+  const { page, errors } = await open('?v=2&preset=sick-instance&speed=50&stop=60');
   assert.match(await page.getByTestId('lesson').textContent(), /its box shows its own 5xx rate while the other three stay near 0 %/);
-  await playTo(page, 60);
+  await playToStop(page, 60);
   const rate = async (i) => {
     const text = await page.getByTestId(`errors-of-instance-${i}`).textContent();
     const m = text.match(/5xx (\d+) %/);
@@ -143,8 +145,8 @@ test('a sick instance shows its own error rate while the others stay clean', asy
 });
 
 test('chart axes count in whole steps: no "3.8 instances" or "62.5 requests"', async () => {
-  const { page, errors } = await open('?v=2&preset=upstream-hang-fixed&speed=50');
-  await playTo(page, 80);
+  const { page, errors } = await open('?v=2&preset=upstream-hang-fixed&speed=50&stop=80');
+  await playToStop(page, 80);
   for (const chart of ['breaker', 'saturation', 'status', 'retries']) {
     const { text: svg } = await download(page, `svg-${chart}`);
     // The left axis' labels are the texts drawn at x = 2.
