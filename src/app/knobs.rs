@@ -542,6 +542,36 @@ pub static KNOBS: &[Knob] = &[
         set: set_base_rps,
     },
     Knob {
+        id: "traffic.users[0].count",
+        group: Group::Traffic,
+        label: "Users",
+        unit: "users",
+        input: whole_in(settings::USERS_PER_GROUP, (10.0, 20_000.0), true),
+        mirrors: "the scenario's first user group",
+        help: "Closed-loop users: each waits for its answer (or gives up), thinks, then sends its next request, so a slow service slows them down too.",
+        get: |s| s.traffic.users.first().and_then(|g| num(g.count as f64)),
+        set: |s, v| {
+            if let Some(g) = s.traffic.users.first_mut() {
+                g.count = count_of(v);
+            }
+        },
+    },
+    Knob {
+        id: "traffic.users[0].think_time_ms",
+        group: Group::Traffic,
+        label: "Think time",
+        unit: "ms",
+        input: ms(true, None, (100.0, 60_000.0)),
+        mirrors: "the scenario's first user group",
+        help: "How long a user reads between the end of one request and its next, on average (exponential): N users send about N / (think time + response time) requests/s.",
+        get: |s| s.traffic.users.first().and_then(|g| num(g.think_time_ms)),
+        set: |s, v| {
+            if let Some(g) = s.traffic.users.first_mut() {
+                g.think_time_ms = number_of(v);
+            }
+        },
+    },
+    Knob {
         id: "duration_s",
         group: Group::Traffic,
         label: "Run length",
@@ -563,6 +593,17 @@ pub static KNOBS: &[Knob] = &[
         help: "How long a caller waits for one attempt; the server keeps working on abandoned requests.",
         get: |s| timeout(s.client.timeout_ms),
         set: |s, v| s.client.timeout_ms = to_timeout(v),
+    },
+    Knob {
+        id: "client.deadline_ms",
+        group: Group::Clients,
+        label: "Total deadline",
+        unit: "ms",
+        input: timeout_input(10_000.0),
+        mirrors: "a gRPC deadline; browsers have none",
+        help: "How long a user waits for a request in all, retries and their delays included; no retry starts after it.",
+        get: |s| timeout(s.client.deadline_ms),
+        set: |s, v| s.client.deadline_ms = to_timeout(v),
     },
     Knob {
         id: "client.retry",

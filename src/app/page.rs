@@ -156,6 +156,9 @@ pub enum Action {
     Command(Command, String),
     /// Enter (`true`) or leave A/B mode.
     Compare(bool),
+    /// Run the preset and its counterpart (by id) side by side from time zero: A/B with side A
+    /// the preset as bundled and side B the counterpart, on side A's seed.
+    SideBySide(&'static str),
     /// Edit side B (`true`) or side A.
     EditSide(bool),
     /// Download something.
@@ -594,6 +597,7 @@ impl Page {
             }
             Action::Command(command, origin) => return self.obey(command, &origin),
             Action::Compare(on) => self.compare(on),
+            Action::SideBySide(other) => self.side_by_side(other),
             Action::EditSide(b) => {
                 self.pair.edit_side(b);
                 self.problems = Rc::new(Vec::new());
@@ -892,6 +896,27 @@ impl Page {
             }
             Err(problems) => self.problems = Rc::new(problems),
         }
+    }
+
+    fn side_by_side(&mut self, other: &str) {
+        let Some(b) = LinkState::from_preset(other) else {
+            return;
+        };
+        let a = LinkState::from_preset(self.preset.id).expect("bundled presets are valid");
+        let mut b = b.scenario;
+        b.seed = a.scenario.seed;
+        let title = preset(other).map_or(other, |p| p.title);
+        self.leave_modes();
+        self.pair.a.speed = self.preset.speed;
+        self.pair.editing_b = false;
+        self.open(a.scenario, SideB::From(Some(Box::new(b))), None);
+        self.settings_open = false;
+        self.effects.push(Effect::RedrawCharts);
+        self.announcement = format!(
+            "A/B from 0 s: side A is “{}”, side B “{title}”. Press Play.",
+            self.preset.title
+        );
+        self.state_changed();
     }
 
     fn compare(&mut self, on: bool) {

@@ -301,7 +301,7 @@ impl Controls {
             (true, Some(draft)) => draft.clone(),
             _ => value_text(&value, &k.input),
         };
-        let dom_id = format!("knob-{}", k.id.replace('.', "-"));
+        let dom_id = format!("knob-{}", k.id.replace(['.', '['], "-").replace(']', ""));
         let (help_id, error_id) = (format!("{dom_id}-help"), format!("{dom_id}-error"));
         let described = if invalid {
             format!("{help_id} {error_id}")

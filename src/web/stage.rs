@@ -279,6 +279,10 @@ fn lesson(app: &App, link: &Scope<App>) -> Html {
                             <button type="button" class="secondary" onclick={link.callback(move |_| Msg::Act(Action::Preset(other.id.into())))}>
                                 { format!("Open “{}”", other.title) }
                             </button>
+                            <button type="button" class="secondary" data-testid="side-by-side"
+                                    onclick={link.callback(move |_| Msg::Act(Action::SideBySide(other.id)))}>
+                                { "Run both side by side (A/B)" }
+                            </button>
                         }
                     </div>
                 </details>

@@ -77,21 +77,39 @@ fn every_setting_reads_back_what_it_writes_on_every_preset() {
 
 #[test]
 fn out_of_range_and_unreadable_values_are_refused_naming_the_setting() {
-    // Every setting shows on some preset once its section is switched on.
-    let mut scenario = preset_scenario("upstream-hang-fixed");
-    for id in [
-        "client.retry",
-        "client.retry.budget",
-        "load_balancer.health_check",
-    ] {
-        scenario = knob(id).unwrap().apply(&scenario, "on").expect(id).scenario;
-    }
-    for k in KNOBS {
+    // Every setting shows on some preset once its section is switched on: the closed-loop
+    // users' on the users' preset, every other on the fixed hang.
+    let sections_on = |mut scenario: Scenario| {
+        for id in [
+            "client.retry",
+            "client.retry.budget",
+            "load_balancer.health_check",
+        ] {
+            scenario = knob(id).unwrap().apply(&scenario, "on").expect(id).scenario;
+        }
+        scenario
+    };
+    let scenario = sections_on(preset_scenario("upstream-hang-fixed"));
+    let of_users = |id: &str| id.starts_with("traffic.users");
+    refuses_bad_values(&scenario, |id| !of_users(id));
+    let users = preset_scenario("retry-storm-users");
+    assert!(knob("traffic.users[0].count")
+        .unwrap()
+        .get(&users)
+        .is_some());
+    refuses_bad_values(&users, of_users);
+}
+
+/// Every setting `checked` picks applies to `scenario` (but those of a stampede protection
+/// not chosen) and refuses unreadable, too large and too small values, naming itself.
+fn refuses_bad_values(scenario: &Scenario, checked: impl Fn(&str) -> bool) {
+    let scenario = scenario.clone();
+    for k in KNOBS.iter().filter(|k| checked(k.id)) {
         if k.get(&scenario).is_none() {
             assert!(
                 [
                     "cache.stampede_protection.stale_ms",
-                    "cache.stampede_protection.beta"
+                    "cache.stampede_protection.beta",
                 ]
                 .contains(&k.id),
                 "{} does not apply",
@@ -664,8 +682,8 @@ fn switching_a_limit_back_on_restores_a_value_the_engine_accepts() {
         checked += 1;
     }
     assert_eq!(
-        checked, 9,
-        "every timeout, the accept queue and the two log thresholds"
+        checked, 10,
+        "every timeout, the total deadline, the accept queue and the two log thresholds"
     );
 }
 
