@@ -442,6 +442,15 @@ fn dense_legend(layout: Layout) -> Html {
     }
 }
 
+/// The clients' lines: the attempts per second, and the closed-loop users present.
+fn client_lines(snap: &Snapshot, flow: &Flow) -> Vec<String> {
+    let mut lines = vec![format!("{:.0} req/s", flow.arrivals_per_s)];
+    if let Some(u) = snap.users {
+        lines.push(format!("{} users", u.present));
+    }
+    lines
+}
+
 /// The balancer's lines: how many instances are in rotation, and whether it fails open.
 fn balancer_lines(snap: &Snapshot, in_rotation: usize) -> Vec<String> {
     let mut lines = vec![format!("{in_rotation} in rotation")];
@@ -468,7 +477,7 @@ pub fn view(snap: &Snapshot, flow: &Flow, drawing: Drawing) -> Html {
         <svg class={classes!("architecture", class)} viewBox={format!("0 0 {} {}", layout.width, layout.height)} role="img"
              aria-label="Architecture: clients, load balancer, instances, cache, database and payment gateway">
             { flows(snap, flow, layout) }
-            { boxed(layout.clients(), "Clients", "clients", vec![format!("{:.0} req/s", flow.arrivals_per_s)]) }
+            { boxed(layout.clients(), "Clients", "clients", client_lines(snap, flow)) }
             { boxed(layout.balancer(), "Load balancer", if snap.failing_open { "bad" } else { "lb" }, balancer_lines(snap, in_rotation)) }
             { for (0..snap.instances.len()).map(|i| instance(snap, flow, layout, i)) }
             { dependencies(snap, flow, layout) }

@@ -196,6 +196,54 @@ const CLAIMS = {
       }
     }],
   ],
+  'retry-storm-users': [
+    ['3 500 users, each waiting for its answer before reading for about 5 s: 700 requests/s on a server of 1 000.', async (page) => {
+      await playTo(page, 28);
+      assert.match(await text(page, 'svg.architecture'), /3500 users/);
+      const calm = (await rows(page)).filter((r) => r.t_s > 5 && r.t_s <= 28);
+      const mean = calm.reduce((s, r) => s + r.requests, 0) / calm.length;
+      assert.ok(mean > 650 && mean < 750, `${mean} requests/s`);
+      assert.ok(calm.every((r) => r.threads_busy < 10 || r.accept_queue < 50), 'the server keeps up');
+    }],
+    ['From 30 s to 60 s the database runs at half speed; attempts time out after 1 s and are retried at once.', async (page) => {
+      await playTo(page, 40);
+      assert.match(await captions(page), /Missing index: every query now costs 2 times more/);
+      const slow = (await rows(page)).filter((r) => r.t_s > 33 && r.t_s <= 40);
+      const sum = (k) => slow.reduce((s, r) => s + r[k], 0);
+      assert.ok(sum('client_timeout') > 2000 && sum('retries') > sum('requests'), `timeouts ${sum('client_timeout')}, retries ${sum('retries')}, requests ${sum('requests')}`);
+      const p99 = await value(page, 'readout-p99-failed');
+      assert.ok(p99 >= 990 && p99 <= 1010, `failures end at the 1 s timeout: ${p99} ms`);
+    }],
+    ['Each user in trouble sends its 4 attempts within seconds, so the server gets about 2 000 attempts/s: the queue stays full of abandoned work and goodput stays at zero long after the database is fast again.', async (page) => {
+      await playTo(page, 120);
+      assert.match(await captions(page), /The database is fast again/);
+      assert.equal(await value(page, 'readout-goodput'), 0);
+      const after = (await rows(page)).filter((r) => r.t_s > 70);
+      const mean = after.reduce((s, r) => s + r.arrivals, 0) / after.length;
+      assert.ok(mean > 1800 && mean < 2200, `${mean} attempts/s`);
+      for (const r of after) {
+        assert.ok(r.arrivals > 1500, `${r.arrivals} attempts at ${r.t_s} s: always well above the 1 000 served`);
+        assert.ok(r.accept_queue > 1900 && r.goodput === 0, `queue ${r.accept_queue}, goodput ${r.goodput} at ${r.t_s} s`);
+      }
+    }],
+  ],
+  'retry-storm-users-backoff': [
+    ['The same users and the same 30 s slowdown, with capped exponential backoff (2 000 ms base, doubling, capped at 20 s) and full jitter: goodput falls during the slowdown and is back within about 15 s of its end.', async (page) => {
+      await playTo(page, 100);
+      assert.match(await text(page, 'svg.architecture'), /3500 users/);
+      const all = await rows(page);
+      const mean = (from, to) => {
+        const picked = all.filter((r) => r.t_s > from && r.t_s <= to);
+        return picked.reduce((s, r) => s + r.goodput, 0) / picked.length;
+      };
+      assert.ok(mean(35, 60) < 150, `falls: ${mean(35, 60)}/s`);
+      assert.ok(mean(75, 100) > 650, `back: ${mean(75, 100)}/s`);
+      const scenario = JSON.parse((await download(page, 'export-scenario')).text);
+      assert.deepEqual(
+        [scenario.client.retry.backoff_base_ms, scenario.client.retry.backoff_cap_ms, scenario.client.retry.jitter],
+        [2000, 20000, 'full']);
+    }],
+  ],
   'retry-contention': [
     ['About 75 clients hit one row lock within 20 ms; the server takes one write at a time and answers the rest 503.', async (page) => {
       await playTo(page, 3);

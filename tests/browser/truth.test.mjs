@@ -222,3 +222,19 @@ test('"keep the scale" keeps the stampede spikes on the scale after the fix lowe
   assert.deepEqual(errors, []);
   await page.close();
 });
+
+test('a lesson and its counterpart run side by side: no backoff stays down where backoff recovers', async () => {
+  const { page, errors } = await open('?v=2&preset=retry-storm-users&speed=50&stop=100');
+  await page.locator('.lesson-fix summary').click();
+  await page.getByTestId('side-by-side').click();
+  await page.getByTestId('ab-summary').waitFor();
+  assert.equal(await page.evaluate(() => document.querySelector('[data-testid=clock]').dataset.nowS), '0.000', 'from 0 s');
+  assert.match(await page.locator('.ab-bar').textContent(), /client\.retry\.backoff_base_ms/);
+  await playToStop(page, 100);
+  const summary = await page.getByTestId('ab-summary').textContent();
+  const failed = summary.match(/failed \(users\), last 10 s\s*([\d.]+) %\s*([\d.]+) %/);
+  assert.ok(failed, summary);
+  assert.ok(Number(failed[1]) > 95 && Number(failed[2]) < 1, `A ${failed[1]} %, B ${failed[2]} %`);
+  assert.deepEqual(errors, []);
+  await page.close();
+});

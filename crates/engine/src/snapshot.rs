@@ -49,6 +49,18 @@ pub struct Snapshot {
     pub active_faults: Vec<crate::scenario::FaultKind>,
     /// Work still running under settings changed after it started.
     pub carried_over: CarriedOver,
+    /// Closed-loop users waiting for a request now and users present, if the scenario has
+    /// user groups.
+    pub users: Option<UsersNow>,
+}
+
+/// Closed-loop users now.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub struct UsersNow {
+    /// Users with a request in progress (sent and not yet ended for them).
+    pub waiting: u64,
+    /// Users in their groups (those who left after their share of requests included).
+    pub present: u64,
 }
 
 /// Work still running under settings that changed after it started. It keeps the old

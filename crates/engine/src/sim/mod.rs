@@ -447,6 +447,10 @@ impl Simulation {
                 .collect(),
             active_faults: self.active_faults(),
             carried_over: census.carried_over,
+            users: (!self.users.is_empty()).then(|| {
+                let (waiting, present) = self.users_waiting_and_present();
+                crate::snapshot::UsersNow { waiting, present }
+            }),
         }
     }
 
