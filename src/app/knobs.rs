@@ -962,6 +962,17 @@ pub static KNOBS: &[Knob] = &[
     },
     // ---- cache ----
     Knob {
+        id: "instances.drop_expired",
+        group: Group::Instances,
+        label: "Drop expired requests",
+        unit: "",
+        input: ON_OFF,
+        mirrors: "gRPC deadline propagation; plain HTTP servers: off",
+        help: "Requests carry when their client gives up; a worker drops a queued request whose client already has, instead of serving it late.",
+        get: |s| Some(Value::Flag(s.instances.drop_expired)),
+        set: |s, v| s.instances.drop_expired = flag_of(v),
+    },
+    Knob {
         id: "cache.ttl_ms",
         group: Group::Cache,
         label: "TTL",

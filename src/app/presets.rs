@@ -146,7 +146,7 @@ pub static PRESETS: &[Preset] = &[
         title: "Retry storm with real users: backoff decides",
         scenario_json: include_str!("../../scenarios/retry-storm-users.json"),
         watch: "3 500 users, each waiting for its answer before reading for about 5 s: 700 requests/s on a server of 1 000. From 30 s to 60 s the database runs at half speed; attempts time out after 1 s and are retried at once. Each user in trouble sends its 4 attempts within seconds, so the server gets about 2 000 attempts/s: the queue stays full of abandoned work and goodput stays at zero long after the database is fast again.",
-        fix: "Capped exponential backoff with full jitter from a 2 000 ms base: each user spreads its attempts over about 12 s, the attempts fall below what the server serves and it recovers within about 15 s of the slowdown. Unlike open-loop traffic, these users wait, so backoff takes load off. Near a 1 450 ms base the outcome depends on the seed (bistable): try seeds 11 to 16.",
+        fix: "Capped exponential backoff with full jitter from a 2 000 ms base: each user spreads its attempts over about 12 s, the attempts fall below what the server serves and it recovers within about 15 s of the slowdown. Unlike open-loop traffic, these users wait, so backoff takes load off. Near a 1 450 ms base the outcome depends on the seed (bistable): try seeds 11 to 16. Deadline propagation (drop expired requests) ends it too, even with immediate retries: the server stops serving work nobody waits for.",
         fix_knobs: &["client.retry.backoff_base_ms", "client.retry.jitter"],
         counterpart: Some("retry-storm-users-backoff"),
         start_s: 20.0,

@@ -227,6 +227,7 @@ prop_compose! {
         max_threads in 1u32..24,
         accept_queue in prop_oneof![Just(Capacity::Unbounded), (0u32..30).prop_map(Capacity::Limit)],
         shed in any::<bool>(),
+        drop_expired in any::<bool>(),
         keyspace in 1u32..200,
         ttl_ms in 10.0..5_000.0f64,
         pool in 1u32..6,
@@ -290,6 +291,7 @@ prop_compose! {
                 max_threads,
                 accept_queue,
                 queue_overflow: if shed { QueueOverflow::Shed503 } else { QueueOverflow::Refuse },
+                drop_expired,
             },
             cache: Cache { keyspace, zipf_exponent: 1.0, ttl_ms, lookup_ms: 0.5, ttl_jitter_pct, stampede_protection },
             db_pool: DbPool {

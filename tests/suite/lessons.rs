@@ -430,6 +430,37 @@ fn with_closed_loop_users_no_backoff_stays_down_and_backoff_with_jitter_recovers
 }
 
 #[test]
+fn deadline_propagation_ends_the_closed_loop_storm_but_not_the_open_loop_one() {
+    // Workers drop queued requests whose client already gave up instead of serving them late:
+    // with users who wait, the immediate retries' storm ends within seconds of the slowdown.
+    let (sim, s) = run(bundled_with("retry-storm-users", |s| {
+        s.instances.drop_expired = true
+    }));
+    assert!(
+        goodput(sim.seconds(), 70, 240) > 650.0,
+        "{:.1}/s",
+        goodput(sim.seconds(), 70, 240)
+    );
+    assert!(s.expired_dropped > 10_000, "{} dropped", s.expired_dropped);
+    // Served late now only when the client left during the work, not while it queued.
+    let (_, storm) = run(bundled("retry-storm-users"));
+    assert!(
+        s.late_responses * 10 < storm.late_responses,
+        "late responses {} vs {} without",
+        s.late_responses,
+        storm.late_responses
+    );
+    // Open loop: every user still sends 4 attempts, 2 800/s on a server of 1 000. Skipping
+    // the abandoned ones lets some through, but the storm goes on.
+    let (sim, s) = run(bundled_with("retry-storm", |s| {
+        s.instances.drop_expired = true
+    }));
+    let after = goodput(sim.seconds(), 120, 240);
+    assert!(after > 20.0 && after < 300.0, "{after:.1}/s of 700");
+    assert!(s.amplification > 3.0, "amplification {}", s.amplification);
+}
+
+#[test]
 fn between_the_two_a_backoff_base_recovers_on_some_seeds_and_not_on_others() {
     // Near 1 450 ms the storm's attempts are about what the server serves: whether the queue
     // drains depends on the luck of the draw (a bistable system). 1 250 ms never recovered

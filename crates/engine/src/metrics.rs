@@ -552,6 +552,7 @@ pub struct Recorder {
     pub(crate) upstream: UpstreamSummary,
     pub(crate) errors: ErrorCounts,
     pub(crate) late_responses: u64,
+    pub(crate) expired_dropped: u64,
     /// Sum of (outcome − arrival) over completed attempts, in microseconds.
     pub(crate) sojourn_us: u128,
 }
@@ -592,6 +593,7 @@ impl Recorder {
             upstream: UpstreamSummary::default(),
             errors: ErrorCounts::default(),
             late_responses: 0,
+            expired_dropped: 0,
             sojourn_us: 0,
         }
     }
@@ -764,6 +766,11 @@ impl Recorder {
     pub fn upstream_call(&mut self) {
         self.upstream.calls += 1;
         self.current.upstream_calls += 1;
+    }
+
+    /// A worker dropped a queued request unserved: its client had already given up.
+    pub fn expired_dropped(&mut self) {
+        self.expired_dropped += 1;
     }
 
     /// A server finished a request whose client already had an outcome.

@@ -339,6 +339,11 @@ pub struct Instances {
     /// What a full accept queue does to a new connection.
     #[serde(default = "defaults::queue_overflow")]
     pub queue_overflow: QueueOverflow,
+    /// Deadline propagation: each request carries when its client gives up (as a gRPC
+    /// deadline does), and a worker drops a queued request whose client already has, instead
+    /// of serving it late. Off by default (a plain HTTP server cannot know).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub drop_expired: bool,
 }
 
 /// The shared cache (a Redis or memcached in front of the database).
@@ -829,6 +834,7 @@ impl Default for Instances {
             max_threads: defaults::max_threads(),
             accept_queue: defaults::accept_queue(),
             queue_overflow: defaults::queue_overflow(),
+            drop_expired: false,
         }
     }
 }

@@ -60,6 +60,9 @@ pub struct Summary {
     pub errors: ErrorCounts,
     /// Server-side completions that arrived after the client had its outcome (wasted work).
     pub late_responses: u64,
+    /// Queued requests dropped unserved because their client had given up (deadline
+    /// propagation, `instances.drop_expired`).
+    pub expired_dropped: u64,
     /// Little's law figures.
     pub littles_law: LittlesLaw,
     /// Alerts fired during the run, with their resolve times.
@@ -199,6 +202,7 @@ impl Summary {
             upstream: r.upstream,
             errors: r.errors,
             late_responses: r.late_responses,
+            expired_dropped: r.expired_dropped,
             littles_law: littles_law(&run),
             alerts: run.alerts.history.clone(),
             logs: log_summary(run.logs),

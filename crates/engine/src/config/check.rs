@@ -830,6 +830,7 @@ impl Config {
             max_threads,
             accept_queue,
             queue_overflow: scenario.instances.queue_overflow,
+            drop_expired: scenario.instances.drop_expired,
             cache_keyspace: cache.keyspace,
             cache_zipf_exponent: cache.zipf_exponent,
             cache_ttl: cache.ttl,

@@ -360,6 +360,8 @@ pub struct Config {
     pub(crate) accept_queue: Option<u32>,
     /// What a full accept queue does.
     pub(crate) queue_overflow: QueueOverflow,
+    /// Workers drop queued requests whose client gave up (deadline propagation).
+    pub(crate) drop_expired: bool,
     /// Number of cache keys.
     pub(crate) cache_keyspace: u32,
     /// Zipf exponent of key popularity.
@@ -473,6 +475,11 @@ impl Config {
     /// What a full accept queue does.
     pub fn queue_overflow(&self) -> QueueOverflow {
         self.queue_overflow
+    }
+
+    /// Workers drop queued requests whose client gave up (deadline propagation).
+    pub fn drop_expired(&self) -> bool {
+        self.drop_expired
     }
 
     /// Number of cache keys.

@@ -180,10 +180,25 @@ impl Simulation {
         if self.instances[i].threads_draining > 0 {
             self.instances[i].threads_draining -= 1;
             self.instances[i].threads_busy -= 1;
-        } else if let Some(next) = self.instances[i].accept_queue.pop_front() {
+        } else if let Some(next) = self.next_queued(i) {
             self.start_work(next);
         } else {
             self.instances[i].threads_busy -= 1;
+        }
+    }
+
+    /// The next queued connection of instance `i` a free worker should serve: the front of
+    /// its accept queue, but with deadline propagation (`drop_expired`) the requests whose
+    /// client already gave up are dropped unserved first.
+    pub(super) fn next_queued(&mut self, i: usize) -> Option<AttemptRef> {
+        loop {
+            let next = self.instances[i].accept_queue.pop_front()?;
+            if !(self.cfg.drop_expired && self.attempt(next).outcome.is_some()) {
+                return Some(next);
+            }
+            self.recorder.expired_dropped();
+            self.attempt_mut(next).phase = Phase::Done;
+            self.release_if_done(next);
         }
     }
 

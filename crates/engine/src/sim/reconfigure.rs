@@ -81,7 +81,7 @@ impl Simulation {
         // Threads: drain the excess, or put new threads to work on queued connections.
         inst.threads_draining = inst.threads_busy.saturating_sub(max_threads);
         while self.instances[i].threads_busy < max_threads {
-            let Some(next) = self.instances[i].accept_queue.pop_front() else {
+            let Some(next) = self.next_queued(i) else {
                 break;
             };
             self.instances[i].threads_busy += 1;
