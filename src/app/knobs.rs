@@ -8,7 +8,7 @@ use outage_lab_engine::config::{Config, Problem, RATE_RPS_MAX, RESTART_ONLY, SET
 use outage_lab_engine::scenario::{
     Breaker, BreakerPreset, BreakerWindow, Capacity, Dist, ErrorHandling, HealthCheck,
     HealthCheckKind, Jitter, LbPolicy, QueueOverflow, RateComponent, Retry, RetryBudget,
-    StampedeProtection, Timeout, WhenAllUnhealthy, WhenOpen,
+    StampedeProtection, Timeout, UserGroup, WhenAllUnhealthy, WhenOpen,
 };
 use outage_lab_engine::{settings, Scenario};
 use std::ops::RangeInclusive;
@@ -467,6 +467,13 @@ fn set_base_rps(s: &mut Scenario, v: &Value) {
     }
 }
 
+/// Changes the scenario's first user group, if it has one (the users' settings read it).
+fn first_group(s: &mut Scenario, change: impl FnOnce(&mut UserGroup)) {
+    if let Some(g) = s.traffic.users.first_mut() {
+        change(g);
+    }
+}
+
 fn retry(s: &Scenario) -> Option<&Retry> {
     s.client.retry.as_ref()
 }
@@ -550,11 +557,7 @@ pub static KNOBS: &[Knob] = &[
         mirrors: "the scenario's first user group",
         help: "Closed-loop users: each waits for its answer (or gives up), thinks, then sends its next request, so a slow service slows them down too.",
         get: |s| s.traffic.users.first().and_then(|g| num(g.count as f64)),
-        set: |s, v| {
-            if let Some(g) = s.traffic.users.first_mut() {
-                g.count = count_of(v);
-            }
-        },
+        set: |s, v| first_group(s, |g| g.count = count_of(v)),
     },
     Knob {
         id: "traffic.users[0].think_time_ms",
@@ -565,11 +568,7 @@ pub static KNOBS: &[Knob] = &[
         mirrors: "the scenario's first user group",
         help: "How long a user reads between the end of one request and its next, on average (exponential): N users send about N / (think time + response time) requests/s.",
         get: |s| s.traffic.users.first().and_then(|g| num(g.think_time_ms)),
-        set: |s, v| {
-            if let Some(g) = s.traffic.users.first_mut() {
-                g.think_time_ms = number_of(v);
-            }
-        },
+        set: |s, v| first_group(s, |g| g.think_time_ms = number_of(v)),
     },
     Knob {
         id: "duration_s",

@@ -266,6 +266,15 @@ fn faults_injected_at_run_time_act_like_scheduled_ones() {
     assert!(planned.breaker.opened > 0, "the hang opens the breakers");
 }
 
+/// Gives the scenario's retries capped exponential backoff from `base_ms` to `cap_ms` with
+/// full jitter.
+fn full_jitter_backoff(s: &mut outage_lab_engine::Scenario, base_ms: f64, cap_ms: f64) {
+    let retry = s.client.retry.as_mut().expect("retries");
+    retry.backoff_base_ms = base_ms;
+    retry.backoff_cap_ms = cap_ms;
+    retry.jitter = outage_lab_engine::scenario::Jitter::Full;
+}
+
 /// Goodput (user requests that succeeded) per second, averaged over rows ending in `from..=to`.
 fn goodput(rows: &[outage_lab_engine::SecondMetrics], from_s: u64, to_s: u64) -> f64 {
     let picked: Vec<u64> = rows
@@ -366,16 +375,10 @@ fn jitter_cuts_the_calls_of_contending_retries_in_the_order_aws_measured() {
 
 #[test]
 fn backoff_and_jitter_spread_retries_but_do_not_end_an_open_loop_storm() {
-    use outage_lab_engine::scenario::Jitter;
     // Users keep arriving whatever the service does (open loop), so once every attempt times
     // out each user still sends all of their attempts: backoff delays the extra work, it does
     // not remove it. Only capping the retries (a budget, or fewer attempts) does.
-    let config = bundled_with("retry-storm", |s| {
-        let retry = s.client.retry.as_mut().expect("retries");
-        retry.backoff_base_ms = 1_000.0;
-        retry.backoff_cap_ms = 30_000.0;
-        retry.jitter = Jitter::Full;
-    });
+    let config = bundled_with("retry-storm", |s| full_jitter_backoff(s, 1_000.0, 30_000.0));
     let (sim, s) = run(config);
     assert!(
         goodput(sim.seconds(), 180, 240) < 10.0,
@@ -387,7 +390,6 @@ fn backoff_and_jitter_spread_retries_but_do_not_end_an_open_loop_storm() {
 
 #[test]
 fn with_closed_loop_users_no_backoff_stays_down_and_backoff_with_jitter_recovers() {
-    use outage_lab_engine::scenario::Jitter;
     // 3 500 users thinking 5 s (about 700 requests/s) on a server of 1 000/s; the database runs
     // at half speed from 30 s to 60 s. Immediate retries: still down three minutes later,
     // every seed. Capped exponential backoff with full jitter from 2 000 ms: back within 20 s
@@ -418,10 +420,7 @@ fn with_closed_loop_users_no_backoff_stays_down_and_backoff_with_jitter_recovers
     }
     // The same backoff does not save open-loop arrivals (the other retry-storm lesson).
     let (sim, _) = run(bundled_with("retry-storm", |s| {
-        let retry = s.client.retry.as_mut().expect("retries");
-        retry.backoff_base_ms = 2_000.0;
-        retry.backoff_cap_ms = 20_000.0;
-        retry.jitter = Jitter::Full;
+        full_jitter_backoff(s, 2_000.0, 20_000.0)
     }));
     assert!(
         goodput(sim.seconds(), 180, 240) < 10.0,
@@ -468,10 +467,7 @@ fn between_the_two_a_backoff_base_recovers_on_some_seeds_and_not_on_others() {
     let recovered = |base_ms: f64, seed: u64| {
         let (sim, _) = run(bundled_with("retry-storm-users", |s| {
             s.seed = seed;
-            let retry = s.client.retry.as_mut().expect("retries");
-            retry.backoff_base_ms = base_ms;
-            retry.backoff_cap_ms = 20_000.0;
-            retry.jitter = outage_lab_engine::scenario::Jitter::Full;
+            full_jitter_backoff(s, base_ms, 20_000.0);
         }));
         goodput(sim.seconds(), 220, 240) > 650.0
     };

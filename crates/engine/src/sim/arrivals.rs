@@ -60,26 +60,21 @@ impl Simulation {
         let id = self.next_request_id;
         self.next_request_id += 1;
         self.recorder.request();
-        let request = RequestInfo {
+        let client = self.client_of(source);
+        self.client_requests_this_second[client] += 1;
+        if let Some(rates) = self.budget_rates(client) {
+            self.retry_budgets[client].deposit(self.now, rates);
+        }
+        self.start_attempt(RequestInfo {
             id,
             attempt_no: 1,
             endpoint,
             key,
             started: self.now,
-            prev_delay: SimDuration::ZERO,
+            prev_delay: (self.cfg.clients[client].retry)
+                .map_or(SimDuration::ZERO, |r| r.backoff_base),
             source,
             user,
-        };
-        let client = self.client_of(&request);
-        self.client_requests_this_second[client] += 1;
-        if let Some(rates) = self.budget_rates(client) {
-            self.retry_budgets[client].deposit(self.now, rates);
-        }
-        let prev_delay =
-            (self.cfg.clients[client].retry).map_or(SimDuration::ZERO, |r| r.backoff_base);
-        self.start_attempt(RequestInfo {
-            prev_delay,
-            ..request
         });
     }
 
@@ -111,7 +106,7 @@ impl Simulation {
         let a = AttemptRef { slot, id };
         self.recorder.arrival();
         self.in_flight += 1;
-        let client = self.cfg.clients[self.client_of(&request)];
+        let client = self.cfg.clients[self.client_of(request.source)];
         let deadline = client.deadline.map(|d| request.started + d);
         match (client.timeout, deadline) {
             (Some(t), Some(d)) if self.now + t < d => {

@@ -77,6 +77,13 @@ impl Simulation {
                 sends[group as usize][user as usize] += 1;
             }
         }
+        let waiting = self.users.iter().flatten().filter(|s| s.waiting).count() as u64;
+        if waiting != self.users_waiting {
+            return Err(format!(
+                "{waiting} users wait, the count says {}",
+                self.users_waiting
+            ));
+        }
         for (g, users) in self.users.iter().enumerate() {
             for (u, state) in users.iter().enumerate() {
                 let (n, m) = (in_progress[g][u], sends[g][u]);

@@ -106,6 +106,8 @@ pub struct Simulation {
     client_requests_this_second: Vec<u64>,
     /// The closed-loop users, per group.
     users: Vec<Vec<users::UserState>>,
+    /// Users with a request in progress (those with `waiting` set).
+    users_waiting: u64,
     breakers: Vec<CircuitBreaker>,
     instances: Vec<Instance>,
     round_robin_next: usize,
@@ -182,6 +184,7 @@ impl Simulation {
             retry_budgets: vec![RetryBudget::default(); cfg.clients.len()],
             client_requests_this_second: vec![0; cfg.clients.len()],
             users: Simulation::users_at_time_zero(&cfg),
+            users_waiting: 0,
             breakers: cfg
                 .breaker
                 .map(|(b, _)| vec![CircuitBreaker::new(b); cfg.instance_count])

@@ -53,7 +53,7 @@ impl Simulation {
         self.in_flight -= 1;
         self.recorder
             .outcome(request.endpoint as usize, status, seen, latency);
-        let client = self.client_of(&request);
+        let client = self.client_of(request.source);
         let policy = self.cfg.clients[client];
         let retry_at = policy.retry.and_then(|retry| {
             if !self.is_retryable(&retry, &request, seen) {
@@ -64,7 +64,7 @@ impl Simulation {
             // budget).
             let deadline = policy.deadline.map(|d| request.started + d);
             let before_deadline = deadline.is_none_or(|d| now + delay < d);
-            (before_deadline && self.budget_allows(client, &retry)).then_some((now + delay, delay))
+            (before_deadline && self.budget_allows(client)).then_some((now + delay, delay))
         });
         match retry_at {
             Some((at, delay)) => {
@@ -94,15 +94,9 @@ impl Simulation {
 
     /// Whether client `client`'s retry budget, if it has one, pays for a retry now (taking
     /// its token).
-    fn budget_allows(&mut self, client: usize, retry: &RetryConfig) -> bool {
-        match retry.budget {
-            Some((ratio, min_retries_per_s)) => {
-                let rates = BudgetRates {
-                    ratio,
-                    min_retries_per_s,
-                };
-                self.retry_budgets[client].try_withdraw(self.now, rates)
-            }
+    fn budget_allows(&mut self, client: usize) -> bool {
+        match self.budget_rates(client) {
+            Some(rates) => self.retry_budgets[client].try_withdraw(self.now, rates),
             None => true,
         }
     }

@@ -65,6 +65,7 @@ impl Simulation {
         }
     }
 
+    /// User `u`'s random stream for its next request (one per request it has sent).
     fn user_rng(&self, g: usize, u: u32) -> SimRng {
         let sent = self.users[g].get(u as usize).map_or(0, |s| s.sent);
         SimRng::derived(
@@ -78,6 +79,13 @@ impl Simulation {
         SimDuration::from_micros(libm::round(rng.exponential(mean_us)) as u64)
     }
 
+    /// User `u` of group `g` thinks from now, then sends its next request.
+    fn think_then_send(&mut self, g: usize, u: usize) {
+        let mut rng = self.user_rng(g, u as u32);
+        let think = self.think_time(g, &mut rng);
+        self.send_later(g, u, self.now + think);
+    }
+
     /// A user's next request is due.
     pub(super) fn user_sends(&mut self, g: usize, u: usize) {
         let state = &mut self.users[g][u];
@@ -87,6 +95,7 @@ impl Simulation {
         }
         state.sent += 1;
         state.waiting = true;
+        self.users_waiting += 1;
         self.new_request(g as u8 + 1, u as u32);
     }
 
@@ -98,14 +107,12 @@ impl Simulation {
         }
         let (g, u) = (request.source as usize - 1, request.user as usize);
         self.users[g][u].waiting = false;
+        self.users_waiting -= 1;
         let state = self.users[g][u];
         let done = (self.cfg.users[g].requests_per_user).is_some_and(|n| state.sent >= n);
-        if !state.active || done {
-            return;
+        if state.active && !done {
+            self.think_then_send(g, u);
         }
-        let mut rng = self.user_rng(g, u as u32);
-        let think = self.think_time(g, &mut rng);
-        self.send_later(g, u, self.now + think);
     }
 
     /// Fits the user groups to a new configuration's counts: users beyond a lowered count
@@ -122,17 +129,16 @@ impl Simulation {
                 state.active = u < count;
                 let done = (self.cfg.users[g].requests_per_user).is_some_and(|n| state.sent >= n);
                 if state.active && !state.waiting && !state.scheduled && !done {
-                    let mut rng = self.user_rng(g, u as u32);
-                    let think = self.think_time(g, &mut rng);
-                    self.send_later(g, u, self.now + think);
+                    self.think_then_send(g, u);
                 }
             }
         }
     }
 
-    /// The client of `request`'s source: an index into the configuration's clients.
-    pub(super) fn client_of(&self, request: &RequestInfo) -> usize {
-        match request.source {
+    /// The client of requests from `source` (0: open loop, `g + 1`: group `g`): an index
+    /// into the configuration's clients.
+    pub(super) fn client_of(&self, source: u8) -> usize {
+        match source {
             0 => 0,
             s => self.cfg.users[s as usize - 1].client,
         }
@@ -141,8 +147,7 @@ impl Simulation {
     /// Closed-loop users waiting for a request now, and users in their groups (0 and 0 for a
     /// scenario without users).
     pub fn users_waiting_and_present(&self) -> (u64, u64) {
-        let all = self.users.iter().flatten();
-        let waiting = all.clone().filter(|s| s.waiting).count() as u64;
-        (waiting, all.filter(|s| s.active).count() as u64)
+        let present = self.cfg.users.iter().map(|g| g.count as u64).sum();
+        (self.users_waiting, present)
     }
 }
