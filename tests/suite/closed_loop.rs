@@ -261,3 +261,44 @@ fn user_groups_are_validated_field_by_field() {
     let p = Config::from_scenario(&scenario).unwrap_err();
     assert_eq!(p[0].path, "traffic.rate", "{p:?}");
 }
+
+#[test]
+fn a_deadline_lowered_live_leaves_requests_under_way_their_own() {
+    // Attempts time out after 400 ms and are retried 1 s later, within a 5 s deadline. At 10 s
+    // the deadline drops to 500 ms: requests already under way keep 5 s (their retries still
+    // go out), new ones get 500 ms, and nothing is scheduled in the past.
+    let with_deadline = |ms: f64| {
+        mmc_with_users(vec![users(20, 1_000.0)], |s| {
+            s.traffic.endpoints[0].steps = serde_json::from_str(
+                r#"[{"kind": "cpu", "duration": {"kind": "constant", "ms": 10000}}]"#,
+            )
+            .unwrap();
+            s.client = Client {
+                timeout_ms: Timeout::Ms(400.0),
+                deadline_ms: Timeout::Ms(ms),
+                retry: Some(Retry {
+                    max_attempts: 10,
+                    backoff_base_ms: 1_000.0,
+                    backoff_cap_ms: 1_000.0,
+                    jitter: outage_lab_engine::scenario::Jitter::None,
+                    ..Retry::default()
+                }),
+            };
+            s.duration_s = 30.0;
+        })
+    };
+    let mut sim = Simulation::new(with_deadline(5_000.0));
+    sim.run_until(SimTime::from_secs(10));
+    sim.reconfigure(with_deadline(500.0))
+        .expect("a deadline changes live");
+    while sim.step().is_some() {
+        sim.check_invariants().unwrap();
+    }
+    let s = sim.summary();
+    assert!(
+        s.requests.longest_ms <= 5_000.0 + 1e-6,
+        "{} ms",
+        s.requests.longest_ms
+    );
+    assert!(s.retries > 0);
+}

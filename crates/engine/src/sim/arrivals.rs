@@ -73,6 +73,7 @@ impl Simulation {
             started: self.now,
             prev_delay: (self.cfg.clients[client].retry)
                 .map_or(SimDuration::ZERO, |r| r.backoff_base),
+            deadline: (self.cfg.clients[client].deadline).map_or(SimTime::NEVER, |d| self.now + d),
             source,
             user,
         });
@@ -106,15 +107,14 @@ impl Simulation {
         let a = AttemptRef { slot, id };
         self.recorder.arrival();
         self.in_flight += 1;
-        let client = self.cfg.clients[self.client_of(request.source)];
-        let deadline = client.deadline.map(|d| request.started + d);
-        match (client.timeout, deadline) {
-            (Some(t), Some(d)) if self.now + t < d => {
+        match self.cfg.clients[self.client_of(request.source)].timeout {
+            Some(t) if self.now + t < request.deadline => {
                 self.schedule_timer(t, Event::ClientTimeout(a))
             }
-            (_, Some(d)) => self.schedule(d, Event::ClientTimeout(a)),
-            (Some(t), None) => self.schedule_timer(t, Event::ClientTimeout(a)),
-            (None, None) => {}
+            _ if request.deadline != SimTime::NEVER => {
+                self.schedule(request.deadline, Event::ClientTimeout(a))
+            }
+            _ => {}
         }
         if let Some(t) = self.cfg.gateway_timeout {
             self.schedule_timer(t, Event::GatewayTimeout(a));

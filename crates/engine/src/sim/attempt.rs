@@ -16,6 +16,10 @@ pub struct RequestInfo {
     pub(super) started: SimTime,
     /// The previous retry delay (decorrelated jitter grows from it).
     pub(super) prev_delay: SimDuration,
+    /// When its user gives up on it, retries included: its client's total deadline as it was
+    /// when the request started (a later change of the setting does not move it);
+    /// `SimTime::NEVER` for none.
+    pub(super) deadline: SimTime,
     /// Who sent it: 0 for the open-loop arrivals, `g + 1` for user group `g`.
     pub(super) source: u8,
     /// The sending user's index in its group (0 for open-loop arrivals).

@@ -62,8 +62,7 @@ impl Simulation {
             let delay = self.retry_delay(&retry, &request, retry_after);
             // A retry that would start at or after the deadline is not sent (and costs no
             // budget).
-            let deadline = policy.deadline.map(|d| request.started + d);
-            let before_deadline = deadline.is_none_or(|d| now + delay < d);
+            let before_deadline = now + delay < request.deadline;
             (before_deadline && self.budget_allows(client)).then_some((now + delay, delay))
         });
         match retry_at {
